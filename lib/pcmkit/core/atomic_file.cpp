@@ -1,0 +1,47 @@
+#include "pcmkit/core/atomic_file.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <system_error>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit {
+
+void write_atomically(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path&)>& write) {
+  namespace fs = std::filesystem;
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw RunError(path.string() + ": directory " + dir.string() + " does not exist");
+  std::string tmp_name = ".";  // hidden, and unique per process
+  tmp_name += path.filename().string();
+  tmp_name += ".tmp";
+  tmp_name += std::to_string(::getpid());
+  const fs::path tmp = dir / tmp_name;
+  try {
+    write(tmp);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw RunError(path.string() + ": cannot write (" + ec.message() + ")");
+  }
+}
+
+void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
+  write_atomically(path, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw RunError(path.string() + ": cannot open for writing");
+    out << text;
+    out.close();
+    if (!out) throw RunError(path.string() + ": write failed");
+  });
+}
+
+}  // namespace pcmkit

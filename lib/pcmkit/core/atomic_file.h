@@ -1,0 +1,20 @@
+// Write-then-rename output files, so that a failed run never leaves a half-written file behind.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace pcmkit {
+
+// Calls write(temporary_path) and renames the temporary file onto `path` when it returns.
+// The temporary file sits in the target's directory (same file system, so rename is atomic).
+// Errors: RunError when the directory is missing or not writable, or the rename fails.
+//   Any exception from `write` removes the temporary file and propagates unchanged.
+void write_atomically(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path&)>& write);
+
+// Writes `text` to `path` atomically. Errors: as write_atomically.
+void write_text_atomically(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace pcmkit
