@@ -1,1 +1,56 @@
-int main() { return 0; }
+// pcmkit: the command line. Each subcommand lives in its own file; this one dispatches and maps
+// errors to exit codes (README, "Exit codes"): 0 success, 1 run failed, 2 bad input.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "calibrate_command.h"
+#include "command.h"
+#include "model_command.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/version.h"
+#include "synth_command.h"
+
+int main(int argc, char** argv) {
+  using namespace pcmkit::cli;
+  CLI::App app{"pcmkit: PCM device physics and analog in-memory inference"};
+  app.set_version_flag("--version", std::string("pcmkit ") + pcmkit::kVersion);
+  app.require_subcommand(1);
+  SynthOptions synth;
+  CalibrateOptions calibrate;
+  ModelOptions model;
+  add_synth_command(app, synth);
+  add_calibrate_command(app, calibrate);
+  add_model_command(app, model);
+
+  std::string command = "pcmkit";
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') {
+      command += std::string(" ") + argv[i];
+      break;
+    }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& done) {  // a subcommand finished: its exit code
+    return done.get_exit_code();
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "%s: error: %s\n", command.c_str(), e.what());
+    return kExitBadInput;
+  } catch (const pcmkit::InputError& e) {
+    std::fprintf(stderr, "%s: error: %s\n", command.c_str(), e.what());
+    return kExitBadInput;
+  } catch (const pcmkit::RunError& e) {
+    std::fprintf(stderr, "%s: error: %s\n", command.c_str(), e.what());
+    return kExitRunFailed;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pcmkit: %s — please report\n", e.what());
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}

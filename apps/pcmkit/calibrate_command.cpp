@@ -1,0 +1,74 @@
+#include "calibrate_command.h"
+
+#include <cstdio>
+
+#include "command.h"
+#include "pcmkit/calibration/calibrate.h"
+#include "pcmkit/calibration/calibration_report.h"
+#include "pcmkit/calibration/model_export.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/file_digest.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/core/value_list.h"
+#include "pcmkit/device/pcm_model_json.h"
+#include "pcmkit/measurement/campaign_hdf5.h"
+
+namespace pcmkit::cli {
+
+void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "calibrate", "Fit the PCM device model to a measurement file and write the model JSON");
+  cmd->add_option("campaign", o.campaign, "Measurement file (HDF5, pcmkit.measurements/1)")
+      ->required();
+  cmd->add_option("-o,--output", o.output, "Model JSON to write")->required();
+  cmd->add_option("--report", o.report_dir, "Directory for the calibration report and figures");
+  cmd->add_option("--prior", o.prior,
+                  "Model JSON giving starting values and the values of coefficients the data "
+                  "cannot determine (default: the published model)");
+  cmd->add_option("--t0", o.t0, "Reference time of G_prog after programming")
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
+  cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
+  cmd->callback([&o]() { throw CLI::RuntimeError(run_calibrate(o)); });
+}
+
+int run_calibrate(const CalibrateOptions& o) {
+  set_num_threads(o.threads);
+  calibration::CalibrationOptions options;
+  options.t0_s = parse_duration_s(o.t0, "--t0");
+  if (!o.prior.empty()) options.prior = device::read_model_file(o.prior).model;
+  options.validate();
+  const measurement::Campaign campaign = measurement::read_campaign(o.campaign);
+  ProgressPrinter progress("pcmkit calibrate", o.quiet);
+  calibration::CalibrationResult result;
+  try {
+    result = calibration::calibrate(campaign, options, progress.callback());
+  } catch (const InputError& e) {
+    throw InputError(o.campaign, e.field(), e.problem());  // name the file the problem is in
+  }
+  calibration::Provenance provenance;
+  provenance.input_file = o.campaign;
+  provenance.input_sha256 = sha256_of_file(o.campaign);
+  provenance.t0_s = options.t0_s;
+  provenance.prior = options.prior.description;
+  calibration::write_calibration_json(result, provenance, o.output);
+
+  std::printf("Levels (%lld devices, %lld not converged, %lld reads each, %.4g s to %.4g s)\n",
+              static_cast<long long>(result.num_devices),
+              static_cast<long long>(result.num_not_converged),
+              static_cast<long long>(result.num_times), result.t_min_s, result.t_max_s);
+  std::fputs(calibration::level_table(result).c_str(), stdout);
+  std::printf("\nCoefficients\n");
+  std::fputs(calibration::coefficient_table(result).c_str(), stdout);
+  for (const std::string& w : result.warnings) std::printf("note: %s\n", w.c_str());
+  std::printf("\nwrote %s\n", o.output.c_str());
+  if (!o.report_dir.empty()) {
+    const calibration::ReportFiles files =
+        calibration::write_calibration_report(result, o.report_dir);
+    std::printf("wrote %s (%zu figures%s)\n", files.report.c_str(), files.figures.size(),
+                files.figures_skipped.empty() ? "" : ("; " + files.figures_skipped).c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace pcmkit::cli

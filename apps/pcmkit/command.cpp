@@ -1,0 +1,35 @@
+#include "command.h"
+
+#include <cstdio>
+
+namespace pcmkit::cli {
+
+ProgressPrinter::ProgressPrinter(std::string command, bool quiet)
+    : command_(std::move(command)), quiet_(quiet) {}
+
+ProgressCallback ProgressPrinter::callback() {
+  return [this](const Progress& p) { print(p); };
+}
+
+void ProgressPrinter::print(const Progress& p) {
+  if (quiet_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (p.stage != stage_) {
+    stage_ = p.stage;
+    stage_start_ = now;
+  } else if (p.done < p.total && now - last_print_ < std::chrono::milliseconds(250)) {
+    return;
+  }
+  last_print_ = now;
+  const double elapsed = std::chrono::duration<double>(now - stage_start_).count();
+  const double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0.0;
+  if (p.total > 0 && rate > 0 && p.done < p.total)
+    std::fprintf(stderr, "%s: %s %lld/%lld (%.3g/s, ~%.0f s left)\n", command_.c_str(),
+                 p.stage.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
+                 rate, static_cast<double>(p.total - p.done) / rate);
+  else
+    std::fprintf(stderr, "%s: %s %lld/%lld (%.1f s)\n", command_.c_str(), p.stage.c_str(),
+                 static_cast<long long>(p.done), static_cast<long long>(p.total), elapsed);
+}
+
+}  // namespace pcmkit::cli

@@ -1,0 +1,182 @@
+#include "pcmkit/calibration/calibrate.h"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+std::vector<Level> group_levels(const measurement::Campaign& c) {
+  std::map<double, Level> by_target;
+  for (Eigen::Index i = 0; i < c.num_devices(); ++i) {
+    Level& level = by_target[c.g_target_uS[i]];
+    level.g_target_uS = c.g_target_uS[i];
+    if (c.is_converged(i))
+      level.devices.push_back(i);
+    else
+      ++level.num_not_converged;
+  }
+  std::vector<Level> levels;
+  for (auto& [g, level] : by_target) levels.push_back(std::move(level));
+  return levels;
+}
+
+double zero_read_fraction(const measurement::Campaign& c, const Level& level) {
+  std::int64_t zero = 0, total = 0;
+  for (Eigen::Index i : level.devices)
+    for (Eigen::Index j = 0; j < c.num_times(); ++j) {
+      const double g = c.g_uS(i, j);
+      if (std::isnan(g)) continue;
+      ++total;
+      if (g <= 0) ++zero;
+    }
+  return total ? static_cast<double>(zero) / static_cast<double>(total) : 0.0;
+}
+
+std::optional<Estimate> trace_q_s(const ReadNoiseSpectrumFit& spectrum, double g_target_uS) {
+  if (!spectrum.available) return std::nullopt;
+  for (const LevelSpectrum& l : spectrum.levels)
+    if (l.g_target_uS == g_target_uS && l.fitted && std::isfinite(l.q_s_std_error) &&
+        l.q_s_std_error > 0)
+      return Estimate{l.q_s, l.q_s_std_error, true};
+  return std::nullopt;
+}
+
+// Copies a curve's estimates into named coefficients; `transform` maps (value, se) if needed.
+void take(CalibrationResult& r, const std::string& name, const Estimate& e, double prior) {
+  r.coefficients.push_back({name, e, prior});
+  if (!e.identified) r.coefficients.back().estimate.value = prior;
+}
+
+}  // namespace
+
+void CalibrationOptions::validate() const {
+  if (!(t0_s > 0) || !std::isfinite(t0_s)) throw InputError("", "--t0", "must be > 0");
+  if (!(censored_zero_fraction >= 0 && censored_zero_fraction < 1))
+    throw InputError("", "censored_zero_fraction", "must be in [0, 1)");
+  if (!(regression.reject_sigma > 3)) throw InputError("", "--reject-sigma", "must be > 3");
+  spectrum.validate("calibration options");
+  prior.validate("prior model");
+}
+
+CalibrationResult calibrate(const measurement::Campaign& campaign,
+                            const CalibrationOptions& options,
+                            const ProgressCallback& progress) {
+  options.validate();
+  CalibrationResult result;
+  result.num_devices = campaign.num_devices();
+  result.num_times = campaign.num_times();
+  result.t_min_s = campaign.time_s.minCoeff();
+  result.t_max_s = campaign.time_s.maxCoeff();
+  if (result.t_min_s < options.t0_s) {
+    std::ostringstream s;
+    s << "first read at " << result.t_min_s << " s is before t0 = " << options.t0_s
+      << " s (choose a smaller --t0)";
+    throw InputError("", "/reads/time_s", s.str());
+  }
+  if (campaign.noise) result.num_traces = campaign.noise->g_uS.rows();
+
+  // The model the levels are fitted under: the prior, with this campaign's constants.
+  device::PcmModel noise_model = options.prior;
+  noise_model.g_max_uS = campaign.g_max_uS;
+  noise_model.t_read_s = campaign.t_read_s;
+  noise_model.t0_s = options.t0_s;
+
+  if (progress) progress({"read-noise spectra", 0, result.num_traces});
+  result.spectrum = fit_read_noise_spectrum(campaign, options.spectrum);
+  const bool gamma_identified = result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
+  if (gamma_identified) noise_model.read_noise.gamma = result.spectrum.gamma;
+  if (!result.spectrum.available)
+    result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
+                              "): gamma held at its prior, Q_s from drift residuals");
+
+  const std::vector<Level> levels = group_levels(campaign);
+  for (const Level& l : levels) result.num_not_converged += l.num_not_converged;
+  std::int64_t done = 0;
+  for (const Level& level : levels) {
+    const std::optional<Estimate> q_trace = trace_q_s(result.spectrum, level.g_target_uS);
+    const double q_guess = q_trace ? q_trace->value : noise_model.q_s(level.g_target_uS);
+    const double noise_at_end = q_guess * std::sqrt(noise_model.read_noise_band(result.t_max_s));
+    const bool censored = level.g_target_uS <= 0 ||
+                          zero_read_fraction(campaign, level) > options.censored_zero_fraction ||
+                          noise_at_end > options.max_regression_read_noise;
+    result.levels.push_back(
+        censored ? fit_censored_level(campaign, level, noise_model, options.censored)
+                 : fit_level_by_regression(campaign, level, noise_model, q_trace,
+                                           options.regression));
+    done += static_cast<std::int64_t>(level.devices.size());
+    if (progress) progress({"levels", done, result.num_devices});
+  }
+
+  // Coefficient curves through the levels.
+  const device::PcmModel& prior = options.prior;
+  std::vector<CurvePoint> prog, mu, sigma, log_q;
+  for (const LevelFit& l : result.levels) {
+    const double x = l.g_target_uS / campaign.g_max_uS;
+    const double u = std::log(std::max(x, prior.x_floor));
+    if (l.sigma_prog_uS.identified) prog.push_back({x, l.sigma_prog_uS.value, l.sigma_prog_uS.std_error});
+    if (l.mu_nu.identified) mu.push_back({u, l.mu_nu.value, l.mu_nu.std_error});
+    if (l.sigma_nu.identified) sigma.push_back({u, l.sigma_nu.value, l.sigma_nu.std_error});
+    if (l.q_s.identified && l.q_s.value > 0)
+      log_q.push_back({u, std::log(l.q_s.value), l.q_s.std_error / l.q_s.value});
+  }
+  if (prog.empty() && mu.empty())
+    throw RunError("no level could be fitted (too few usable devices per target)");
+  const auto& pn = prior.programming_noise;
+  const auto& de = prior.drift_exponent;
+  const auto& rn = prior.read_noise;
+  result.programming_curve = fit_quadratic(prog, {pn.c0_uS, pn.c1_uS, pn.c2_uS});
+  result.mu_curve = fit_clipped_line(mu, {de.a0, de.a1, de.mu_min, de.mu_max}, true);
+  result.sigma_curve = fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true);
+  result.q_curve = fit_clipped_line(log_q, {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)},
+                                    false);
+
+  const auto& pc = result.programming_curve.coefficients;
+  take(result, "programming_noise.c0_uS", pc[0], pn.c0_uS);
+  take(result, "programming_noise.c1_uS", pc[1], pn.c1_uS);
+  take(result, "programming_noise.c2_uS", pc[2], pn.c2_uS);
+  const auto& mc = result.mu_curve.coefficients;
+  take(result, "drift_exponent.a0", mc[0], de.a0);
+  take(result, "drift_exponent.a1", mc[1], de.a1);
+  take(result, "drift_exponent.mu_min", mc[2], de.mu_min);
+  take(result, "drift_exponent.mu_max", mc[3], de.mu_max);
+  const auto& sc = result.sigma_curve.coefficients;
+  take(result, "drift_exponent.b0", sc[0], de.b0);
+  take(result, "drift_exponent.b1", sc[1], de.b1);
+  take(result, "drift_exponent.sigma_min", sc[2], de.sigma_min);
+  take(result, "drift_exponent.sigma_max", sc[3], de.sigma_max);
+  // Q_s was fitted in logs: q0 = e^p0, α = −p1, q_max = e^hi (delta-method errors).
+  const auto& qc = result.q_curve.coefficients;
+  auto exp_estimate = [](const Estimate& e) {
+    return Estimate{std::exp(e.value), std::exp(e.value) * e.std_error, e.identified};
+  };
+  take(result, "read_noise.q0", exp_estimate(qc[0]), rn.q0);
+  take(result, "read_noise.alpha", Estimate{-qc[1].value, qc[1].std_error, qc[1].identified},
+       rn.alpha);
+  take(result, "read_noise.q_max", exp_estimate(qc[3]), rn.q_max);
+  take(result, "read_noise.gamma",
+       gamma_identified ? Estimate{result.spectrum.gamma, result.spectrum.gamma_std_error, true}
+                        : Estimate{},
+       rn.gamma);
+
+  result.model = noise_model;
+  result.model.read_noise.gamma = rn.gamma;
+  result.model.description = "fitted by pcmkit calibrate";
+  device::PcmModel& m = result.model;
+  std::vector<device::Coefficient> named = device::coefficients(m);
+  for (std::size_t k = 0; k < named.size(); ++k) {
+    PCMKIT_CHECK(named[k].name == result.coefficients[k].name, "coefficient order");
+    *named[k].value = result.coefficients[k].estimate.value;
+  }
+  try {
+    m.validate("fitted model");
+  } catch (const InputError& e) {
+    throw RunError(std::string("the fitted model is out of range: ") + e.what());
+  }
+  return result;
+}
+
+}  // namespace pcmkit::calibration

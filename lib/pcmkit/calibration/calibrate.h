@@ -1,0 +1,72 @@
+// Calibration: fits every coefficient of the PCM model (pcm_model.h) to a measurement campaign.
+//
+// 1. Read noise from traces (read_noise_spectrum.h): Q_s per level and a global γ.
+// 2. Per level (devices with one target G_T; flagged non-converged devices left out):
+//    uncensored levels by per-device drift regressions (regression_level_fit.h), levels whose
+//    reads reach zero by censored population moments (censored_level_fit.h). Each gives
+//    σ_prog, μ_ν, σ_ν (and Q_s where no trace measured it) with standard errors.
+// 3. The coefficient curves through the levels (coefficient_curves.h), with Ceres:
+//    σ_prog(x) → c0, c1, c2;  μ_ν(x) → a0, a1, μ_min, μ_max;  σ_ν(x) → b0, b1, σ_min, σ_max;
+//    ln Q_s(x) → ln q0, −α, ln q_max.  γ comes from step 1.
+// Coefficients that no level informs are reported not identified and kept at the prior's value.
+// Not done: fitting t0 (a convention, given as an option) or G_max (from the file).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pcmkit/calibration/censored_level_fit.h"
+#include "pcmkit/calibration/coefficient_curves.h"
+#include "pcmkit/calibration/level_fit.h"
+#include "pcmkit/calibration/read_noise_spectrum.h"
+#include "pcmkit/calibration/regression_level_fit.h"
+#include "pcmkit/core/progress.h"
+#include "pcmkit/device/pcm_model.h"
+#include "pcmkit/measurement/campaign.h"
+
+namespace pcmkit::calibration {
+
+struct CalibrationOptions {
+  double t0_s = 20.0;  // reference time of G_prog, > 0 and ≤ the first read time
+  // Starting values, and the values kept for coefficients the data cannot determine.
+  device::PcmModel prior = device::PcmModel::published();
+  // A level is fitted as censored when more than this fraction of its reads is ≤ 0 ...
+  double censored_zero_fraction = 1e-3;
+  // ... or when its relative read noise σ_r at the last read exceeds this.
+  double max_regression_read_noise = 0.3;
+  RegressionLevelOptions regression;
+  CensoredLevelOptions censored;
+  ReadNoiseSpectrumOptions spectrum;
+
+  // Errors: InputError{"", "--option", problem}.
+  void validate() const;
+};
+
+struct CoefficientFit {
+  std::string name;   // as device::coefficients()
+  Estimate estimate;  // value is also in CalibrationResult::model
+  double prior = 0.0;
+};
+
+struct CalibrationResult {
+  device::PcmModel model;
+  std::vector<CoefficientFit> coefficients;
+  std::vector<LevelFit> levels;
+  ReadNoiseSpectrumFit spectrum;
+  CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
+  // Campaign summary, for provenance.
+  Eigen::Index num_devices = 0, num_not_converged = 0, num_times = 0, num_traces = 0;
+  double t_min_s = 0.0, t_max_s = 0.0;
+  std::vector<std::string> warnings;  // one sentence each
+};
+
+// Requires: campaign.validate() passed. Errors: InputError when a read time is before t0_s;
+// RunError when no level could be fitted or the fitted model is out of its valid range.
+// Threads: OpenMP; bit-identical results for any thread count. Cost: O(N·T), a few seconds
+// for 10⁶ devices × 20 reads.
+CalibrationResult calibrate(const measurement::Campaign& campaign,
+                            const CalibrationOptions& options,
+                            const ProgressCallback& progress = {});
+
+}  // namespace pcmkit::calibration

@@ -1,0 +1,191 @@
+#include "pcmkit/calibration/calibration_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "pcmkit/calibration/model_export.h"
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.8g", v);
+  return buf;
+}
+
+// Per-level points of one statistic, with a fine grid of the fitted curve: "x y se" blocks.
+std::string curve_data(const CalibrationResult& r, const Estimate LevelFit::*member,
+                       double (device::PcmModel::*curve)(double) const) {
+  std::ostringstream s;
+  s << "# G_T_uS estimate std_error\n";
+  for (const LevelFit& l : r.levels) {
+    const Estimate& e = l.*member;
+    if (e.identified) s << num(l.g_target_uS) << ' ' << num(e.value) << ' ' << num(e.std_error) << '\n';
+  }
+  s << "\n\n# G_T_uS fitted_curve\n";
+  const double g_max = r.model.g_max_uS;
+  for (int i = 0; i <= 400; ++i) {
+    const double g = i == 0 ? 0.0 : g_max * std::pow(10.0, -4.0 + 4.0 * i / 400);
+    s << num(g) << ' ' << num((r.model.*curve)(g)) << '\n';
+  }
+  return s.str();
+}
+
+std::string spectra_data(const CalibrationResult& r) {
+  std::ostringstream s;
+  for (const LevelSpectrum& l : r.spectrum.levels) {
+    s << "# G_T_uS = " << num(l.g_target_uS) << ": f_Hz psd_per_Hz std_error model_per_Hz\n";
+    for (Eigen::Index k = 0; k < l.f_Hz.size(); ++k)
+      s << num(l.f_Hz[k]) << ' ' << num(l.psd_per_Hz[k]) << ' ' << num(l.psd_std_error[k]) << ' '
+        << num(k < l.psd_model_per_Hz.size() ? l.psd_model_per_Hz[k] : NAN) << '\n';
+    s << "\n\n";
+  }
+  return s.str();
+}
+
+std::string levels_csv(const CalibrationResult& r) {
+  std::ostringstream s;
+  s << "g_target_uS,method,num_used,num_rejected,num_not_converged,sigma_prog_uS,"
+       "sigma_prog_uS_se,mu_nu,mu_nu_se,sigma_nu,sigma_nu_se,q_s,q_s_se,drift_chi2_per_dof,"
+       "mean_offset_uS\n";
+  for (const LevelFit& l : r.levels) {
+    s << num(l.g_target_uS) << ','
+      << (l.method == LevelMethod::kDriftRegression ? "drift_regression" : "censored_moments")
+      << ',' << l.num_used << ',' << l.num_rejected << ',' << l.num_not_converged;
+    for (const Estimate* e : {&l.sigma_prog_uS, &l.mu_nu, &l.sigma_nu, &l.q_s})
+      s << ',' << (e->identified ? num(e->value) : "") << ','
+        << (e->identified ? num(e->std_error) : "");
+    s << ',' << num(l.drift_chi2_per_dof) << ',' << num(l.mean_offset_uS) << '\n';
+  }
+  return s.str();
+}
+
+std::string coefficients_csv(const CalibrationResult& r) {
+  std::ostringstream s;
+  s << "coefficient,value,std_error,prior,identified\n";
+  for (const CoefficientFit& c : r.coefficients)
+    s << c.name << ',' << num(c.estimate.value) << ','
+      << (c.estimate.identified ? num(c.estimate.std_error) : "") << ',' << num(c.prior) << ','
+      << (c.estimate.identified ? "true" : "false") << '\n';
+  return s.str();
+}
+
+const char* kStyle =
+    "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'\n"
+    "set grid\nset key top right\n";
+
+std::string points_and_curve(const std::string& data, const std::string& title,
+                             const std::string& ylabel, bool log_x, bool log_y) {
+  std::ostringstream s;
+  s << kStyle << "set title '" << title << "'\nset xlabel 'target conductance G_T (µS)'\n"
+    << "set ylabel '" << ylabel << "'\n";
+  if (log_x) s << "set logscale x\nset xrange [0.1:*]\n";
+  if (log_y) s << "set logscale y\n";
+  s << "plot '" << data << "' index 0 using 1:2:3 with yerrorbars pt 7 lc rgb '#1f77b4' "
+    << "title 'per-level estimate ± 1 s.e.', '" << data
+    << "' index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'fitted model'\n";
+  return s.str();
+}
+
+std::string spectra_script(const CalibrationResult& r) {
+  std::ostringstream s;
+  s << kStyle << "set title 'Read-noise spectra of the relative fluctuation (γ = "
+    << num(r.spectrum.gamma) << ")'\nset xlabel 'frequency (Hz)'\nset ylabel 'PSD (1/Hz)'\n"
+    << "set logscale xy\nset key outside right\nplot ";
+  for (std::size_t i = 0; i < r.spectrum.levels.size(); ++i) {
+    const LevelSpectrum& l = r.spectrum.levels[i];
+    if (i) s << ", \\\n  ";
+    s << "'spectra.dat' index " << i << " using 1:2:3 with yerrorbars pt 7 ps 0.6 lc " << i + 1
+      << " title 'G_T = " << num(l.g_target_uS) << " µS', '' index " << i
+      << " using 1:4 with lines lc " << i + 1 << " notitle";
+  }
+  s << "\n";
+  return s.str();
+}
+
+}  // namespace
+
+ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw RunError(dir.string() + ": cannot create the report directory");
+  ReportFiles files;
+  write_text_atomically(dir / "levels.csv", levels_csv(r));
+  write_text_atomically(dir / "coefficients.csv", coefficients_csv(r));
+  write_text_atomically(dir / "programming_noise.dat",
+                        curve_data(r, &LevelFit::sigma_prog_uS, &device::PcmModel::sigma_prog_uS));
+  write_text_atomically(dir / "mu_nu.dat", curve_data(r, &LevelFit::mu_nu, &device::PcmModel::mu_nu));
+  write_text_atomically(dir / "sigma_nu.dat",
+                        curve_data(r, &LevelFit::sigma_nu, &device::PcmModel::sigma_nu));
+  write_text_atomically(dir / "q_s.dat", curve_data(r, &LevelFit::q_s, &device::PcmModel::q_s));
+
+  struct Figure {
+    std::string name, script;
+  };
+  std::vector<Figure> figures = {
+      {"programming_noise",
+       points_and_curve("programming_noise.dat", "Programming noise", "σ_prog (µS)", false, false)},
+      {"mu_nu", points_and_curve("mu_nu.dat", "Drift exponent: location μ_ν", "μ_ν", true, false)},
+      {"sigma_nu",
+       points_and_curve("sigma_nu.dat", "Drift exponent: spread σ_ν", "σ_ν", true, false)},
+      {"q_s", points_and_curve("q_s.dat", "Read noise Q_s", "Q_s", true, true)}};
+  if (r.spectrum.available) {
+    write_text_atomically(dir / "spectra.dat", spectra_data(r));
+    figures.push_back({"spectra", spectra_script(r)});
+  }
+  for (const Figure& f : figures)
+    write_text_atomically(dir / (f.name + ".gp"),
+                          "set output '" + f.name + ".png.tmp'\n" + f.script);
+
+  const bool have_gnuplot = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+  if (!have_gnuplot) files.figures_skipped = "gnuplot not installed: figures not drawn";
+  for (const Figure& f : figures) {
+    if (!have_gnuplot) break;
+    const std::string cmd =
+        "cd '" + dir.string() + "' && gnuplot '" + f.name + ".gp' >/dev/null 2>&1";
+    const fs::path tmp = dir / (f.name + ".png.tmp"), png = dir / (f.name + ".png");
+    if (std::system(cmd.c_str()) == 0 && fs::exists(tmp)) {
+      fs::rename(tmp, png, ec);
+      if (!ec) files.figures.push_back(png);
+    } else {
+      fs::remove(tmp, ec);
+      files.figures_skipped = "gnuplot failed on " + f.name + ".gp";
+    }
+  }
+
+  std::ostringstream md;
+  md << "# PCM model calibration report\n\n"
+     << r.num_devices << " devices (" << r.num_not_converged << " flagged not converged), "
+     << r.num_times << " reads each from " << num(r.t_min_s) << " s to " << num(r.t_max_s)
+     << " s, " << r.num_traces << " noise traces.\n\n## Coefficients\n\n```\n"
+     << coefficient_table(r) << "```\n\n## Levels\n\n```\n" << level_table(r) << "```\n\n";
+  md << "Goodness of fit (χ²/dof of the curves through the level estimates; ≈ 1 is good):\n\n";
+  auto gof = [&](const char* name, const CurveFit& c) {
+    md << "- " << name << ": " << (c.dof > 0 ? num(c.chi2 / c.dof) : std::string("-")) << " ("
+       << c.dof << " dof)\n";
+  };
+  gof("σ_prog", r.programming_curve);
+  gof("μ_ν", r.mu_curve);
+  gof("σ_ν", r.sigma_curve);
+  gof("Q_s", r.q_curve);
+  if (r.spectrum.available)
+    md << "- trace spectra: " << num(r.spectrum.chi2_per_dof) << "\n";
+  for (const std::string& w : r.warnings) md << "\nNote: " << w << "\n";
+  md << "\n## Figures\n\n";
+  for (const Figure& f : figures) md << "![" << f.name << "](" << f.name << ".png)\n\n";
+  if (!files.figures_skipped.empty()) md << files.figures_skipped << "\n";
+  files.report = dir / "report.md";
+  write_text_atomically(files.report, md.str());
+  return files;
+}
+
+}  // namespace pcmkit::calibration

@@ -1,0 +1,249 @@
+#include "pcmkit/calibration/coefficient_curves.h"
+
+#include <ceres/ceres.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+constexpr double kHuberScale = 3.0;  // in standard errors: ordinary levels stay quadratic
+// A split of the levels may add a plateau only if it lowers χ² by more than this: a
+// likelihood-ratio test at 5% (χ²₁ quantile), so that a lone level is not put on a plateau just
+// because one point on its own always fits exactly.
+constexpr double kChi2PerPlateau = 3.84;
+
+std::vector<CurvePoint> usable(const std::vector<CurvePoint>& points) {
+  std::vector<CurvePoint> out;
+  for (const CurvePoint& p : points)
+    if (std::isfinite(p.value) && std::isfinite(p.x) && p.std_error > 0 &&
+        std::isfinite(p.std_error))
+      out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const CurvePoint& a, const CurvePoint& b) {
+    return a.x < b.x;
+  });
+  return out;
+}
+
+int distinct_x(const std::vector<CurvePoint>& points, std::size_t begin, std::size_t end) {
+  int n = 0;
+  for (std::size_t i = begin; i < end; ++i)
+    if (i == begin || points[i].x != points[i - 1].x) ++n;
+  return n;
+}
+
+struct QuadraticResidual {
+  double x, y, se;
+  template <typename T>
+  bool operator()(const T* p0, const T* p1, const T* p2, T* r) const {
+    T v = p0[0] + p1[0] * x + p2[0] * x * x;
+    if (v < T(0)) v = T(0);
+    r[0] = (v - y) / se;
+    return true;
+  }
+};
+
+struct ClippedLineResidual {
+  double u, y, se;
+  bool has_lo;
+  template <typename T>
+  bool operator()(const T* p0, const T* p1, const T* lo, const T* hi, T* r) const {
+    T v = p0[0] + p1[0] * u;
+    if (v > hi[0]) v = hi[0];
+    if (has_lo && v < lo[0]) v = lo[0];
+    r[0] = (v - y) / se;
+    return true;
+  }
+};
+
+// Solves the problem over `params` (one block per scalar), holding `fixed` ones constant, and
+// fills estimates with Ceres's covariance.
+CurveFit solve(ceres::Problem& problem, std::vector<double>& params, const std::vector<bool>& fixed,
+               int num_points) {
+  CurveFit fit;
+  int free = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (fixed[i])
+      problem.SetParameterBlockConstant(&params[i]);
+    else
+      ++free;
+  }
+  ceres::Solver::Options options;
+  options.max_num_iterations = 200;
+  options.function_tolerance = 1e-14;
+  options.gradient_tolerance = 1e-14;
+  options.parameter_tolerance = 1e-14;
+  options.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  ceres::Solve(options, &problem, &summary);
+  fit.converged = summary.termination_type == ceres::CONVERGENCE;
+  fit.message = summary.message;
+  fit.dof = num_points - free;
+  fit.chi2 = 2 * summary.final_cost;  // under the Huber loss: a robust χ²
+
+  std::vector<const double*> free_blocks;
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (!fixed[i]) free_blocks.push_back(&params[i]);
+  ceres::Covariance::Options cov_options;
+  cov_options.algorithm_type = ceres::DENSE_SVD;
+  cov_options.min_reciprocal_condition_number = 1e-14;
+  ceres::Covariance covariance(cov_options);
+  std::vector<std::pair<const double*, const double*>> pairs;
+  for (const double* b : free_blocks) pairs.emplace_back(b, b);
+  const bool have_cov = !free_blocks.empty() && covariance.Compute(pairs, &problem);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    Estimate e;
+    e.value = params[i];
+    if (!fixed[i] && have_cov) {
+      double var = 0;
+      covariance.GetCovarianceBlock(&params[i], &params[i], &var);
+      e.std_error = std::sqrt(std::max(var, 0.0));
+      e.identified = std::isfinite(e.std_error);
+    }
+    fit.coefficients.push_back(e);
+  }
+  if (!have_cov && free > 0) fit.message += "; covariance could not be computed";
+  return fit;
+}
+
+double weighted_mean(const std::vector<CurvePoint>& p, std::size_t b, std::size_t e) {
+  double sw = 0, swy = 0;
+  for (std::size_t i = b; i < e; ++i) {
+    const double w = 1 / (p[i].std_error * p[i].std_error);
+    sw += w;
+    swy += w * p[i].value;
+  }
+  return swy / sw;
+}
+
+// Weighted least-squares line through points [b, e): {p0, p1}.
+std::pair<double, double> weighted_line(const std::vector<CurvePoint>& p, std::size_t b,
+                                        std::size_t e) {
+  double sw = 0, swx = 0, swxx = 0, swy = 0, swxy = 0;
+  for (std::size_t i = b; i < e; ++i) {
+    const double w = 1 / (p[i].std_error * p[i].std_error);
+    sw += w;
+    swx += w * p[i].x;
+    swxx += w * p[i].x * p[i].x;
+    swy += w * p[i].value;
+    swxy += w * p[i].x * p[i].value;
+  }
+  const double det = sw * swxx - swx * swx;
+  const double slope = (sw * swxy - swx * swy) / det;
+  return {(swy - slope * swx) / sw, slope};
+}
+
+double clipped_chi2(const std::vector<CurvePoint>& p, const std::vector<double>& c, bool has_lo) {
+  double chi2 = 0;
+  for (const CurvePoint& q : p) {
+    double v = std::min(c[0] + c[1] * q.x, c[3]);
+    if (has_lo) v = std::max(v, c[2]);
+    const double r = (v - q.value) / q.std_error;
+    chi2 += r * r;
+  }
+  return chi2;
+}
+
+}  // namespace
+
+CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<double>& prior) {
+  PCMKIT_CHECK(prior.size() == 3, "quadratic prior needs 3 coefficients");
+  const std::vector<CurvePoint> p = usable(points);
+  const int distinct = distinct_x(p, 0, p.size());
+  std::vector<double> c = prior;
+  std::vector<bool> fixed = {distinct < 1, distinct < 2, distinct < 3};
+  ceres::Problem problem;
+  for (const CurvePoint& q : p)
+    problem.AddResidualBlock(
+        new ceres::AutoDiffCostFunction<QuadraticResidual, 1, 1, 1, 1>(
+            new QuadraticResidual{q.x, q.value, q.std_error}),
+        new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2]);
+  if (p.empty()) {
+    CurveFit fit;
+    for (double v : prior) fit.coefficients.push_back({v, NAN, false});
+    fit.message = "no level to fit";
+    return fit;
+  }
+  CurveFit fit = solve(problem, c, fixed, static_cast<int>(p.size()));
+  if (distinct < 3) fit.message = "fewer than 3 distinct levels: higher terms held at prior";
+  return fit;
+}
+
+CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
+                          const std::vector<double>& prior,
+                          bool has_lo) {
+  PCMKIT_CHECK(prior.size() == 4, "clipped-line prior needs {p0, p1, lo, hi}");
+  const std::vector<CurvePoint> p = usable(points);
+  const std::size_t n = p.size();
+  if (n == 0) {
+    CurveFit fit;
+    for (double v : prior) fit.coefficients.push_back({v, NAN, false});
+    fit.message = "no level to fit";
+    return fit;
+  }
+  // Sorted by u ascending: a non-increasing line meets hi at small u and lo at large u.
+  double best_chi2 = std::numeric_limits<double>::infinity();
+  std::vector<double> best = prior;
+  std::vector<bool> best_fixed(4, true);
+  for (std::size_t i = 0; i <= n; ++i) {
+    for (std::size_t j = i; j <= n; ++j) {
+      if (!has_lo && j != n) continue;
+      std::vector<double> c = prior;
+      std::vector<bool> fixed = {true, true, true, true};
+      if (i > 0) {
+        c[3] = weighted_mean(p, 0, i);
+        fixed[3] = false;
+      }
+      if (j < n) {
+        c[2] = weighted_mean(p, j, n);
+        fixed[2] = false;
+      }
+      if (distinct_x(p, i, j) >= 2) {
+        const auto [p0, p1] = weighted_line(p, i, j);
+        if (p1 > 0) continue;
+        c[0] = p0;
+        c[1] = p1;
+        fixed[0] = fixed[1] = false;
+      }
+      if (has_lo && c[2] > c[3]) continue;
+      const int plateaus = (fixed[2] ? 0 : 1) + (fixed[3] ? 0 : 1);
+      const double chi2 = clipped_chi2(p, c, has_lo) + kChi2PerPlateau * plateaus;
+      if (chi2 < best_chi2) {
+        best_chi2 = chi2;
+        best = c;
+        best_fixed = fixed;
+      }
+    }
+  }
+  std::vector<double> c = best;
+  ceres::Problem problem;
+  for (const CurvePoint& q : p)
+    problem.AddResidualBlock(
+        new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
+            new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
+        new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
+  CurveFit fit = solve(problem, c, best_fixed, static_cast<int>(n));
+  // The polish may move a level across a kink; re-derive what the levels now inform.
+  std::size_t on_hi = 0, on_lo = 0;
+  std::vector<CurvePoint> on_line;
+  for (const CurvePoint& q : p) {
+    const double line = c[0] + c[1] * q.x;
+    if (line >= c[3])
+      ++on_hi;
+    else if (has_lo && line <= c[2])
+      ++on_lo;
+    else
+      on_line.push_back(q);
+  }
+  const bool line_ok = distinct_x(on_line, 0, on_line.size()) >= 2;
+  const bool consistent = (best_fixed[3] == (on_hi == 0)) && (best_fixed[2] == (on_lo == 0 || !has_lo)) &&
+                          (best_fixed[0] == !line_ok);
+  if (!consistent) fit.message += "; a level sits on a kink of the clipped curve";
+  return fit;
+}
+
+}  // namespace pcmkit::calibration

@@ -1,0 +1,42 @@
+// Fitting the model's coefficient curves (pcm_model.h) to per-level estimates, with Ceres:
+//   quadratic      y = max(0, p0 + p1·x + p2·x²)                  (σ_prog, x = G_T/G_max)
+//   clipped line   y = clip(p0 + p1·u, lo, hi), u = ln x          (μ_ν, σ_ν; ln Q_s with no lo)
+// Residuals are (y_l − model)/se_l with a Huber loss at 3 standard errors, so one bad level
+// cannot drag the curve. Standard errors come from ceres::Covariance.
+// Identification: a coefficient is fitted only where levels inform it — hi needs a level on the
+// upper plateau, lo one on the lower plateau, the line two distinct levels between them, the
+// quadratic three distinct x. Anything else is reported not identified and held at its prior.
+// The clipped line is assumed non-increasing in u (p1 ≤ 0), as drift and read noise are.
+#pragma once
+
+#include <vector>
+
+#include "pcmkit/calibration/level_fit.h"
+
+namespace pcmkit::calibration {
+
+struct CurvePoint {
+  double x = 0.0;          // abscissa (x for the quadratic, u = ln x for the clipped line)
+  double value = 0.0;      // per-level estimate
+  double std_error = 0.0;  // > 0
+};
+
+struct CurveFit {
+  std::vector<Estimate> coefficients;  // quadratic: p0, p1, p2; clipped line: p0, p1, lo, hi
+  double chi2 = 0.0;
+  int dof = 0;
+  bool converged = false;
+  std::string message;
+};
+
+// Requires: prior.size() == 3. Points with non-finite value or std_error ≤ 0 are ignored.
+CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<double>& prior);
+
+// Requires: prior = {p0, p1, lo, hi}. has_lo = false drops the lower clip (lo stays at prior,
+// not identified). Tries every split of the sorted levels into upper plateau / line / lower
+// plateau, keeps the best, then polishes it with Ceres.
+CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
+                          const std::vector<double>& prior,
+                          bool has_lo);
+
+}  // namespace pcmkit::calibration

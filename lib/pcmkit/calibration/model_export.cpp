@@ -1,0 +1,147 @@
+#include "pcmkit/calibration/model_export.h"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/version.h"
+#include "pcmkit/device/pcm_model_json_internal.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json curve_json(const CurveFit& c) {
+  json j;
+  j["chi2"] = number_or_null(c.chi2);
+  j["dof"] = c.dof;
+  j["chi2_per_dof"] = c.dof > 0 ? number_or_null(c.chi2 / c.dof) : json(nullptr);
+  j["converged"] = c.converged;
+  return j;
+}
+
+const char* method_name(LevelMethod m) {
+  return m == LevelMethod::kDriftRegression ? "drift_regression" : "censored_moments";
+}
+
+const char* source_name(ReadNoiseSource s) {
+  switch (s) {
+    case ReadNoiseSource::kTraces: return "traces";
+    case ReadNoiseSource::kDriftResiduals: return "drift_residuals";
+    case ReadNoiseSource::kCensoredMoments: return "censored_moments";
+    case ReadNoiseSource::kNone: break;
+  }
+  return "none";
+}
+
+std::string format(const char* fmt, double v) {
+  if (!std::isfinite(v)) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+}  // namespace
+
+std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
+  json j = device::model_json_object(r.model);
+  std::vector<std::pair<std::string, double>> se;
+  json not_identified = json::array();
+  for (const CoefficientFit& c : r.coefficients) {
+    se.emplace_back(c.name, c.estimate.identified ? c.estimate.std_error : NAN);
+    if (!c.estimate.identified) not_identified.push_back(c.name);
+  }
+  j["std_error"] = device::coefficient_sections(se);
+  j["not_identified"] = not_identified;
+
+  json gof;
+  gof["programming_noise"] = curve_json(r.programming_curve);
+  gof["mu_nu"] = curve_json(r.mu_curve);
+  gof["sigma_nu"] = curve_json(r.sigma_curve);
+  gof["q_s"] = curve_json(r.q_curve);
+  gof["read_noise_spectrum_chi2_per_dof"] =
+      r.spectrum.available ? number_or_null(r.spectrum.chi2_per_dof) : json(nullptr);
+  json levels = json::array();
+  for (const LevelFit& l : r.levels) {
+    json lj;
+    lj["g_target_uS"] = l.g_target_uS;
+    lj["method"] = method_name(l.method);
+    lj["num_used"] = l.num_used;
+    lj["num_rejected"] = l.num_rejected;
+    lj["num_not_converged"] = l.num_not_converged;
+    lj["sigma_prog_uS"] = number_or_null(l.sigma_prog_uS.value);
+    lj["mu_nu"] = number_or_null(l.mu_nu.value);
+    lj["sigma_nu"] = number_or_null(l.sigma_nu.value);
+    lj["q_s"] = number_or_null(l.q_s.value);
+    lj["q_s_source"] = source_name(l.q_s_source);
+    lj["drift_chi2_per_dof"] = number_or_null(l.drift_chi2_per_dof);
+    lj["mean_offset_uS"] = number_or_null(l.mean_offset_uS);
+    levels.push_back(lj);
+  }
+  gof["levels"] = levels;
+  j["goodness_of_fit"] = gof;
+
+  json prov;
+  prov["generator"] = std::string("pcmkit ") + kVersion;
+  prov["input_file"] = p.input_file;
+  prov["input_sha256"] = p.input_sha256;
+  prov["num_devices"] = r.num_devices;
+  prov["num_not_converged"] = r.num_not_converged;
+  prov["num_levels"] = r.levels.size();
+  prov["num_times"] = r.num_times;
+  prov["num_traces"] = r.num_traces;
+  prov["time_span_s"] = {r.t_min_s, r.t_max_s};
+  prov["t0_s"] = p.t0_s;
+  prov["prior"] = p.prior;
+  j["provenance"] = prov;
+  return j.dump(2) + "\n";
+}
+
+void write_calibration_json(const CalibrationResult& result,
+                            const Provenance& provenance,
+                            const std::filesystem::path& path) {
+  write_text_atomically(path, calibration_json(result, provenance));
+}
+
+std::string coefficient_table(const CalibrationResult& r) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-26s %13s %11s %13s  %s\n", "coefficient", "fitted", "std_error",
+                "prior", "status");
+  out += line;
+  for (const CoefficientFit& c : r.coefficients) {
+    std::snprintf(line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(),
+                  c.estimate.value,
+                  c.estimate.identified ? format("%.3g", c.estimate.std_error).c_str() : "-",
+                  c.prior, c.estimate.identified ? "fitted" : "not identified (prior kept)");
+    out += line;
+  }
+  return out;
+}
+
+std::string level_table(const CalibrationResult& r) {
+  std::string out;
+  char line[320];
+  std::snprintf(line, sizeof line, "%9s %-17s %8s %6s %18s %18s %18s %18s %7s\n", "G_T_uS", "method",
+                "used", "rej", "sigma_prog_uS", "mu_nu", "sigma_nu", "Q_s", "chi2/dof");
+  out += line;
+  auto pm = [](const Estimate& e, const char* fmt) {
+    if (!e.identified) return std::string("-");
+    return format(fmt, e.value) + "±" + format("%.2g", e.std_error);
+  };
+  for (const LevelFit& l : r.levels) {
+    std::snprintf(line, sizeof line, "%9.4g %-17s %8lld %6lld %18s %18s %18s %18s %7s\n",
+                  l.g_target_uS, method_name(l.method), static_cast<long long>(l.num_used),
+                  static_cast<long long>(l.num_rejected), pm(l.sigma_prog_uS, "%.4f").c_str(),
+                  pm(l.mu_nu, "%.5f").c_str(), pm(l.sigma_nu, "%.5f").c_str(),
+                  pm(l.q_s, "%.5f").c_str(), format("%.3f", l.drift_chi2_per_dof).c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace pcmkit::calibration

@@ -1,0 +1,97 @@
+#include "pcmkit/core/value_list.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  std::stringstream s(text);
+  std::string part;
+  while (std::getline(s, part, sep)) parts.push_back(part);
+  if (!text.empty() && text.back() == sep) parts.emplace_back();
+  return parts;
+}
+
+double parse_number(const std::string& text, const std::string& option, std::size_t* used) {
+  try {
+    const double v = std::stod(text, used);
+    if (!std::isfinite(v)) throw std::invalid_argument("not finite");
+    return v;
+  } catch (const std::exception&) {
+    throw InputError("", option, "'" + text + "' is not a number");
+  }
+}
+
+template <typename Parse>
+std::vector<double> parse_list(const std::string& text, const std::string& option, Parse parse) {
+  if (text.rfind("lin:", 0) == 0 || text.rfind("log:", 0) == 0) {
+    const std::vector<std::string> p = split(text.substr(4), ':');
+    if (p.size() != 3) throw InputError("", option, "'" + text + "': expected lin:FROM:TO:COUNT");
+    const double from = parse(p[0]), to = parse(p[1]);
+    std::size_t used = 0;
+    const double count = parse_number(p[2], option, &used);
+    if (used != p[2].size() || count < 1 || count != std::floor(count) || count > 1e7)
+      throw InputError("", option, "'" + p[2] + "' is not a whole count >= 1");
+    const bool log = text[1] == 'o';
+    if (log && !(from > 0 && to > 0))
+      throw InputError("", option, "log-spaced values need FROM and TO > 0");
+    std::vector<double> out;
+    const int n = static_cast<int>(count);
+    for (int i = 0; i < n; ++i) {
+      const double f = n == 1 ? 0.0 : static_cast<double>(i) / (n - 1);
+      out.push_back(log ? std::exp(std::log(from) + f * (std::log(to) - std::log(from)))
+                        : from + f * (to - from));
+    }
+    if (n > 1) out.back() = to;  // exact end point
+    return out;
+  }
+  std::vector<double> out;
+  for (const std::string& part : split(text, ',')) {
+    if (part.empty()) throw InputError("", option, "empty item in '" + text + "'");
+    out.push_back(parse(part));
+  }
+  if (out.empty()) throw InputError("", option, "empty list");
+  return out;
+}
+
+}  // namespace
+
+double parse_duration_s(const std::string& text, const std::string& option) {
+  std::size_t used = 0;
+  const double v = parse_number(text, option, &used);
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit.empty() || unit == "s")
+    scale = 1;
+  else if (unit == "min")
+    scale = 60;
+  else if (unit == "h")
+    scale = 3600;
+  else if (unit == "d")
+    scale = 86400;
+  else if (unit == "y")
+    scale = 365.25 * 86400;
+  else
+    throw InputError("", option, "'" + text + "': unknown time unit (use s, min, h, d or y)");
+  return v * scale;
+}
+
+std::vector<double> parse_number_list(const std::string& text, const std::string& option) {
+  return parse_list(text, option, [&](const std::string& s) {
+    std::size_t used = 0;
+    const double v = parse_number(s, option, &used);
+    if (used != s.size()) throw InputError("", option, "'" + s + "' is not a number");
+    return v;
+  });
+}
+
+std::vector<double> parse_duration_list(const std::string& text, const std::string& option) {
+  return parse_list(text, option, [&](const std::string& s) { return parse_duration_s(s, option); });
+}
+
+}  // namespace pcmkit
