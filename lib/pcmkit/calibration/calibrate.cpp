@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "pcmkit/calibration/ceres_quiet_internal.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {
@@ -24,15 +25,22 @@ std::vector<Level> group_levels(const measurement::Campaign& c) {
   return levels;
 }
 
+// Fraction of reads at or below 0, over devices with at least one read above 0: a device stuck
+// at 0 on a high level is an outlier for the regression to reject, not a sign of censoring.
 double zero_read_fraction(const measurement::Campaign& c, const Level& level) {
   std::int64_t zero = 0, total = 0;
-  for (Eigen::Index i : level.devices)
+  for (Eigen::Index i : level.devices) {
+    std::int64_t device_zero = 0, device_total = 0;
     for (Eigen::Index j = 0; j < c.num_times(); ++j) {
       const double g = c.g_uS(i, j);
       if (std::isnan(g)) continue;
-      ++total;
-      if (g <= 0) ++zero;
+      ++device_total;
+      if (g <= 0) ++device_zero;
     }
+    if (device_zero == device_total) continue;
+    zero += device_zero;
+    total += device_total;
+  }
   return total ? static_cast<double>(zero) / static_cast<double>(total) : 0.0;
 }
 
@@ -65,6 +73,7 @@ void CalibrationOptions::validate() const {
 CalibrationResult calibrate(const measurement::Campaign& campaign,
                             const CalibrationOptions& options,
                             const ProgressCallback& progress) {
+  const ScopedQuietCeres quiet;
   options.validate();
   CalibrationResult result;
   result.num_devices = campaign.num_devices();

@@ -87,9 +87,15 @@ std::string points_and_curve(const std::string& data, const std::string& title,
   std::ostringstream s;
   s << kStyle << "set title '" << title << "'\nset xlabel 'target conductance G_T (µS)'\n"
     << "set ylabel '" << ylabel << "'\n";
-  if (log_x) s << "set logscale x\nset xrange [0.1:*]\n";
+  // On a log axis the G_T = 0 level is drawn at the left edge, 0.03 µS, and labelled so.
+  std::string x = "1";
+  if (log_x) {
+    s << "set logscale x\nset xrange [0.02:*]\n"
+      << "set label 'G_T = 0 drawn at 0.03 µS' at graph 0.02, graph 0.04 font ',9'\n";
+    x = "($1 > 0 ? $1 : 0.03)";
+  }
   if (log_y) s << "set logscale y\n";
-  s << "plot '" << data << "' index 0 using 1:2:3 with yerrorbars pt 7 lc rgb '#1f77b4' "
+  s << "plot '" << data << "' index 0 using " << x << ":2:3 with yerrorbars pt 7 lc rgb '#1f77b4' "
     << "title 'per-level estimate ± 1 s.e.', '" << data
     << "' index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'fitted model'\n";
   return s.str();

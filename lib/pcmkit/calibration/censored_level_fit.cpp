@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "pcmkit/calibration/ceres_quiet_internal.h"
 #include "pcmkit/calibration/folded_normal.h"
 #include "pcmkit/calibration/robust_statistics.h"
 #include "pcmkit/core/error.h"
@@ -107,6 +108,7 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
                             const Level& level,
                             const device::PcmModel& noise_model,
                             const CensoredLevelOptions& options) {
+  const ScopedQuietCeres quiet;
   LevelFit fit;
   fit.g_target_uS = level.g_target_uS;
   fit.method = LevelMethod::kCensoredMoments;

@@ -6,16 +6,20 @@
 #include <cmath>
 #include <limits>
 
+#include "pcmkit/calibration/ceres_quiet_internal.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {
 namespace {
 
 constexpr double kHuberScale = 3.0;  // in standard errors: ordinary levels stay quadratic
-// A split of the levels may add a plateau only if it lowers χ² by more than this: a
-// likelihood-ratio test at 5% (χ²₁ quantile), so that a lone level is not put on a plateau just
-// because one point on its own always fits exactly.
-constexpr double kChi2PerPlateau = 3.84;
+// A split of the levels may add a plateau only if it lowers χ² by more than this (a
+// likelihood-ratio test at 3σ), so that a lone end level is not put on a plateau just because
+// one point on its own always fits exactly.
+constexpr double kChi2PerPlateau = 9.0;
+// A line is only a line if its slope differs from 0 by more than this many standard errors;
+// flat levels are a plateau, and then the line is not identified.
+constexpr double kMinSlopeSignificance = 3.0;
 
 std::vector<CurvePoint> usable(const std::vector<CurvePoint>& points) {
   std::vector<CurvePoint> out;
@@ -64,6 +68,7 @@ struct ClippedLineResidual {
 // fills estimates with Ceres's covariance.
 CurveFit solve(ceres::Problem& problem, std::vector<double>& params, const std::vector<bool>& fixed,
                int num_points) {
+  const ScopedQuietCeres quiet;
   CurveFit fit;
   int free = 0;
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -120,9 +125,12 @@ double weighted_mean(const std::vector<CurvePoint>& p, std::size_t b, std::size_
   return swy / sw;
 }
 
-// Weighted least-squares line through points [b, e): {p0, p1}.
-std::pair<double, double> weighted_line(const std::vector<CurvePoint>& p, std::size_t b,
-                                        std::size_t e) {
+struct Line {
+  double p0, p1, p1_std_error;
+};
+
+// Weighted least-squares line through points [b, e).
+Line weighted_line(const std::vector<CurvePoint>& p, std::size_t b, std::size_t e) {
   double sw = 0, swx = 0, swxx = 0, swy = 0, swxy = 0;
   for (std::size_t i = b; i < e; ++i) {
     const double w = 1 / (p[i].std_error * p[i].std_error);
@@ -134,7 +142,7 @@ std::pair<double, double> weighted_line(const std::vector<CurvePoint>& p, std::s
   }
   const double det = sw * swxx - swx * swx;
   const double slope = (sw * swxy - swx * swy) / det;
-  return {(swy - slope * swx) / sw, slope};
+  return {(swy - slope * swx) / sw, slope, std::sqrt(sw / det)};
 }
 
 double clipped_chi2(const std::vector<CurvePoint>& p, const std::vector<double>& c, bool has_lo) {
@@ -203,10 +211,12 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         fixed[2] = false;
       }
       if (distinct_x(p, i, j) >= 2) {
-        const auto [p0, p1] = weighted_line(p, i, j);
-        if (p1 > 0) continue;
-        c[0] = p0;
-        c[1] = p1;
+        const Line line = weighted_line(p, i, j);
+        if (line.p1 > 0) continue;
+        if (-line.p1 < kMinSlopeSignificance * line.p1_std_error)
+          continue;  // flat: a plateau explains it with one coefficient fewer
+        c[0] = line.p0;
+        c[1] = line.p1;
         fixed[0] = fixed[1] = false;
       }
       if (has_lo && c[2] > c[3]) continue;
