@@ -1,0 +1,400 @@
+#include "pcmkit/measurement/campaign_hdf5.h"
+
+#include <H5Cpp.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <new>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::measurement {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Dims = std::vector<hsize_t>;
+
+std::string shape_text(const Dims& dims) {
+  if (dims.empty()) return "scalar";
+  std::string text = "[";
+  for (std::size_t k = 0; k < dims.size(); ++k) {
+    if (k > 0) text += ", ";
+    text += std::to_string(dims[k]);
+  }
+  return text + "]";
+}
+
+std::string class_name(H5T_class_t type_class) {
+  switch (type_class) {
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_TIME:
+      return "time";
+    default:
+      return "unknown";
+  }
+}
+
+// The innermost message of the HDF5 error stack ("unable to open file", "inflate() failed"),
+// which says more than the C++ wrapper's "H5Dread failed".
+std::string h5_reason(const H5::Exception& e) {
+  std::string reason;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
+        std::string& text = *static_cast<std::string*>(out);
+        if (text.empty() && err->desc != nullptr) text = err->desc;
+        return 0;
+      },
+      &reason);
+  H5Eclear2(H5E_DEFAULT);
+  return reason.empty() ? e.getDetailMsg() : reason;
+}
+
+enum class Kind { kReal, kInteger };
+
+// Reads one campaign file. `field_` names what is being read, so that an H5::Exception anywhere
+// becomes InputError{file, field, reason}.
+class CampaignReader {
+ public:
+  explicit CampaignReader(std::string file) : file_(std::move(file)) {}
+
+  Campaign read() {
+    try {
+      return read_all();
+    } catch (const H5::Exception& e) {
+      throw InputError(file_, field_, "cannot read (" + h5_reason(e) + ")");
+    } catch (const std::bad_alloc&) {
+      throw InputError(file_, field_, "too large to load into memory");
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw InputError(file_, field, problem);
+  }
+
+  Campaign read_all() {
+    if (!H5::H5File::isHdf5(file_)) fail("", "not an HDF5 file");
+    h5_ = H5::H5File(file_, H5F_ACC_RDONLY);
+
+    Campaign c;
+    const std::string schema = *string_attribute("schema", true);
+    if (schema != kMeasurementSchema)
+      fail("schema",
+           "expected \"" + std::string(kMeasurementSchema) + "\", got \"" + schema + "\"");
+    c.g_max_uS = *real_attribute("g_max_uS", true);
+    c.t_read_s = *real_attribute("t_read_s", true);
+    c.temperature_K = real_attribute("temperature_K", false);
+    c.description = string_attribute("description", false).value_or("");
+
+    H5::DataSet ds = dataset("/devices/g_target_uS", Kind::kReal);
+    Dims dims = ranked(ds, {1}, "[N]");
+    c.g_target_uS.resize(index(dims[0]));
+    load(ds, H5::PredType::NATIVE_DOUBLE, c.g_target_uS.data(), c.g_target_uS.size());
+
+    if (exists("/devices/converged")) {
+      ds = dataset("/devices/converged", Kind::kInteger);
+      dims = ranked(ds, {1}, "[N]");
+      c.converged.resize(dims[0]);
+      load(ds, H5::PredType::NATIVE_UINT8, c.converged.data(), index(dims[0]));
+    }
+
+    ds = dataset("/reads/time_s", Kind::kReal);
+    dims = ranked(ds, {1, 2}, "[T] or [N, T]");
+    c.time_s.resize(dims.size() == 1 ? 1 : index(dims[0]), index(dims.back()));
+    load(ds, H5::PredType::NATIVE_DOUBLE, c.time_s.data(), c.time_s.size());
+
+    ds = dataset("/reads/g_uS", Kind::kReal);
+    dims = ranked(ds, {2}, "[N, T]");
+    c.g_uS.resize(index(dims[0]), index(dims[1]));
+    load(ds, H5::PredType::NATIVE_DOUBLE, c.g_uS.data(), c.g_uS.size());
+
+    if (exists("/noise")) c.noise = read_noise();
+    return c;
+  }
+
+  NoiseTraces read_noise() {
+    field_ = "/noise";
+    if (h5_.childObjType("/noise") != H5O_TYPE_GROUP) fail("/noise", "not a group");
+    NoiseTraces noise;
+
+    H5::DataSet ds = dataset("/noise/device_index", Kind::kInteger);
+    Dims dims = ranked(ds, {1}, "[M]");
+    noise.device_index.resize(index(dims[0]));
+    load(ds, H5::PredType::NATIVE_INT64, noise.device_index.data(), noise.device_index.size());
+
+    ds = dataset("/noise/t_start_s", Kind::kReal);
+    dims = ranked(ds, {1}, "[M]");
+    noise.t_start_s.resize(index(dims[0]));
+    load(ds, H5::PredType::NATIVE_DOUBLE, noise.t_start_s.data(), noise.t_start_s.size());
+
+    ds = dataset("/noise/dt_s", Kind::kReal);
+    dims = ranked(ds, {0, 1}, "scalar");
+    if (dims.size() == 1 && dims[0] != 1)
+      fail("/noise/dt_s", "expected a scalar, got " + shape_text(dims));
+    load(ds, H5::PredType::NATIVE_DOUBLE, &noise.dt_s, 1);
+
+    ds = dataset("/noise/g_uS", Kind::kReal);
+    dims = ranked(ds, {2}, "[M, R]");
+    noise.g_uS.resize(index(dims[0]), index(dims[1]));
+    load(ds, H5::PredType::NATIVE_DOUBLE, noise.g_uS.data(), noise.g_uS.size());
+    return noise;
+  }
+
+  // True when every link along the absolute `path` exists (H5Lexists needs the parents first).
+  bool exists(const std::string& path) {
+    field_ = path;
+    for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+      if (!h5_.nameExists(path.substr(0, end))) return false;
+      if (end == std::string::npos) return true;
+    }
+  }
+
+  H5::DataSet dataset(const std::string& path, Kind kind) {
+    if (!exists(path)) fail(path, "missing");
+    if (h5_.childObjType(path) != H5O_TYPE_DATASET) fail(path, "not a dataset");
+    H5::DataSet ds = h5_.openDataSet(path);
+    const H5T_class_t type_class = ds.getTypeClass();
+    // Numbers convert to the in-memory type on reading; HDF5 also converts enums (h5py's bool).
+    const bool ok = type_class == H5T_INTEGER || (kind == Kind::kReal && type_class == H5T_FLOAT) ||
+                    (kind == Kind::kInteger && type_class == H5T_ENUM);
+    if (!ok)
+      fail(path, std::string("expected ") + (kind == Kind::kReal ? "numbers" : "integers") +
+                     ", got " + class_name(type_class));
+    return ds;
+  }
+
+  // The dataset's shape, which must have one of `ranks`; `expected` describes them.
+  Dims ranked(const H5::DataSet& ds, std::initializer_list<int> ranks, const char* expected) {
+    const H5::DataSpace space = ds.getSpace();
+    if (space.getSimpleExtentType() == H5S_NULL) fail(field_, "holds no data (null dataspace)");
+    Dims dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    bool ok = false;
+    for (int rank : ranks) ok = ok || static_cast<std::size_t>(rank) == dims.size();
+    if (!ok) fail(field_, std::string("expected shape ") + expected + ", got " + shape_text(dims));
+    // Refuse sizes that would overflow a byte count before trying to allocate them.
+    hsize_t total = 1;
+    for (hsize_t d : dims) {
+      if (d != 0 && total > kMaxElements / d) fail(field_, "too large (" + shape_text(dims) + ")");
+      total *= d;
+    }
+    // A damaged header can claim a huge shape over a few stored chunks (the rest reads as fill
+    // values); allocating it would exhaust memory. Deflate compresses at most ~1032:1.
+    const hsize_t stored_bytes = ds.getStorageSize();
+    if (total > kFreeElements && total / kMaxCompression > stored_bytes)
+      fail(field_, "shape " + shape_text(dims) + " but only " + std::to_string(stored_bytes) +
+                       " bytes stored");
+    return dims;
+  }
+
+  static Eigen::Index index(hsize_t size) { return static_cast<Eigen::Index>(size); }
+
+  // Reads the whole dataset at once, converting to `type`.
+  static void load(const H5::DataSet& ds,
+                   const H5::PredType& type,
+                   void* buffer,
+                   Eigen::Index num_elements) {
+    if (num_elements > 0) ds.read(buffer, type);
+  }
+
+  // A root attribute holding one string, fixed- or variable-length; nullopt when absent and not
+  // `required`.
+  std::optional<std::string> string_attribute(const char* name, bool required) {
+    field_ = name;
+    if (!h5_.attrExists(name)) {
+      if (required) fail(name, "missing");
+      return std::nullopt;
+    }
+    const H5::Attribute attr = h5_.openAttribute(name);
+    if (attr.getTypeClass() != H5T_STRING)
+      fail(name, "expected a string, got " + class_name(attr.getTypeClass()));
+    single_element(attr, name);
+    const H5::StrType type = attr.getStrType();
+    if (type.isVariableStr()) {
+      // Not Attribute::read(type, std::string&): it crashes on a null string, which is legal.
+      char* text = nullptr;
+      attr.read(type, &text);
+      std::string value = text != nullptr ? text : "";
+      H5free_memory(text);
+      return value;
+    }
+    std::string value(type.getSize(), '\0');
+    attr.read(type, value.data());
+    // Fixed-length strings are padded with NULs or spaces.
+    value.resize(value.find('\0') == std::string::npos ? value.size() : value.find('\0'));
+    while (!value.empty() && value.back() == ' ') value.pop_back();
+    return value;
+  }
+
+  // A root attribute holding one number; nullopt when absent and not `required`.
+  std::optional<double> real_attribute(const char* name, bool required) {
+    field_ = name;
+    if (!h5_.attrExists(name)) {
+      if (required) fail(name, "missing");
+      return std::nullopt;
+    }
+    const H5::Attribute attr = h5_.openAttribute(name);
+    const H5T_class_t type_class = attr.getTypeClass();
+    if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
+      fail(name, "expected a number, got " + class_name(type_class));
+    single_element(attr, name);
+    double value = 0.0;
+    attr.read(H5::PredType::NATIVE_DOUBLE, &value);
+    return value;
+  }
+
+  void single_element(const H5::Attribute& attr, const char* name) const {
+    const H5::DataSpace space = attr.getSpace();
+    if (space.getSimpleExtentType() == H5S_NULL || space.getSimpleExtentNpoints() != 1)
+      fail(name, "expected a single value, got " +
+                     std::to_string(space.getSimpleExtentType() == H5S_NULL
+                                        ? 0
+                                        : space.getSimpleExtentNpoints()) +
+                     " values");
+  }
+
+  static constexpr hsize_t kMaxElements = std::numeric_limits<std::ptrdiff_t>::max() / 8;
+  static constexpr hsize_t kFreeElements = hsize_t{1} << 20;  // any shape up to 8 MiB of doubles
+  static constexpr hsize_t kMaxCompression = 2048;            // elements per stored byte
+
+  std::string file_;
+  std::string field_;
+  H5::H5File h5_;
+};
+
+// Object creation without time stamps, so that the same campaign gives the same file bytes.
+H5::DSetCreatPropList untimed_dataset() {
+  H5::DSetCreatPropList dcpl;
+  H5Pset_obj_track_times(dcpl.getId(), false);
+  return dcpl;
+}
+
+void create_group(const H5::H5File& file, const char* name) {
+  H5::PropList gcpl(H5P_GROUP_CREATE);
+  H5Pset_obj_track_times(gcpl.getId(), false);
+  const hid_t group = H5Gcreate2(file.getId(), name, H5P_DEFAULT, gcpl.getId(), H5P_DEFAULT);
+  if (group < 0) throw H5::GroupIException("create_group", std::string("cannot create ") + name);
+  H5Gclose(group);
+}
+
+// Writes `data` (row-major, dims elements) as a contiguous dataset of `file_type`.
+void write_dataset(const H5::H5File& file,
+                   const char* name,
+                   const H5::PredType& file_type,
+                   const H5::PredType& memory_type,
+                   const Dims& dims,
+                   const void* data) {
+  const H5::DataSpace space = dims.empty()
+                                  ? H5::DataSpace(H5S_SCALAR)
+                                  : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+  const H5::DataSet ds = file.createDataSet(name, file_type, space, untimed_dataset());
+  ds.write(data, memory_type);
+}
+
+void write_real_attribute(const H5::H5File& file, const char* name, double value) {
+  const H5::Attribute attr =
+      file.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+  attr.write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
+void write_string_attribute(const H5::H5File& file, const char* name, const std::string& value) {
+  H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+  type.setCset(H5T_CSET_UTF8);
+  const H5::Attribute attr = file.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+  attr.write(type, value);
+}
+
+void write_hdf5(const Campaign& c, const fs::path& tmp) {
+  const H5::H5File file(tmp.string(), H5F_ACC_TRUNC);
+  write_string_attribute(file, "schema", kMeasurementSchema);
+  write_real_attribute(file, "g_max_uS", c.g_max_uS);
+  write_real_attribute(file, "t_read_s", c.t_read_s);
+  if (c.temperature_K) write_real_attribute(file, "temperature_K", *c.temperature_K);
+  if (!c.description.empty()) write_string_attribute(file, "description", c.description);
+
+  const hsize_t n = static_cast<hsize_t>(c.num_devices());
+  const hsize_t t = static_cast<hsize_t>(c.num_times());
+  const H5::PredType& f64 = H5::PredType::IEEE_F64LE;
+  const H5::PredType& real = H5::PredType::NATIVE_DOUBLE;
+  create_group(file, "/devices");
+  write_dataset(file, "/devices/g_target_uS", f64, real, {n}, c.g_target_uS.data());
+  if (!c.converged.empty())
+    write_dataset(file, "/devices/converged", H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8,
+                  {n}, c.converged.data());
+  create_group(file, "/reads");
+  const Dims time_dims = c.shared_times() ? Dims{t} : Dims{n, t};
+  write_dataset(file, "/reads/time_s", f64, real, time_dims, c.time_s.data());
+  write_dataset(file, "/reads/g_uS", f64, real, {n, t}, c.g_uS.data());
+
+  if (c.noise) {
+    const NoiseTraces& noise = *c.noise;
+    const hsize_t m = static_cast<hsize_t>(noise.g_uS.rows());
+    const hsize_t r = static_cast<hsize_t>(noise.g_uS.cols());
+    create_group(file, "/noise");
+    write_dataset(file, "/noise/device_index", H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64,
+                  {m}, noise.device_index.data());
+    write_dataset(file, "/noise/t_start_s", f64, real, {m}, noise.t_start_s.data());
+    write_dataset(file, "/noise/dt_s", f64, real, {}, &noise.dt_s);
+    write_dataset(file, "/noise/g_uS", f64, real, {m, r}, noise.g_uS.data());
+  }
+}
+
+}  // namespace
+
+Campaign read_campaign(const fs::path& path) {
+  H5::Exception::dontPrint();
+  const std::string file = path.string();
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) throw InputError(file, "", "no such file");
+  if (fs::is_directory(status)) throw InputError(file, "", "is a directory, not a file");
+  Campaign campaign = CampaignReader(file).read();
+  campaign.validate(file);
+  return campaign;
+}
+
+void write_campaign(const Campaign& campaign, const fs::path& path) {
+  try {
+    campaign.validate(path.string());
+  } catch (const InputError& e) {
+    throw InternalError(__FILE__, __LINE__, std::string("write_campaign: ") + e.what());
+  }
+  H5::Exception::dontPrint();
+  write_atomically(path, [&](const fs::path& tmp) {
+    try {
+      write_hdf5(campaign, tmp);
+    } catch (const H5::Exception& e) {
+      throw RunError(path.string() + ": cannot write HDF5 (" + h5_reason(e) + ")");
+    }
+  });
+}
+
+}  // namespace pcmkit::measurement
