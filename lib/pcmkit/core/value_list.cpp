@@ -47,7 +47,8 @@ std::vector<double> parse_list(const std::string& text, const std::string& optio
       out.push_back(log ? std::exp(std::log(from) + f * (std::log(to) - std::log(from)))
                         : from + f * (to - from));
     }
-    if (n > 1) out.back() = to;  // exact end point
+    out.front() = from;  // exact end points: exp(log(20)) is 19.999999999999996, before t0 = 20
+    if (n > 1) out.back() = to;
     return out;
   }
   std::vector<double> out;

@@ -45,7 +45,10 @@ Eigen::ArrayXd drifted_conductance_uS(const PcmModel& model,
                                       double t_s) {
   require_after_t0(model, t_s);
   const double log_t = std::log(t_s / model.t0_s);
-  return devices.g_prog_uS * (-devices.drift_exponent * log_t).exp();
+  // Scalar exp: Eigen's SIMD exp and its scalar remainder can differ by an ulp, which would make
+  // a device's G_d depend on its position in the array.
+  return devices.g_prog_uS *
+         (-devices.drift_exponent * log_t).unaryExpr([](double v) { return std::exp(v); });
 }
 
 Eigen::ArrayXd read_conductance_uS(const PcmModel& model,

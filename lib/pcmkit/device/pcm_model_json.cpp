@@ -117,6 +117,13 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
   if (j.contains("std_error")) {
     const json& se = j["std_error"];
     if (!se.is_object()) throw InputError(source, "std_error", "must be an object");
+    reject_unknown(se, {kSections.begin(), kSections.end()}, "std_error.", source);
+    for (const std::string& section : kSections) {
+      if (!se.contains(section)) continue;
+      if (!se[section].is_object())
+        throw InputError(source, "std_error." + section, "must be an object");
+      reject_unknown(se[section], known[section], "std_error." + section + ".", source);
+    }
     for (const Coefficient& c : coefficients(m)) {
       const auto dot = c.name.find('.');
       const std::string sec = c.name.substr(0, dot), key = c.name.substr(dot + 1);
@@ -133,6 +140,10 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
     if (!ni.is_array()) throw InputError(source, "not_identified", "must be an array");
     for (const json& name : ni) {
       if (!name.is_string()) throw InputError(source, "not_identified", "must hold strings");
+      const std::string& n = name.get_ref<const std::string&>();
+      const auto dot = n.find('.');
+      if (dot == std::string::npos || !known[n.substr(0, dot)].count(n.substr(dot + 1)))
+        throw InputError(source, "not_identified", "unknown coefficient \"" + n + "\"");
       file.uncertainty[name.get<std::string>()].identified = false;
     }
   }

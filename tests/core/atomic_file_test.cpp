@@ -1,0 +1,139 @@
+// write_atomically / write_text_atomically (core/atomic_file.h): nothing is left behind on
+// failure, and the target is replaced in one rename on success.
+#include "pcmkit/core/atomic_file.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh, empty directory per test case, removed afterwards.
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("pcmkit_atomic_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_raw(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+TEST_CASE("a writer that throws leaves no file and no temporary") {
+  TempDir dir;
+  const fs::path target = dir.path() / "out.h5";
+  fs::path seen;
+  CHECK_THROWS_WITH_AS(write_atomically(target,
+                                        [&](const fs::path& tmp) {
+                                          seen = tmp;
+                                          write_raw(tmp, "half a file");
+                                          throw std::runtime_error("writer failed");
+                                        }),
+                       "writer failed", std::runtime_error);  // propagates unchanged
+  CHECK(seen.parent_path() == dir.path());  // same directory, so the rename is atomic
+  CHECK(seen != target);
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("a writer that throws leaves an existing target untouched") {
+  TempDir dir;
+  const fs::path target = dir.path() / "model.json";
+  write_raw(target, "old");
+  CHECK_THROWS_AS(write_atomically(target,
+                                   [](const fs::path& tmp) {
+                                     write_raw(tmp, "new");
+                                     throw InputError("x", "y", "z");
+                                   }),
+                  InputError);
+  CHECK(read_all(target) == "old");
+  CHECK(dir.entries() == std::vector<std::string>{"model.json"});
+}
+
+TEST_CASE("success replaces the target in one step") {
+  TempDir dir;
+  const fs::path target = dir.path() / "model.json";
+  write_raw(target, "old contents");
+  write_atomically(target, [&](const fs::path& tmp) {
+    write_raw(tmp, "new contents");
+    CHECK(read_all(target) == "old contents");  // unchanged until the rename
+  });
+  CHECK(read_all(target) == "new contents");
+  CHECK(dir.entries() == std::vector<std::string>{"model.json"});
+
+  const std::string binary("a\0b\nc\r\n", 7);  // written byte for byte
+  write_text_atomically(target, binary);
+  CHECK(read_all(target) == binary);
+  write_text_atomically(dir.path() / "empty.txt", "");
+  CHECK(fs::file_size(dir.path() / "empty.txt") == 0);
+  CHECK(dir.entries().size() == 2);
+}
+
+TEST_CASE("a missing directory throws RunError before calling the writer") {
+  TempDir dir;
+  bool called = false;
+  const fs::path target = dir.path() / "no_such_dir" / "out.json";
+  try {
+    write_atomically(target, [&](const fs::path&) { called = true; });
+    FAIL("no exception");
+  } catch (const RunError& e) {
+    CHECK(std::string(e.what()).find("no_such_dir") != std::string::npos);
+  }
+  CHECK_FALSE(called);
+  CHECK_THROWS_AS(write_text_atomically(target, "x"), RunError);
+  CHECK(dir.entries().empty());
+}
+
+TEST_CASE("a failed rename (target is a directory) throws RunError and removes the temporary") {
+  TempDir dir;
+  fs::create_directory(dir.path() / "taken");
+  fs::create_directory(dir.path() / "taken" / "inside");  // non-empty: rename cannot replace it
+  CHECK_THROWS_AS(write_text_atomically(dir.path() / "taken", "x"), RunError);
+  CHECK(dir.entries() == std::vector<std::string>{"taken"});
+}
+
+TEST_CASE("a bare file name is written in the current directory") {
+  TempDir dir;
+  struct RestoreCwd {
+    fs::path cwd = fs::current_path();
+    ~RestoreCwd() { fs::current_path(cwd); }
+  } restore;
+  fs::current_path(dir.path());
+  write_text_atomically("plain.txt", "here");
+  CHECK(read_all(dir.path() / "plain.txt") == "here");
+  CHECK(dir.entries().size() == 1);
+}
+
+}  // namespace
+}  // namespace pcmkit
