@@ -1,11 +1,13 @@
 #include "command.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 namespace pcmkit::cli {
 
 ProgressPrinter::ProgressPrinter(std::string command, bool quiet)
-    : command_(std::move(command)), quiet_(quiet) {}
+    : command_(std::move(command)), quiet_(quiet || !::isatty(STDERR_FILENO)) {}  // see header
 
 ProgressCallback ProgressPrinter::callback() {
   return [this](const Progress& p) { print(p); };
