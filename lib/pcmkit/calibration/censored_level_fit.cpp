@@ -3,6 +3,7 @@
 #include <ceres/ceres.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -17,8 +18,8 @@ namespace {
 double normal_pdf(double z) { return std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi); }
 
 struct MomentIndex {
-  std::vector<int> first;                    // time index of each E g_j moment
-  std::vector<std::pair<int, int>> second;   // (j, k) of each E g_j g_k moment
+  std::vector<int> first;                   // time index of each E g_j moment
+  std::vector<std::pair<int, int>> second;  // (j, k) of each E g_j g_k moment
 };
 
 MomentIndex choose_moments(int num_times) {
@@ -173,57 +174,78 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
     for (int j : index.first) contrib(k, r++) = g[j];
     for (const auto& [j, l] : index.second) contrib(k, r++) = g[j] * g[l];
   }
-  const Eigen::VectorXd observed = contrib.colwise().mean().transpose();
-  const Eigen::MatrixXd centred = contrib.rowwise() - observed.transpose();
-  Eigen::MatrixXd cov = (centred.transpose() * centred) / (double(n - 1) * double(n));
-  cov.diagonal().array() += 1e-12 * cov.diagonal().mean();  // guard against exact collinearity
-  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
-  if (llt.info() != Eigen::Success) {
-    fit.note = "moment covariance is singular";
-    return fit;
-  }
-  const Eigen::MatrixXd whitening =
-      llt.matrixL().solve(Eigen::MatrixXd::Identity(p, p));
-
+  // The weight of a two-step GMM estimated from the same data correlates with the moments and
+  // biases the scale σ_p low (about one standard error here). Cross-fitting removes that: each
+  // half of the devices is fitted with the weight estimated from the other half, and the two
+  // estimates are averaged (their covariances are independent halves: (C_a + C_b)/4).
   const double g_start = std::max(level.g_target_uS, 1e-3 * noise_model.g_max_uS);
-  double theta[4] = {std::max(noise_model.sigma_prog_uS(level.g_target_uS), 1e-3),
-                     noise_model.mu_nu(g_start), std::max(noise_model.sigma_nu(g_start), 1e-3),
-                     std::max(noise_model.q_s(level.g_target_uS), 1e-3)};
-  ceres::Problem problem;
-  auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
-      new GmmResidual{&model, observed, whitening});
-  cost->AddParameterBlock(4);
-  cost->SetNumResiduals(p);
-  problem.AddResidualBlock(cost, nullptr, theta);
-  for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(theta, i, 1e-6);
-  problem.SetParameterUpperBound(theta, 1, 1.0);
-  problem.SetParameterUpperBound(theta, 2, 1.0);
-  problem.SetParameterUpperBound(theta, 3, 10.0);
-  ceres::Solver::Options solver;
-  solver.max_num_iterations = 200;
-  solver.function_tolerance = 1e-12;
-  solver.parameter_tolerance = 1e-12;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary summary;
-  ceres::Solve(solver, &problem, &summary);
-  if (!summary.IsSolutionUsable()) {
-    fit.note = "moment fit failed: " + summary.message;
-    return fit;
+  const std::array<double, 4> start = {std::max(noise_model.sigma_prog_uS(level.g_target_uS), 1e-3),
+                                       noise_model.mu_nu(g_start),
+                                       std::max(noise_model.sigma_nu(g_start), 1e-3),
+                                       std::max(noise_model.q_s(level.g_target_uS), 1e-3)};
+  std::array<double, 4> theta = {0, 0, 0, 0};
+  Eigen::Matrix4d c = Eigen::Matrix4d::Zero();
+  bool have_cov = true;
+  double j_stat = 0;
+  for (int half = 0; half < 2; ++half) {
+    std::vector<Eigen::Index> fit_rows, weight_rows;
+    for (Eigen::Index k = 0; k < n; ++k) (k % 2 == half ? fit_rows : weight_rows).push_back(k);
+    const Eigen::MatrixXd fit_part = contrib(fit_rows, Eigen::all);
+    const Eigen::MatrixXd weight_part = contrib(weight_rows, Eigen::all);
+    const Eigen::VectorXd observed = fit_part.colwise().mean().transpose();
+    const Eigen::MatrixXd centred = weight_part.rowwise() - weight_part.colwise().mean();
+    const double n_fit = static_cast<double>(fit_rows.size());
+    Eigen::MatrixXd cov =
+        (centred.transpose() * centred) / (static_cast<double>(weight_rows.size() - 1) * n_fit);
+    cov.diagonal().array() += 1e-12 * cov.diagonal().mean();  // guard against collinearity
+    const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+    if (llt.info() != Eigen::Success) {
+      fit.note = "moment covariance is singular";
+      return fit;
+    }
+    const Eigen::MatrixXd whitening = llt.matrixL().solve(Eigen::MatrixXd::Identity(p, p));
+    double th[4] = {start[0], start[1], start[2], start[3]};
+    ceres::Problem problem;
+    auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
+        new GmmResidual{&model, observed, whitening});
+    cost->AddParameterBlock(4);
+    cost->SetNumResiduals(p);
+    problem.AddResidualBlock(cost, nullptr, th);
+    for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(th, i, 1e-6);
+    problem.SetParameterUpperBound(th, 1, 1.0);
+    problem.SetParameterUpperBound(th, 2, 1.0);
+    problem.SetParameterUpperBound(th, 3, 10.0);
+    ceres::Solver::Options solver;
+    solver.max_num_iterations = 200;
+    solver.function_tolerance = 1e-12;
+    solver.parameter_tolerance = 1e-12;
+    solver.logging_type = ceres::SILENT;
+    ceres::Solver::Summary summary;
+    ceres::Solve(solver, &problem, &summary);
+    if (!summary.IsSolutionUsable()) {
+      fit.note = "moment fit failed: " + summary.message;
+      return fit;
+    }
+    j_stat += summary.final_cost;  // each half's J/2; the mean J is their sum
+    ceres::Covariance::Options cov_options;
+    cov_options.algorithm_type = ceres::DENSE_SVD;
+    cov_options.null_space_rank = -1;
+    cov_options.min_reciprocal_condition_number = 1e-14;
+    ceres::Covariance covariance(cov_options);
+    std::vector<std::pair<const double*, const double*>> blocks = {{th, th}};
+    double ch[16];
+    have_cov = have_cov && covariance.Compute(blocks, &problem) &&
+               covariance.GetCovarianceBlock(th, th, ch);
+    for (int i = 0; i < 4; ++i) {
+      theta[i] += th[i] / 2;
+      for (int k = 0; k < 4; ++k) c(i, k) += ch[i * 4 + k] / 4;
+    }
   }
-  fit.drift_chi2_per_dof = 2 * summary.final_cost / std::max(1, p - 4);  // Hansen's J / dof
+  fit.drift_chi2_per_dof = j_stat / std::max(1, p - 4);  // Hansen's J per dof, mean of halves
 
-  ceres::Covariance::Options cov_options;
-  cov_options.algorithm_type = ceres::DENSE_SVD;
-  cov_options.null_space_rank = -1;
-  cov_options.min_reciprocal_condition_number = 1e-14;
-  ceres::Covariance covariance(cov_options);
-  std::vector<std::pair<const double*, const double*>> blocks = {{theta, theta}};
-  double c[16];
-  const bool have_cov = covariance.Compute(blocks, &problem) &&
-                        covariance.GetCovarianceBlock(theta, theta, c);
   auto estimate = [&](int i) {
     const bool at_bound = theta[i] <= 1.0001e-6;
-    const double se = have_cov ? std::sqrt(std::max(c[i * 4 + i], 0.0)) : NAN;
+    const double se = have_cov ? std::sqrt(std::max(c(i, i), 0.0)) : NAN;
     return Estimate{theta[i], se, have_cov && !at_bound && std::isfinite(se)};
   };
   fit.sigma_prog_uS = estimate(0);

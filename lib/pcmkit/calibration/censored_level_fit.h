@@ -1,6 +1,8 @@
 // Device statistics of a level whose reads are censored at zero (G_T = 0, or so low that reads
 // hit 0): per-device regressions in ln G are impossible there, so the level is fitted by the
-// generalised method of moments on the population of reads (Hansen 1982, two-step efficient).
+// generalised method of moments on the population of reads (Hansen 1982, two-step efficient,
+// cross-fitted: each half of the devices is weighted by the other half's moment covariance, which
+// removes the bias of a weight estimated from the same data; the halves' estimates are averaged).
 // With G_prog = max(0, G_T + σ_p·ξ), ν folded normal (μ, σ) and s_j = Q·sqrt(band(t_j)):
 //   E g_j      = E[G_prog]·M(L_j)·m1(s_j)
 //   E g_j²     = E[G_prog²]·M(2L_j)·m2(s_j)
@@ -9,8 +11,9 @@
 // Φ(1/s) + sφ(1/s), m2(s) = E max(0, 1 + sξ)² = (1 + s²)Φ(1/s) + sφ(1/s), and the truncated
 // normal moments E[G_prog] = G_TΦ(a) + σ_pφ(a), E[G_prog²] = (G_T² + σ_p²)Φ(a) + G_Tσ_pφ(a),
 // a = G_T/σ_p. Moments used: every E g_j, and E g_j g_k (j ≤ k) over 6 times spread over the
-// range. Weight: the inverse sample covariance of the moments, so Ceres's covariance of
-// (σ_p, μ_ν, σ_ν, Q_s) is the asymptotic GMM covariance. γ is held at noise_model's value.
+// range. Weight: the inverse sample covariance of the moments (from the other half), so Ceres's
+// covariance of (σ_p, μ_ν, σ_ν, Q_s) is the asymptotic GMM covariance. γ is held at
+// noise_model's value.
 #pragma once
 
 #include "pcmkit/calibration/level_fit.h"
@@ -23,7 +26,7 @@ struct CensoredLevelOptions {
   // Devices whose mean read exceeds median + k·1.4826·MAD (over devices with a read > 0) are
   // outliers (stuck devices); > 3.
   double reject_mad = 20.0;
-  int min_devices = 200;     // fewer usable devices: nothing identified
+  int min_devices = 200;  // fewer usable devices: nothing identified
 };
 
 // Fits one censored level. Uses only devices with every read present, and needs read times
