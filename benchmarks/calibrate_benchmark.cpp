@@ -120,6 +120,7 @@ int main(int argc, char** argv) {
   std::printf("ratio pcmkit / baseline: time %.2f, memory %.2f\n", ours.seconds / base.seconds,
               ours.peak_mib / base.peak_mib);
   const bool pass = ours.ok && base.ok && ours.seconds < 30 && ours.peak_mib < 2048;
-  std::printf("target (< 30 s, < 2 GiB for 1e6 devices x 20 reads): %s\n", pass ? "met" : "NOT met");
+  std::printf("target (< 30 s, < 2 GiB for 1e6 devices x 20 reads): %s\n",
+              pass ? "met" : "NOT met");
   return ours.ok && base.ok ? 0 : 1;
 }

@@ -27,8 +27,8 @@ int run_model_show(const ModelOptions& o) {
   const device::PcmModel& m = file.model;
   std::printf("%s\n", o.file.c_str());
   if (!m.description.empty()) std::printf("  %s\n", m.description.c_str());
-  std::printf("  g_max_uS %g, t0_s %g, t_read_s %g, x_floor %g\n\n", m.g_max_uS, m.t0_s,
-              m.t_read_s, m.x_floor);
+  std::printf("  g_max_uS %g, t0_s %g, t_read_s %g, x_floor %g\n\n", m.g_max_uS, m.t0_s, m.t_read_s,
+              m.x_floor);
   std::printf("%-26s %13s %11s  %s\n", "coefficient", "value", "std_error", "status");
   for (const auto& [name, value] : device::coefficient_values(m)) {
     const auto it = file.uncertainty.find(name);

@@ -19,8 +19,9 @@ void add_synth_command(CLI::App& app, SynthOptions& o) {
                   "Target conductances in uS: list or lin:FROM:TO:N (default: 11 from 0 to G_max)");
   cmd->add_option("--devices-per-level", o.devices_per_level, "Devices per level")
       ->capture_default_str();
-  cmd->add_option("--times", o.times, "Read times after programming: list or log:FROM:TO:N; "
-                                       "units s, min, h, d, y")
+  cmd->add_option("--times", o.times,
+                  "Read times after programming: list or log:FROM:TO:N; "
+                  "units s, min, h, d, y")
       ->capture_default_str();
   cmd->add_option("--traces", o.traces, "Noise traces per level (0 = none)")->capture_default_str();
   cmd->add_option("--trace-reads", o.trace_reads, "Reads per trace")->capture_default_str();

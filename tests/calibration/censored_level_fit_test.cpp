@@ -41,7 +41,8 @@ TEST_CASE("a level with too few devices is reported, not fitted") {
   chip.g_target_uS = {0.0};
   chip.devices_per_level = 50;
   chip.traces_per_level = 0;
-  const measurement::Campaign c = measurement::synthesize_campaign(device::PcmModel::published(), chip);
+  const measurement::Campaign c =
+      measurement::synthesize_campaign(device::PcmModel::published(), chip);
   Level level;
   for (Eigen::Index i = 0; i < c.num_devices(); ++i) level.devices.push_back(i);
   const LevelFit f = fit_censored_level(c, level, device::PcmModel::published());

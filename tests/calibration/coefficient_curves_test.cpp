@@ -9,8 +9,8 @@ using namespace pcmkit::calibration;
 
 namespace {
 
-std::vector<CurvePoint> clipped_points(const std::vector<double>& u, double p0, double p1,
-                                       double lo, double hi, double se) {
+std::vector<CurvePoint> clipped_points(
+    const std::vector<double>& u, double p0, double p1, double lo, double hi, double se) {
   std::vector<CurvePoint> p;
   for (double x : u) p.push_back({x, std::clamp(p0 + p1 * x, lo, hi), se});
   return p;

@@ -19,8 +19,8 @@ double log_moment(double s, int k) {
     const double l = std::log1p(s * xi);
     return std::pow(l, k) * std::exp(-xi * xi / 2) / std::sqrt(2 * std::numbers::pi);
   };
-  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, -1 / s + 1e-12, 12.0,
-                                                                       15, 1e-14);
+  return boost::math::quadrature::gauss_kronrod<double, 61>::integrate(f, -1 / s + 1e-12, 12.0, 15,
+                                                                       1e-14);
 }
 
 }  // namespace

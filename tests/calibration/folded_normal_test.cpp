@@ -29,9 +29,9 @@ TEST_CASE("closed forms agree with quadrature") {
     CHECK(folded_normal_mean(mu, sigma) ==
           doctest::Approx(expect(mu, sigma, [](double v) { return v; })).epsilon(1e-10));
     for (double l : {0.0, 1.0, 8.4, 16.0})
-      CHECK(folded_normal_laplace(l, mu, sigma) ==
-            doctest::Approx(expect(mu, sigma, [&](double v) { return std::exp(-l * v); }))
-                .epsilon(1e-9));
+      CHECK(folded_normal_laplace(l, mu, sigma) == doctest::Approx(expect(mu, sigma, [&](double v) {
+                                                     return std::exp(-l * v);
+                                                   })).epsilon(1e-9));
   }
 }
 

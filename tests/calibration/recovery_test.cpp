@@ -183,7 +183,8 @@ TEST_CASE("reads before t0 are an input error naming /reads/time_s") {
   measurement::VirtualChipOptions chip;
   chip.devices_per_level = 50;
   chip.traces_per_level = 0;
-  const measurement::Campaign c = measurement::synthesize_campaign(device::PcmModel::published(), chip);
+  const measurement::Campaign c =
+      measurement::synthesize_campaign(device::PcmModel::published(), chip);
   calibration::CalibrationOptions options;
   options.t0_s = 30.0;  // the first read is at 25 s
   try {

@@ -96,7 +96,8 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
 
   if (progress) progress({"read-noise spectra", 0, result.num_traces});
   result.spectrum = fit_read_noise_spectrum(campaign, options.spectrum);
-  const bool gamma_identified = result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
+  const bool gamma_identified =
+      result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
   if (gamma_identified) noise_model.read_noise.gamma = result.spectrum.gamma;
   if (!result.spectrum.available)
     result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
@@ -113,9 +114,9 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
                           zero_read_fraction(campaign, level) > options.censored_zero_fraction ||
                           noise_at_end > options.max_regression_read_noise;
     result.levels.push_back(
-        censored ? fit_censored_level(campaign, level, noise_model, options.censored)
-                 : fit_level_by_regression(campaign, level, noise_model, q_trace,
-                                           options.regression));
+        censored
+            ? fit_censored_level(campaign, level, noise_model, options.censored)
+            : fit_level_by_regression(campaign, level, noise_model, q_trace, options.regression));
     done += static_cast<std::int64_t>(level.devices.size());
     if (progress) progress({"levels", done, result.num_devices});
   }
@@ -126,7 +127,8 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
   for (const LevelFit& l : result.levels) {
     const double x = l.g_target_uS / campaign.g_max_uS;
     const double u = std::log(std::max(x, prior.x_floor));
-    if (l.sigma_prog_uS.identified) prog.push_back({x, l.sigma_prog_uS.value, l.sigma_prog_uS.std_error});
+    if (l.sigma_prog_uS.identified)
+      prog.push_back({x, l.sigma_prog_uS.value, l.sigma_prog_uS.std_error});
     if (l.mu_nu.identified) mu.push_back({u, l.mu_nu.value, l.mu_nu.std_error});
     if (l.sigma_nu.identified) sigma.push_back({u, l.sigma_nu.value, l.sigma_nu.std_error});
     if (l.q_s.identified && l.q_s.value > 0)
@@ -140,8 +142,8 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
   result.programming_curve = fit_quadratic(prog, {pn.c0_uS, pn.c1_uS, pn.c2_uS});
   result.mu_curve = fit_clipped_line(mu, {de.a0, de.a1, de.mu_min, de.mu_max}, true);
   result.sigma_curve = fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true);
-  result.q_curve = fit_clipped_line(log_q, {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)},
-                                    false);
+  result.q_curve =
+      fit_clipped_line(log_q, {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)}, false);
 
   const auto& pc = result.programming_curve.coefficients;
   take(result, "programming_noise.c0_uS", pc[0], pn.c0_uS);

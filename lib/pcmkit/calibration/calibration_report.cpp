@@ -22,13 +22,15 @@ std::string num(double v) {
 }
 
 // Per-level points of one statistic, with a fine grid of the fitted curve: "x y se" blocks.
-std::string curve_data(const CalibrationResult& r, const Estimate LevelFit::*member,
+std::string curve_data(const CalibrationResult& r,
+                       const Estimate LevelFit::*member,
                        double (device::PcmModel::*curve)(double) const) {
   std::ostringstream s;
   s << "# G_T_uS estimate std_error\n";
   for (const LevelFit& l : r.levels) {
     const Estimate& e = l.*member;
-    if (e.identified) s << num(l.g_target_uS) << ' ' << num(e.value) << ' ' << num(e.std_error) << '\n';
+    if (e.identified)
+      s << num(l.g_target_uS) << ' ' << num(e.value) << ' ' << num(e.std_error) << '\n';
   }
   s << "\n\n# G_T_uS fitted_curve\n";
   const double g_max = r.model.g_max_uS;
@@ -82,8 +84,11 @@ const char* kStyle =
     "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'\n"
     "set grid\nset key top right\n";
 
-std::string points_and_curve(const std::string& data, const std::string& title,
-                             const std::string& ylabel, bool log_x, bool log_y) {
+std::string points_and_curve(const std::string& data,
+                             const std::string& title,
+                             const std::string& ylabel,
+                             bool log_x,
+                             bool log_y) {
   std::ostringstream s;
   s << kStyle << "set title '" << title << "'\nset xlabel 'target conductance G_T (µS)'\n"
     << "set ylabel '" << ylabel << "'\n";
@@ -103,8 +108,9 @@ std::string points_and_curve(const std::string& data, const std::string& title,
 
 std::string spectra_script(const CalibrationResult& r) {
   std::ostringstream s;
-  s << kStyle << "set title 'Read-noise spectra of the relative fluctuation (γ = "
-    << num(r.spectrum.gamma) << ")'\nset xlabel 'frequency (Hz)'\nset ylabel 'PSD (1/Hz)'\n"
+  s << kStyle
+    << "set title 'Read-noise spectra of the relative fluctuation (γ = " << num(r.spectrum.gamma)
+    << ")'\nset xlabel 'frequency (Hz)'\nset ylabel 'PSD (1/Hz)'\n"
     << "set logscale xy\nset key outside right\nplot ";
   for (std::size_t i = 0; i < r.spectrum.levels.size(); ++i) {
     const LevelSpectrum& l = r.spectrum.levels[i];
@@ -129,7 +135,8 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
   write_text_atomically(dir / "coefficients.csv", coefficients_csv(r));
   write_text_atomically(dir / "programming_noise.dat",
                         curve_data(r, &LevelFit::sigma_prog_uS, &device::PcmModel::sigma_prog_uS));
-  write_text_atomically(dir / "mu_nu.dat", curve_data(r, &LevelFit::mu_nu, &device::PcmModel::mu_nu));
+  write_text_atomically(dir / "mu_nu.dat",
+                        curve_data(r, &LevelFit::mu_nu, &device::PcmModel::mu_nu));
   write_text_atomically(dir / "sigma_nu.dat",
                         curve_data(r, &LevelFit::sigma_nu, &device::PcmModel::sigma_nu));
   write_text_atomically(dir / "q_s.dat", curve_data(r, &LevelFit::q_s, &device::PcmModel::q_s));
@@ -171,9 +178,10 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
   std::ostringstream md;
   md << "# PCM model calibration report\n\n"
      << r.num_devices << " devices (" << r.num_not_converged << " flagged not converged), "
-     << r.num_times << " reads each from " << num(r.t_min_s) << " s to " << num(r.t_max_s)
-     << " s, " << r.num_traces << " noise traces.\n\n## Coefficients\n\n```\n"
-     << coefficient_table(r) << "```\n\n## Levels\n\n```\n" << level_table(r) << "```\n\n";
+     << r.num_times << " reads each from " << num(r.t_min_s) << " s to " << num(r.t_max_s) << " s, "
+     << r.num_traces << " noise traces.\n\n## Coefficients\n\n```\n"
+     << coefficient_table(r) << "```\n\n## Levels\n\n```\n"
+     << level_table(r) << "```\n\n";
   md << "Goodness of fit (χ²/dof of the curves through the level estimates; ≈ 1 is good):\n\n";
   auto gof = [&](const char* name, const CurveFit& c) {
     md << "- " << name << ": " << (c.dof > 0 ? num(c.chi2 / c.dof) : std::string("-")) << " ("
@@ -183,8 +191,7 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
   gof("μ_ν", r.mu_curve);
   gof("σ_ν", r.sigma_curve);
   gof("Q_s", r.q_curve);
-  if (r.spectrum.available)
-    md << "- trace spectra: " << num(r.spectrum.chi2_per_dof) << "\n";
+  if (r.spectrum.available) md << "- trace spectra: " << num(r.spectrum.chi2_per_dof) << "\n";
   for (const std::string& w : r.warnings) md << "\nNote: " << w << "\n";
   md << "\n## Figures\n\n";
   for (const Figure& f : figures) md << "![" << f.name << "](" << f.name << ".png)\n\n";

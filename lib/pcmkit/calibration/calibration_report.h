@@ -12,9 +12,9 @@
 namespace pcmkit::calibration {
 
 struct ReportFiles {
-  std::filesystem::path report;                 // report.md
-  std::vector<std::filesystem::path> figures;   // PNG files drawn
-  std::string figures_skipped;                  // why no figures were drawn, if so
+  std::filesystem::path report;                // report.md
+  std::vector<std::filesystem::path> figures;  // PNG files drawn
+  std::string figures_skipped;                 // why no figures were drawn, if so
 };
 
 // Writes report.md, levels.csv, coefficients.csv, the figure data (*.dat), gnuplot scripts

@@ -27,9 +27,8 @@ std::vector<CurvePoint> usable(const std::vector<CurvePoint>& points) {
     if (std::isfinite(p.value) && std::isfinite(p.x) && p.std_error > 0 &&
         std::isfinite(p.std_error))
       out.push_back(p);
-  std::sort(out.begin(), out.end(), [](const CurvePoint& a, const CurvePoint& b) {
-    return a.x < b.x;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const CurvePoint& a, const CurvePoint& b) { return a.x < b.x; });
   return out;
 }
 
@@ -66,7 +65,9 @@ struct ClippedLineResidual {
 
 // Solves the problem over `params` (one block per scalar), holding `fixed` ones constant, and
 // fills estimates with Ceres's covariance.
-CurveFit solve(ceres::Problem& problem, std::vector<double>& params, const std::vector<bool>& fixed,
+CurveFit solve(ceres::Problem& problem,
+               std::vector<double>& params,
+               const std::vector<bool>& fixed,
                int num_points) {
   const ScopedQuietCeres quiet;
   CurveFit fit;
@@ -166,10 +167,9 @@ CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<
   std::vector<bool> fixed = {distinct < 1, distinct < 2, distinct < 3};
   ceres::Problem problem;
   for (const CurvePoint& q : p)
-    problem.AddResidualBlock(
-        new ceres::AutoDiffCostFunction<QuadraticResidual, 1, 1, 1, 1>(
-            new QuadraticResidual{q.x, q.value, q.std_error}),
-        new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2]);
+    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<QuadraticResidual, 1, 1, 1, 1>(
+                                 new QuadraticResidual{q.x, q.value, q.std_error}),
+                             new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2]);
   if (p.empty()) {
     CurveFit fit;
     for (double v : prior) fit.coefficients.push_back({v, NAN, false});
@@ -232,10 +232,9 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   std::vector<double> c = best;
   ceres::Problem problem;
   for (const CurvePoint& q : p)
-    problem.AddResidualBlock(
-        new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
-            new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
-        new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
+    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
+                                 new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
+                             new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
   CurveFit fit = solve(problem, c, best_fixed, static_cast<int>(n));
   // The polish may move a level across a kink; re-derive what the levels now inform.
   std::size_t on_hi = 0, on_lo = 0;
@@ -250,8 +249,8 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
       on_line.push_back(q);
   }
   const bool line_ok = distinct_x(on_line, 0, on_line.size()) >= 2;
-  const bool consistent = (best_fixed[3] == (on_hi == 0)) && (best_fixed[2] == (on_lo == 0 || !has_lo)) &&
-                          (best_fixed[0] == !line_ok);
+  const bool consistent = (best_fixed[3] == (on_hi == 0)) &&
+                          (best_fixed[2] == (on_lo == 0 || !has_lo)) && (best_fixed[0] == !line_ok);
   if (!consistent) fit.message += "; a level sits on a kink of the clipped curve";
   return fit;
 }

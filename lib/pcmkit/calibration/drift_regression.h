@@ -22,8 +22,8 @@ struct DriftRegression {
   double drift_exponent = 0;  // estimate of ν
   double var_log_g_prog = 0;  // its variance
   double var_drift_exponent = 0;
-  double weighted_rss = 0;    // Σ (residual²/v_j); expectation num_reads − 2
-  bool ok = false;            // false when fewer than 3 usable reads
+  double weighted_rss = 0;  // Σ (residual²/v_j); expectation num_reads − 2
+  bool ok = false;          // false when fewer than 3 usable reads
 };
 
 // Weighted least-squares drift fit of one device.

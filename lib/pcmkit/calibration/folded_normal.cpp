@@ -32,8 +32,10 @@ double folded_normal_mean(double mu, double sigma) {
 double folded_normal_laplace(double l, double mu, double sigma) {
   if (sigma <= 0) return std::exp(-l * std::abs(mu));
   const double s2 = sigma * sigma;
-  const double pos = std::exp(-l * mu + l * l * s2 / 2) * standard_normal_cdf((mu - l * s2) / sigma);
-  const double neg = std::exp(l * mu + l * l * s2 / 2) * standard_normal_cdf(-(mu + l * s2) / sigma);
+  const double pos =
+      std::exp(-l * mu + l * l * s2 / 2) * standard_normal_cdf((mu - l * s2) / sigma);
+  const double neg =
+      std::exp(l * mu + l * l * s2 / 2) * standard_normal_cdf(-(mu + l * s2) / sigma);
   return pos + neg;
 }
 

@@ -17,8 +17,8 @@ struct Estimate {
 };
 
 enum class LevelMethod {
-  kDriftRegression,   // per-device weighted regressions, then moments (drift_regression.h)
-  kCensoredMoments,   // population moments of reads censored at 0 (censored_level_fit.h)
+  kDriftRegression,  // per-device weighted regressions, then moments (drift_regression.h)
+  kCensoredMoments,  // population moments of reads censored at 0 (censored_level_fit.h)
 };
 
 enum class ReadNoiseSource { kTraces, kDriftResiduals, kCensoredMoments, kNone };
@@ -26,24 +26,24 @@ enum class ReadNoiseSource { kTraces, kDriftResiduals, kCensoredMoments, kNone }
 struct LevelFit {
   double g_target_uS = 0.0;
   LevelMethod method = LevelMethod::kDriftRegression;
-  Eigen::Index num_devices = 0;       // devices at this target
-  Eigen::Index num_not_converged = 0; // flagged in /devices/converged, left out
-  Eigen::Index num_rejected = 0;      // outliers or unusable reads, left out
+  Eigen::Index num_devices = 0;        // devices at this target
+  Eigen::Index num_not_converged = 0;  // flagged in /devices/converged, left out
+  Eigen::Index num_rejected = 0;       // outliers or unusable reads, left out
   Eigen::Index num_used = 0;
-  Estimate sigma_prog_uS;             // σ_prog at this level
-  Estimate mu_nu;                     // μ_ν of the underlying normal of ν
-  Estimate sigma_nu;                  // σ_ν
-  Estimate q_s;                       // Q_s
+  Estimate sigma_prog_uS;  // σ_prog at this level
+  Estimate mu_nu;          // μ_ν of the underlying normal of ν
+  Estimate sigma_nu;       // σ_ν
+  Estimate q_s;            // Q_s
   ReadNoiseSource q_s_source = ReadNoiseSource::kNone;
-  double mean_offset_uS = 0.0;        // mean(Ĝ_prog − G_T): the model says 0 (a fit diagnostic)
+  double mean_offset_uS = 0.0;  // mean(Ĝ_prog − G_T): the model says 0 (a fit diagnostic)
   double drift_chi2_per_dof = std::numeric_limits<double>::quiet_NaN();  // ≈ 1 when reads fit
-  std::string note;                   // why something is not identified, in one sentence
+  std::string note;  // why something is not identified, in one sentence
 };
 
 // Devices (row indices of a campaign) that share one target conductance.
 struct Level {
   double g_target_uS = 0.0;
-  std::vector<Eigen::Index> devices;       // converged devices
+  std::vector<Eigen::Index> devices;  // converged devices
   Eigen::Index num_not_converged = 0;
 };
 

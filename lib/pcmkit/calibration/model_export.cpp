@@ -30,10 +30,14 @@ const char* method_name(LevelMethod m) {
 
 const char* source_name(ReadNoiseSource s) {
   switch (s) {
-    case ReadNoiseSource::kTraces: return "traces";
-    case ReadNoiseSource::kDriftResiduals: return "drift_residuals";
-    case ReadNoiseSource::kCensoredMoments: return "censored_moments";
-    case ReadNoiseSource::kNone: break;
+    case ReadNoiseSource::kTraces:
+      return "traces";
+    case ReadNoiseSource::kDriftResiduals:
+      return "drift_residuals";
+    case ReadNoiseSource::kCensoredMoments:
+      return "censored_moments";
+    case ReadNoiseSource::kNone:
+      break;
   }
   return "none";
 }
@@ -110,8 +114,8 @@ void write_calibration_json(const CalibrationResult& result,
 std::string coefficient_table(const CalibrationResult& r) {
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-26s %13s %11s %13s  %s\n", "coefficient", "fitted", "std_error",
-                "prior", "status");
+  std::snprintf(line, sizeof line, "%-26s %13s %11s %13s  %s\n", "coefficient", "fitted",
+                "std_error", "prior", "status");
   out += line;
   for (const CoefficientFit& c : r.coefficients) {
     std::snprintf(line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(),
@@ -126,8 +130,8 @@ std::string coefficient_table(const CalibrationResult& r) {
 std::string level_table(const CalibrationResult& r) {
   std::string out;
   char line[320];
-  std::snprintf(line, sizeof line, "%9s %-17s %8s %6s %18s %18s %18s %18s %7s\n", "G_T_uS", "method",
-                "used", "rej", "sigma_prog_uS", "mu_nu", "sigma_nu", "Q_s", "chi2/dof");
+  std::snprintf(line, sizeof line, "%9s %-17s %8s %6s %18s %18s %18s %18s %7s\n", "G_T_uS",
+                "method", "used", "rej", "sigma_prog_uS", "mu_nu", "sigma_nu", "Q_s", "chi2/dof");
   out += line;
   auto pm = [](const Estimate& e, const char* fmt) {
     if (!e.identified) return std::string("-");

@@ -13,7 +13,7 @@ struct Provenance {
   std::string input_file;    // as the user named it
   std::string input_sha256;  // of the measurement file's bytes
   double t0_s = 20.0;
-  std::string prior;         // description of the prior model
+  std::string prior;  // description of the prior model
 };
 
 // The model JSON text. Deterministic: the same result gives the same bytes.

@@ -130,10 +130,9 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
 
   const MeanAndError var_prog = mean_and_error(prog_term);
   const double sigma_prog = std::sqrt(std::max(var_prog.mean, 0.0));
-  fit.sigma_prog_uS = {sigma_prog,
-                       sigma_prog > 0 ? var_prog.std_error / (2 * sigma_prog)
-                                      : std::sqrt(var_prog.std_error),
-                       true};
+  fit.sigma_prog_uS = {
+      sigma_prog,
+      sigma_prog > 0 ? var_prog.std_error / (2 * sigma_prog) : std::sqrt(var_prog.std_error), true};
   fit.mean_offset_uS = mean_and_error(offset).mean;
 
   // (μ_ν, σ_ν) = F(m1, m2); covariance of (m1, m2) from the sample, F' by central differences.

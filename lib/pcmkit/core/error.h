@@ -35,7 +35,7 @@ class InternalError : public std::logic_error {
 }  // namespace pcmkit
 
 // Always on (unlike assert), so the CLI can clean up and report instead of aborting.
-#define PCMKIT_CHECK(cond, msg)                                 \
-  do {                                                          \
+#define PCMKIT_CHECK(cond, msg)                                            \
+  do {                                                                     \
     if (!(cond)) throw ::pcmkit::InternalError(__FILE__, __LINE__, (msg)); \
   } while (0)

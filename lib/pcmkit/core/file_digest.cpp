@@ -19,8 +19,9 @@ std::string sha256_of_file(const std::filesystem::path& path) {
   while (in) {
     in.read(buffer.data(), buffer.size());
     if (in.gcount() > 0)
-      PCMKIT_CHECK(EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) == 1,
-                   "EVP update");
+      PCMKIT_CHECK(
+          EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) == 1,
+          "EVP update");
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

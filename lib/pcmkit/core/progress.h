@@ -8,9 +8,9 @@
 namespace pcmkit {
 
 struct Progress {
-  std::string stage;         // what is being done, e.g. "per-device drift fits"
-  std::int64_t done = 0;     // items finished in this stage
-  std::int64_t total = 0;    // items in this stage (0 = unknown)
+  std::string stage;       // what is being done, e.g. "per-device drift fits"
+  std::int64_t done = 0;   // items finished in this stage
+  std::int64_t total = 0;  // items in this stage (0 = unknown)
 };
 
 // Called from the calling thread only (never from inside a parallel region), so it may print.

@@ -9,12 +9,12 @@ namespace pcmkit {
 
 // Named streams keep the quantities of one model independent of each other.
 enum class RandomStream : std::uint32_t {
-  kProgramming = 1,     // programming noise ξ, one per device
-  kDriftExponent = 2,   // ν draw, one per device
-  kRead = 3,            // read noise, one per (device, read)
-  kTrace = 4,           // 1/f trace synthesis, many per trace
-  kNonConverged = 5,    // which devices fail to converge, and where they end up
-  kUser = 100,          // first value free for callers
+  kProgramming = 1,    // programming noise ξ, one per device
+  kDriftExponent = 2,  // ν draw, one per device
+  kRead = 3,           // read noise, one per (device, read)
+  kTrace = 4,          // 1/f trace synthesis, many per trace
+  kNonConverged = 5,   // which devices fail to converge, and where they end up
+  kUser = 100,         // first value free for callers
 };
 
 // A stateless generator. Copyable and cheap; safe to share across threads.

@@ -92,7 +92,8 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
 }
 
 std::vector<double> parse_duration_list(const std::string& text, const std::string& option) {
-  return parse_list(text, option, [&](const std::string& s) { return parse_duration_s(s, option); });
+  return parse_list(text, option,
+                    [&](const std::string& s) { return parse_duration_s(s, option); });
 }
 
 }  // namespace pcmkit

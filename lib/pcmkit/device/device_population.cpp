@@ -11,8 +11,8 @@ namespace {
 void require_after_t0(const PcmModel& model, double t_s) {
   if (!(t_s >= model.t0_s))
     throw InputError("", "time_s",
-                     "read time " + std::to_string(t_s) + " s is before t0 = " +
-                         std::to_string(model.t0_s) + " s");
+                     "read time " + std::to_string(t_s) +
+                         " s is before t0 = " + std::to_string(model.t0_s) + " s");
 }
 
 }  // namespace

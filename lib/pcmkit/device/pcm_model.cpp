@@ -25,7 +25,10 @@ PcmModel PcmModel::published() {
 
 namespace {
 
-void require(bool ok, const std::string& source, const std::string& field, const std::string& what,
+void require(bool ok,
+             const std::string& source,
+             const std::string& field,
+             const std::string& what,
              double value) {
   if (ok) return;
   std::ostringstream s;
@@ -55,8 +58,7 @@ void PcmModel::validate(const std::string& source) const {
   require(d.sigma_max <= 1, source, "drift_exponent.sigma_max", "must be <= 1", d.sigma_max);
   const ReadNoise& r = read_noise;
   require(r.q0 >= 0, source, "read_noise.q0", "must be >= 0", r.q0);
-  require(r.q_max >= 0 && r.q_max <= 10, source, "read_noise.q_max", "must be in [0, 10]",
-          r.q_max);
+  require(r.q_max >= 0 && r.q_max <= 10, source, "read_noise.q_max", "must be in [0, 10]", r.q_max);
   require(r.gamma > 0 && r.gamma < 3, source, "read_noise.gamma", "must be in (0, 3)", r.gamma);
   require(std::abs(r.alpha) <= 10, source, "read_noise.alpha", "must be in [-10, 10]", r.alpha);
 }
@@ -101,13 +103,20 @@ std::vector<Coefficient> coefficients(PcmModel& m) {
   auto& p = m.programming_noise;
   auto& d = m.drift_exponent;
   auto& r = m.read_noise;
-  return {{"programming_noise.c0_uS", &p.c0_uS},  {"programming_noise.c1_uS", &p.c1_uS},
-          {"programming_noise.c2_uS", &p.c2_uS},  {"drift_exponent.a0", &d.a0},
-          {"drift_exponent.a1", &d.a1},           {"drift_exponent.mu_min", &d.mu_min},
-          {"drift_exponent.mu_max", &d.mu_max},   {"drift_exponent.b0", &d.b0},
-          {"drift_exponent.b1", &d.b1},           {"drift_exponent.sigma_min", &d.sigma_min},
-          {"drift_exponent.sigma_max", &d.sigma_max}, {"read_noise.q0", &r.q0},
-          {"read_noise.alpha", &r.alpha},         {"read_noise.q_max", &r.q_max},
+  return {{"programming_noise.c0_uS", &p.c0_uS},
+          {"programming_noise.c1_uS", &p.c1_uS},
+          {"programming_noise.c2_uS", &p.c2_uS},
+          {"drift_exponent.a0", &d.a0},
+          {"drift_exponent.a1", &d.a1},
+          {"drift_exponent.mu_min", &d.mu_min},
+          {"drift_exponent.mu_max", &d.mu_max},
+          {"drift_exponent.b0", &d.b0},
+          {"drift_exponent.b1", &d.b1},
+          {"drift_exponent.sigma_min", &d.sigma_min},
+          {"drift_exponent.sigma_max", &d.sigma_max},
+          {"read_noise.q0", &r.q0},
+          {"read_noise.alpha", &r.alpha},
+          {"read_noise.q_max", &r.q_max},
           {"read_noise.gamma", &r.gamma}};
 }
 

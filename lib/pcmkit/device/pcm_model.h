@@ -4,7 +4,8 @@
 // A device programmed to target conductance G_T (µS), with x = max(G_T / G_max, x_floor):
 //   programming   G_prog = max(0, G_T + σ_prog(x)·ξ),   σ_prog(x) = max(0, c0 + c1·x + c2·x²)  [µS]
 //   drift exp.    ν = |μ_ν(x) + σ_ν(x)·ξ|,  drawn once per device,
-//                 μ_ν(x) = clip(a0 + a1·ln x, μ_min, μ_max),  σ_ν(x) = clip(b0 + b1·ln x, σ_min, σ_max)
+//                 μ_ν(x) = clip(a0 + a1·ln x, μ_min, μ_max),  σ_ν(x) = clip(b0 + b1·ln x, σ_min,
+//                 σ_max)
 //   drift         G_d(t) = G_prog·(t/t0)^(−ν),  t = seconds since programming ended, t ≥ t0
 //   one read      G(t) = max(0, G_d(t) + |G_d(t)|·σ_r(t)·ξ),  fresh ξ per read,
 //                 σ_r(t)² = Q_s(x)²·∫ f^(−γ) df over [1/(t + t_read), 1/(2·t_read)],
@@ -54,10 +55,10 @@ struct ReadNoise {
 
 struct PcmModel {
   std::string description;
-  double g_max_uS = 25.0;     // conductance that x = 1 refers to, > 0
-  double t0_s = 20.0;         // reference time of G_prog, > 0
-  double t_read_s = 250e-9;   // duration of one read, in (0, t0_s)
-  double x_floor = 1e-7;      // lower bound of x, so ln x and x^(−α) stay finite; in (0, 1)
+  double g_max_uS = 25.0;    // conductance that x = 1 refers to, > 0
+  double t0_s = 20.0;        // reference time of G_prog, > 0
+  double t_read_s = 250e-9;  // duration of one read, in (0, t0_s)
+  double x_floor = 1e-7;     // lower bound of x, so ln x and x^(−α) stay finite; in (0, 1)
   ProgrammingNoise programming_noise;
   DriftExponent drift_exponent;
   ReadNoise read_noise;

@@ -18,7 +18,9 @@ const std::vector<std::string> kSections = {"programming_noise", "drift_exponent
 
 std::string type_name(const json& v) { return v.type_name(); }
 
-double number(const json& obj, const std::string& key, const std::string& field,
+double number(const json& obj,
+              const std::string& key,
+              const std::string& field,
               const std::string& source) {
   if (!obj.contains(key)) throw InputError(source, field, "missing");
   const json& v = obj.at(key);
@@ -26,14 +28,17 @@ double number(const json& obj, const std::string& key, const std::string& field,
   return v.get<double>();
 }
 
-void reject_unknown(const json& obj, const std::set<std::string>& known, const std::string& prefix,
+void reject_unknown(const json& obj,
+                    const std::set<std::string>& known,
+                    const std::string& prefix,
                     const std::string& source) {
   for (const auto& [key, value] : obj.items())
     if (!known.count(key) && (key.empty() || key[0] != '_'))
       throw InputError(source, prefix + key, "unknown key");
 }
 
-void flatten(const json& v, const std::string& prefix,
+void flatten(const json& v,
+             const std::string& prefix,
              std::vector<std::pair<std::string, std::string>>& out) {
   if (v.is_object()) {
     for (const auto& [key, value] : v.items()) flatten(value, prefix + "." + key, out);
@@ -74,7 +79,8 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     const auto pos = what.find("parse error");
-    throw InputError(source, "", "not valid JSON (" + what.substr(pos == std::string::npos ? 0 : pos) + ")");
+    throw InputError(source, "",
+                     "not valid JSON (" + what.substr(pos == std::string::npos ? 0 : pos) + ")");
   }
   if (!j.is_object()) throw InputError(source, "", "not a JSON object");
   if (!j.contains("schema")) throw InputError(source, "schema", "missing");
@@ -90,8 +96,7 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
   ModelFile file;
   PcmModel& m = file.model;
   if (j.contains("description")) {
-    if (!j["description"].is_string())
-      throw InputError(source, "description", "must be a string");
+    if (!j["description"].is_string()) throw InputError(source, "description", "must be a string");
     m.description = j["description"].get<std::string>();
   }
   m.g_max_uS = number(j, "g_max_uS", "g_max_uS", source);

@@ -24,8 +24,8 @@ namespace pcmkit::device {
 inline constexpr const char* kModelSchema = "pcmkit.device-model/1";
 
 struct CoefficientUncertainty {
-  double std_error = 0.0;   // NaN when unknown
-  bool identified = true;   // false: held at its prior, the data did not determine it
+  double std_error = 0.0;  // NaN when unknown
+  bool identified = true;  // false: held at its prior, the data did not determine it
 };
 
 struct ModelFile {

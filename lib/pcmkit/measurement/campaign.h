@@ -21,9 +21,9 @@ using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen:
 
 struct NoiseTraces {
   Eigen::Matrix<std::int64_t, Eigen::Dynamic, 1> device_index;  // [M], rows of Campaign devices
-  Eigen::VectorXd t_start_s;                                     // [M], time of read 0
-  double dt_s = 0.0;                                             // step between reads, > 0
-  RowMatrixXd g_uS;                                              // [M, R]
+  Eigen::VectorXd t_start_s;                                    // [M], time of read 0
+  double dt_s = 0.0;                                            // step between reads, > 0
+  RowMatrixXd g_uS;                                             // [M, R]
 };
 
 struct Campaign {
@@ -33,10 +33,10 @@ struct Campaign {
   std::optional<double> temperature_K;
   std::string description;
 
-  Eigen::VectorXd g_target_uS;           // [N], finite, ≥ 0
-  std::vector<std::uint8_t> converged;   // [N] or empty (= all converged / not recorded)
-  RowMatrixXd time_s;                    // [1, T] shared by all devices, or [N, T]
-  RowMatrixXd g_uS;                      // [N, T], NaN = missing
+  Eigen::VectorXd g_target_uS;          // [N], finite, ≥ 0
+  std::vector<std::uint8_t> converged;  // [N] or empty (= all converged / not recorded)
+  RowMatrixXd time_s;                   // [1, T] shared by all devices, or [N, T]
+  RowMatrixXd g_uS;                     // [N, T], NaN = missing
   std::optional<NoiseTraces> noise;
 
   Eigen::Index num_devices() const { return g_target_uS.size(); }

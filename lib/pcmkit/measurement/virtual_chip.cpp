@@ -69,11 +69,12 @@ Campaign synthesize_campaign(const device::PcmModel& model,
   Campaign c;
   c.g_max_uS = model.g_max_uS;
   c.t_read_s = model.t_read_s;
-  c.description = "pcmkit virtual chip, seed " + std::to_string(seed) + ", model: " +
-                  model.description;
+  c.description =
+      "pcmkit virtual chip, seed " + std::to_string(seed) + ", model: " + model.description;
   c.g_target_uS.resize(n);
   for (std::size_t l = 0; l < levels.size(); ++l)
-    c.g_target_uS.segment(static_cast<Eigen::Index>(l) * per_level, per_level).setConstant(levels[l]);
+    c.g_target_uS.segment(static_cast<Eigen::Index>(l) * per_level, per_level)
+        .setConstant(levels[l]);
 
   device::DevicePopulation devices = device::program_devices(model, c.g_target_uS.array(), seed);
 
@@ -99,7 +100,7 @@ Campaign synthesize_campaign(const device::PcmModel& model,
   for (Eigen::Index j = 0; j < num_times; ++j) {
     c.time_s(0, j) = times[static_cast<std::size_t>(j)];
     c.g_uS.col(j) = device::read_conductance_uS(model, devices, times[static_cast<std::size_t>(j)],
-                                                 seed, static_cast<std::uint64_t>(j))
+                                                seed, static_cast<std::uint64_t>(j))
                         .matrix();
     if (progress) progress({"reads", j + 1, num_times});
   }
@@ -124,8 +125,8 @@ Campaign synthesize_campaign(const device::PcmModel& model,
     noise.dt_s = options.trace_dt_s;
     noise.g_uS.resize(m, r);
     const Eigen::ArrayXd t_s =
-        options.trace_t_start_s + Eigen::ArrayXd::LinSpaced(r, 0, static_cast<double>(r - 1)) *
-                                      options.trace_dt_s;
+        options.trace_t_start_s +
+        Eigen::ArrayXd::LinSpaced(r, 0, static_cast<double>(r - 1)) * options.trace_dt_s;
     const Eigen::ArrayXd log_t = (t_s / model.t0_s).log();
 #pragma omp parallel for schedule(dynamic, 16)
     for (Eigen::Index k = 0; k < m; ++k) {
