@@ -4,7 +4,7 @@
 #include <map>
 #include <sstream>
 
-#include "pcmkit/calibration/ceres_quiet_internal.h"
+#include "pcmkit/calibration/ceres_quiet.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {

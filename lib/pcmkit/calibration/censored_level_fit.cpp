@@ -7,7 +7,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "pcmkit/calibration/ceres_quiet_internal.h"
+#include "pcmkit/calibration/ceres_quiet.h"
 #include "pcmkit/calibration/folded_normal.h"
 #include "pcmkit/calibration/robust_statistics.h"
 #include "pcmkit/core/error.h"

@@ -6,7 +6,7 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/version.h"
-#include "pcmkit/device/pcm_model_json_internal.h"
+#include "pcmkit/device/pcm_model_json.h"
 
 namespace pcmkit::calibration {
 namespace {
@@ -52,15 +52,10 @@ std::string format(const char* fmt, double v) {
 }  // namespace
 
 std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
-  json j = device::model_json_object(r.model);
-  std::vector<std::pair<std::string, double>> se;
-  json not_identified = json::array();
-  for (const CoefficientFit& c : r.coefficients) {
-    se.emplace_back(c.name, c.estimate.identified ? c.estimate.std_error : NAN);
-    if (!c.estimate.identified) not_identified.push_back(c.name);
-  }
-  j["std_error"] = device::coefficient_sections(se);
-  j["not_identified"] = not_identified;
+  std::map<std::string, device::CoefficientUncertainty> uncertainty;
+  for (const CoefficientFit& c : r.coefficients)
+    uncertainty[c.name] = {c.estimate.std_error, c.estimate.identified};
+  json j = json::parse(device::model_to_json(r.model, uncertainty));
 
   json gof;
   gof["programming_noise"] = curve_json(r.programming_curve);

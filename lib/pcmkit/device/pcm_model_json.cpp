@@ -3,11 +3,11 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/device/pcm_model_json_internal.h"
 
 namespace pcmkit::device {
 namespace {
@@ -47,7 +47,7 @@ void flatten(const json& v,
   }
 }
 
-}  // namespace
+json coefficient_sections(const std::vector<std::pair<std::string, double>>& values);
 
 json model_json_object(const PcmModel& m) {
   json j;
@@ -71,6 +71,8 @@ json coefficient_sections(const std::vector<std::pair<std::string, double>>& val
   }
   return j;
 }
+
+}  // namespace
 
 ModelFile parse_model_json(const std::string& text, const std::string& source) {
   json j;
@@ -167,5 +169,23 @@ ModelFile read_model_file(const std::filesystem::path& path) {
 }
 
 std::string model_to_json(const PcmModel& model) { return model_json_object(model).dump(2) + "\n"; }
+
+std::string model_to_json(const PcmModel& model,
+                          const std::map<std::string, CoefficientUncertainty>& uncertainty) {
+  json j = model_json_object(model);
+  std::vector<std::pair<std::string, double>> se;
+  json not_identified = json::array();
+  for (const auto& [name, value] : coefficient_values(model)) {
+    const auto it = uncertainty.find(name);
+    const bool identified = it == uncertainty.end() || it->second.identified;
+    se.emplace_back(name, it != uncertainty.end() && identified
+                              ? it->second.std_error
+                              : std::numeric_limits<double>::quiet_NaN());
+    if (!identified) not_identified.push_back(name);
+  }
+  j["std_error"] = coefficient_sections(se);
+  j["not_identified"] = not_identified;
+  return j.dump(2) + "\n";
+}
 
 }  // namespace pcmkit::device

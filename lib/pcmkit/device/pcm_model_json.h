@@ -46,4 +46,9 @@ ModelFile read_model_file(const std::filesystem::path& path);
 // The plain model as JSON text (no uncertainty section).
 std::string model_to_json(const PcmModel& model);
 
+// The model with its "std_error" and "not_identified" sections; coefficients missing from
+// `uncertainty` get a null standard error and count as identified.
+std::string model_to_json(const PcmModel& model,
+                          const std::map<std::string, CoefficientUncertainty>& uncertainty);
+
 }  // namespace pcmkit::device

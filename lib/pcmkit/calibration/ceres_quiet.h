@@ -2,22 +2,20 @@
 // numerical outcomes as values (fit status, "not identified"), not as log lines.
 #pragma once
 
-#include <glog/logging.h>
-
 namespace pcmkit::calibration {
 
+// Raises glog's minimum level to FATAL for its lifetime and restores it afterwards.
+// Threads: changes a process-wide flag; construct it on the calling thread, outside parallel
+// regions.
 class ScopedQuietCeres {
  public:
-  ScopedQuietCeres() : saved_(FLAGS_minloglevel) {
-    if (!google::IsGoogleLoggingInitialized()) FLAGS_logtostderr = true;
-    FLAGS_minloglevel = google::GLOG_FATAL;
-  }
-  ~ScopedQuietCeres() { FLAGS_minloglevel = saved_; }
+  ScopedQuietCeres();
+  ~ScopedQuietCeres();
   ScopedQuietCeres(const ScopedQuietCeres&) = delete;
   ScopedQuietCeres& operator=(const ScopedQuietCeres&) = delete;
 
  private:
-  int saved_;
+  int saved_min_log_level_;
 };
 
 }  // namespace pcmkit::calibration
