@@ -6,6 +6,7 @@
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/calibration/calibration_report.h"
 #include "pcmkit/calibration/model_export.h"
+#include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/threads.h"
@@ -39,6 +40,8 @@ int run_calibrate(const CalibrateOptions& o) {
   if (!o.prior.empty()) options.prior = device::read_model_file(o.prior).model;
   options.validate();
   const measurement::Campaign campaign = measurement::read_campaign(o.campaign);
+  require_writable(o.output);  // fail before the fit, not after it
+  if (!o.report_dir.empty()) require_creatable_directory(o.report_dir);
   ProgressPrinter progress("pcmkit calibrate", o.quiet);
   calibration::CalibrationResult result;
   try {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "command.h"
+#include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
 #include "pcmkit/device/pcm_model_json.h"
@@ -53,6 +54,7 @@ int run_synth(const SynthOptions& o) {
   chip.non_converged_fraction = o.non_converged;
   chip.seed = o.seed;
   chip.validate(model);
+  require_writable(o.output);
   ProgressPrinter progress("pcmkit synth", o.quiet);
   const measurement::Campaign campaign =
       measurement::synthesize_campaign(model, chip, progress.callback());

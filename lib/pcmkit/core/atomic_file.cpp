@@ -34,6 +34,27 @@ void write_atomically(const std::filesystem::path& path,
   }
 }
 
+void require_writable(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw RunError(path.string() + ": directory " + dir.string() + " does not exist");
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw RunError(path.string() + ": directory " + dir.string() + " is not writable");
+}
+
+void require_creatable_directory(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path existing = fs::absolute(dir, ec);
+  while (!fs::exists(existing, ec) && existing.has_parent_path() &&
+         existing != existing.parent_path())
+    existing = existing.parent_path();
+  if (!fs::is_directory(existing, ec) || ::access(existing.c_str(), W_OK) != 0)
+    throw RunError(dir.string() + ": cannot create or write this directory");
+}
+
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     std::ofstream out(tmp, std::ios::binary);

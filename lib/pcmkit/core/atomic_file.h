@@ -14,6 +14,14 @@ namespace pcmkit {
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::filesystem::path&)>& write);
 
+// Checks, before long work, that `path` could be written: its directory exists and is writable.
+// Errors: RunError naming the path.
+void require_writable(const std::filesystem::path& path);
+
+// Checks that directory `dir` exists and is writable, or could be created (its nearest existing
+// ancestor is a writable directory). Errors: RunError naming dir.
+void require_creatable_directory(const std::filesystem::path& dir);
+
 // Writes `text` to `path` atomically. Errors: as write_atomically.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 

@@ -48,8 +48,15 @@ void VirtualChipOptions::validate(const device::PcmModel& model) const {
   }
   if (!(non_converged_fraction >= 0 && non_converged_fraction < 0.5))
     fail("--non-converged", "must be in [0, 0.5)");
+  const double levels = g_target_uS.empty() ? 11.0 : static_cast<double>(g_target_uS.size());
+  const double times = times_s.empty() ? 20.0 : static_cast<double>(times_s.size());
+  // A campaign must fit in memory: 2e9 reads is 16 GB.
+  if (levels * static_cast<double>(devices_per_level) * times > 2e9)
+    fail("--devices-per-level", "campaign too large (more than 2e9 reads)");
   if (traces_per_level < 0) fail("--traces", "must be >= 0");
   if (trace_reads < 2) fail("--trace-reads", "must be >= 2");
+  if (levels * static_cast<double>(traces_per_level) * static_cast<double>(trace_reads) > 2e9)
+    fail("--traces", "traces too large (more than 2e9 reads)");
   if (!(trace_dt_s > 0)) fail("--trace-dt", "must be > 0");
   if (!(trace_t_start_s >= model.t0_s)) fail("--trace-start", "must be >= t0");
 }
