@@ -1,18 +1,34 @@
 // pcmkit: the command line. Each subcommand lives in its own file; this one dispatches and maps
-// errors to exit codes (README, "Exit codes"): 0 success, 1 run failed, 2 bad input.
+// errors to exit codes (README, "Exit codes"): 0 success, 1 run failed, 2 bad input,
+// 130 interrupted.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
 #include "calibrate_command.h"
 #include "command.h"
 #include "model_command.h"
+#include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/version.h"
 #include "synth_command.h"
 
+namespace {
+
+// Ctrl-C: remove half-written outputs and exit 130 (README, "Exit codes").
+extern "C" void on_interrupt(int) {
+  pcmkit::remove_pending_temporaries();
+  _exit(130);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace pcmkit::cli;
+  std::signal(SIGINT, on_interrupt);
   CLI::App app{"pcmkit: PCM device physics and analog in-memory inference"};
   app.set_version_flag("--version", std::string("pcmkit ") + pcmkit::kVersion);
   app.require_subcommand(1);

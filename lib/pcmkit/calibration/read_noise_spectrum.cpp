@@ -360,17 +360,6 @@ bool robust_covariance(const std::vector<LevelData>& data,
   return true;
 }
 
-void require(bool ok,
-             const std::string& source,
-             const std::string& field,
-             const std::string& what,
-             double value) {
-  if (ok) return;
-  std::ostringstream s;
-  s << what << " (got " << value << ")";
-  throw InputError(source, "read_noise_spectrum." + field, s.str());
-}
-
 void check_campaign(const measurement::Campaign& campaign) {
   const measurement::NoiseTraces& n = *campaign.noise;
   const Eigen::Index m = n.g_uS.rows();
@@ -387,19 +376,20 @@ void check_campaign(const measurement::Campaign& campaign) {
 }  // namespace
 
 void ReadNoiseSpectrumOptions::validate(const std::string& source) const {
-  require(std::isfinite(f_min_cycles) && f_min_cycles >= 4, source, "f_min_cycles", "must be >= 4",
-          f_min_cycles);
-  require(f_max_fraction > 0 && f_max_fraction <= 0.5, source, "f_max_fraction",
-          "must be in (0, 0.5]", f_max_fraction);
-  require(bins_per_decade >= 1 && bins_per_decade <= 100, source, "bins_per_decade",
-          "must be in [1, 100]", bins_per_decade);
-  require(min_traces_per_level >= 2, source, "min_traces_per_level", "must be >= 2",
-          min_traces_per_level);
-  require(outlier_robust_sigmas > 0, source, "outlier_robust_sigmas", "must be > 0",
-          outlier_robust_sigmas);
-  require(std::isfinite(low_frequency_windows) && low_frequency_windows >= 1 &&
-              low_frequency_windows <= 1024,
-          source, "low_frequency_windows", "must be in [1, 1024]", low_frequency_windows);
+  require_input(std::isfinite(f_min_cycles) && f_min_cycles >= 4, source,
+                "read_noise_spectrum.f_min_cycles", "must be >= 4", f_min_cycles);
+  require_input(f_max_fraction > 0 && f_max_fraction <= 0.5, source,
+                "read_noise_spectrum.f_max_fraction", "must be in (0, 0.5]", f_max_fraction);
+  require_input(bins_per_decade >= 1 && bins_per_decade <= 100, source,
+                "read_noise_spectrum.bins_per_decade", "must be in [1, 100]", bins_per_decade);
+  require_input(min_traces_per_level >= 2, source, "read_noise_spectrum.min_traces_per_level",
+                "must be >= 2", min_traces_per_level);
+  require_input(outlier_robust_sigmas > 0, source, "read_noise_spectrum.outlier_robust_sigmas",
+                "must be > 0", outlier_robust_sigmas);
+  require_input(std::isfinite(low_frequency_windows) && low_frequency_windows >= 1 &&
+                    low_frequency_windows <= 1024,
+                source, "read_noise_spectrum.low_frequency_windows", "must be in [1, 1024]",
+                low_frequency_windows);
 }
 
 ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campaign,

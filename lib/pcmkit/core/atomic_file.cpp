@@ -2,12 +2,45 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
 #include "pcmkit/core/error.h"
 
 namespace pcmkit {
+namespace {
+
+// Temporary files being written, for remove_pending_temporaries (fixed storage: signal-safe).
+constexpr int kMaxPending = 16;
+constexpr std::size_t kMaxPath = 4096;
+char pending_paths[kMaxPending][kMaxPath];
+std::atomic<bool> pending_used[kMaxPending];
+
+int register_pending(const std::filesystem::path& tmp) {
+  const std::string s = tmp.string();
+  if (s.size() >= kMaxPath) return -1;
+  for (int i = 0; i < kMaxPending; ++i) {
+    bool expected = false;
+    if (pending_used[i].compare_exchange_strong(expected, true)) {
+      std::memcpy(pending_paths[i], s.c_str(), s.size() + 1);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) {
+  if (slot >= 0) pending_used[slot].store(false);
+}
+
+}  // namespace
+
+void remove_pending_temporaries() noexcept {
+  for (int i = 0; i < kMaxPending; ++i)
+    if (pending_used[i].load()) ::unlink(pending_paths[i]);
+}
 
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::filesystem::path&)>& write) {
@@ -21,13 +54,16 @@ void write_atomically(const std::filesystem::path& path,
   tmp_name += ".tmp";
   tmp_name += std::to_string(::getpid());
   const fs::path tmp = dir / tmp_name;
+  const int slot = register_pending(tmp);
   try {
     write(tmp);
   } catch (...) {
     fs::remove(tmp, ec);
+    unregister_pending(slot);
     throw;
   }
   fs::rename(tmp, path, ec);
+  unregister_pending(slot);
   if (ec) {
     fs::remove(tmp, ec);
     throw RunError(path.string() + ": cannot write (" + ec.message() + ")");

@@ -22,6 +22,10 @@ void require_writable(const std::filesystem::path& path);
 // ancestor is a writable directory). Errors: RunError naming dir.
 void require_creatable_directory(const std::filesystem::path& dir);
 
+// Removes the temporary files of writes still in progress. Async-signal-safe: a SIGINT handler
+// calls it before exiting, so an interrupted run leaves nothing half-written behind.
+void remove_pending_temporaries() noexcept;
+
 // Writes `text` to `path` atomically. Errors: as write_atomically.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 

@@ -1,5 +1,7 @@
 #include "pcmkit/core/error.h"
 
+#include <sstream>
+
 namespace pcmkit {
 namespace {
 
@@ -21,6 +23,17 @@ InputError::InputError(std::string file, std::string field, std::string problem)
       file_(std::move(file)),
       field_(std::move(field)),
       problem_(std::move(problem)) {}
+
+void require_input(bool ok,
+                   const std::string& source,
+                   const std::string& field,
+                   const std::string& problem,
+                   double value) {
+  if (ok) return;
+  std::ostringstream s;
+  s << problem << " (got " << value << ")";
+  throw InputError(source, field, s.str());
+}
 
 InternalError::InternalError(const char* file, int line, const std::string& message)
     : std::logic_error(std::string("internal error (") + file + ":" + std::to_string(line) +

@@ -32,6 +32,14 @@ class InternalError : public std::logic_error {
   InternalError(const char* file, int line, const std::string& message);
 };
 
+// Throws InputError{source, field, "<problem> (got <value>)"} unless ok: the one-line check
+// behind every Options::validate().
+void require_input(bool ok,
+                   const std::string& source,
+                   const std::string& field,
+                   const std::string& problem,
+                   double value);
+
 }  // namespace pcmkit
 
 // Always on (unlike assert), so the CLI can clean up and report instead of aborting.

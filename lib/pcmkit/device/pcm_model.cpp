@@ -23,44 +23,33 @@ PcmModel PcmModel::published() {
   return m;
 }
 
-namespace {
-
-void require(bool ok,
-             const std::string& source,
-             const std::string& field,
-             const std::string& what,
-             double value) {
-  if (ok) return;
-  std::ostringstream s;
-  s << what << " (got " << value << ")";
-  throw InputError(source, field, s.str());
-}
-
-}  // namespace
-
 void PcmModel::validate(const std::string& source) const {
   auto finite = [](double v) { return std::isfinite(v); };
-  require(finite(g_max_uS) && g_max_uS > 0, source, "g_max_uS", "must be > 0", g_max_uS);
-  require(finite(t0_s) && t0_s > 0, source, "t0_s", "must be > 0", t0_s);
-  require(finite(t_read_s) && t_read_s > 0 && t_read_s < t0_s, source, "t_read_s",
-          "must be in (0, t0_s)", t_read_s);
-  require(finite(x_floor) && x_floor > 0 && x_floor < 1, source, "x_floor", "must be in (0, 1)",
-          x_floor);
+  require_input(finite(g_max_uS) && g_max_uS > 0, source, "g_max_uS", "must be > 0", g_max_uS);
+  require_input(finite(t0_s) && t0_s > 0, source, "t0_s", "must be > 0", t0_s);
+  require_input(finite(t_read_s) && t_read_s > 0 && t_read_s < t0_s, source, "t_read_s",
+                "must be in (0, t0_s)", t_read_s);
+  require_input(finite(x_floor) && x_floor > 0 && x_floor < 1, source, "x_floor",
+                "must be in (0, 1)", x_floor);
   for (const auto& [name, v] : coefficient_values(*this))
-    require(finite(v), source, name, "must be a finite number", v);
+    require_input(finite(v), source, name, "must be a finite number", v);
   const DriftExponent& d = drift_exponent;
-  require(d.mu_min >= 0, source, "drift_exponent.mu_min", "must be >= 0", d.mu_min);
-  require(d.mu_max >= d.mu_min, source, "drift_exponent.mu_max", "must be >= mu_min", d.mu_max);
-  require(d.mu_max <= 1, source, "drift_exponent.mu_max", "must be <= 1", d.mu_max);
-  require(d.sigma_min >= 0, source, "drift_exponent.sigma_min", "must be >= 0", d.sigma_min);
-  require(d.sigma_max >= d.sigma_min, source, "drift_exponent.sigma_max", "must be >= sigma_min",
-          d.sigma_max);
-  require(d.sigma_max <= 1, source, "drift_exponent.sigma_max", "must be <= 1", d.sigma_max);
+  require_input(d.mu_min >= 0, source, "drift_exponent.mu_min", "must be >= 0", d.mu_min);
+  require_input(d.mu_max >= d.mu_min, source, "drift_exponent.mu_max", "must be >= mu_min",
+                d.mu_max);
+  require_input(d.mu_max <= 1, source, "drift_exponent.mu_max", "must be <= 1", d.mu_max);
+  require_input(d.sigma_min >= 0, source, "drift_exponent.sigma_min", "must be >= 0", d.sigma_min);
+  require_input(d.sigma_max >= d.sigma_min, source, "drift_exponent.sigma_max",
+                "must be >= sigma_min", d.sigma_max);
+  require_input(d.sigma_max <= 1, source, "drift_exponent.sigma_max", "must be <= 1", d.sigma_max);
   const ReadNoise& r = read_noise;
-  require(r.q0 >= 0, source, "read_noise.q0", "must be >= 0", r.q0);
-  require(r.q_max >= 0 && r.q_max <= 10, source, "read_noise.q_max", "must be in [0, 10]", r.q_max);
-  require(r.gamma > 0 && r.gamma < 3, source, "read_noise.gamma", "must be in (0, 3)", r.gamma);
-  require(std::abs(r.alpha) <= 10, source, "read_noise.alpha", "must be in [-10, 10]", r.alpha);
+  require_input(r.q0 >= 0, source, "read_noise.q0", "must be >= 0", r.q0);
+  require_input(r.q_max >= 0 && r.q_max <= 10, source, "read_noise.q_max", "must be in [0, 10]",
+                r.q_max);
+  require_input(r.gamma > 0 && r.gamma < 3, source, "read_noise.gamma", "must be in (0, 3)",
+                r.gamma);
+  require_input(std::abs(r.alpha) <= 10, source, "read_noise.alpha", "must be in [-10, 10]",
+                r.alpha);
 }
 
 double PcmModel::x(double g_target_uS) const { return std::max(g_target_uS / g_max_uS, x_floor); }
