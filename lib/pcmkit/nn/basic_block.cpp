@@ -1,0 +1,65 @@
+#include "pcmkit/nn/basic_block.h"
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::nn {
+
+BasicBlock::BasicBlock(Index in_planes,
+                       Index planes,
+                       Index stride,
+                       std::unique_ptr<Module> shortcut,
+                       std::string shortcut_name)
+    : conv1_(in_planes, planes, 3, stride, 1),
+      bn1_(planes),
+      conv2_(planes, planes, 3, 1, 1),
+      bn2_(planes),
+      shortcut_(std::move(shortcut)),
+      shortcut_name_(std::move(shortcut_name)) {}
+
+Tensor BasicBlock::forward(Tensor input) {
+  Tensor residual = shortcut_ ? shortcut_->forward(input) : input;
+  Tensor out = conv1_.forward(std::move(input));
+  out = bn1_.forward(std::move(out));
+  out = ReLU().forward(std::move(out));
+  out = conv2_.forward(std::move(out));
+  out = bn2_.forward(std::move(out));
+  PCMKIT_CHECK(out.same_shape(residual), "BasicBlock: shortcut output " + residual.shape_text() +
+                                             " differs from the main path " + out.shape_text());
+  const Index n = out.n();
+#pragma omp parallel for schedule(static)
+  for (Index i = 0; i < n; ++i) {
+    Eigen::Map<RowMatrixXf> image = out.image(i);
+    image = (image + residual.image(i)).cwiseMax(0.0f);
+  }
+  return out;
+}
+
+void BasicBlock::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {
+  conv1_.collect_parameters(join_name(prefix, "conv1"), out);
+  bn1_.collect_parameters(join_name(prefix, "bn1"), out);
+  conv2_.collect_parameters(join_name(prefix, "conv2"), out);
+  bn2_.collect_parameters(join_name(prefix, "bn2"), out);
+  if (shortcut_) shortcut_->collect_parameters(join_name(prefix, shortcut_name_), out);
+}
+
+void BasicBlock::collect_analog_layers(const std::string& prefix,
+                                       std::vector<AnalogLayerRef>& out) {
+  conv1_.collect_analog_layers(join_name(prefix, "conv1"), out);
+  conv2_.collect_analog_layers(join_name(prefix, "conv2"), out);
+  if (shortcut_) shortcut_->collect_analog_layers(join_name(prefix, shortcut_name_), out);
+}
+
+void BasicBlock::refresh() {
+  bn1_.refresh();
+  bn2_.refresh();
+  if (shortcut_) shortcut_->refresh();
+}
+
+std::unique_ptr<Module> make_projection_shortcut(Index in_planes, Index planes, Index stride) {
+  auto projection = std::make_unique<Sequential>();
+  projection->emplace<Conv2d>("0", in_planes, planes, 1, stride, 0);
+  projection->emplace<BatchNorm2d>("1", planes);
+  return projection;
+}
+
+}  // namespace pcmkit::nn

@@ -1,0 +1,39 @@
+// Batch normalisation in evaluation mode (PyTorch's nn.BatchNorm2d, eval()):
+//   out[i, c, y, x] = γ_c · (in[i, c, y, x] − μ_c) / sqrt(σ²_c + ε) + β_c
+// with the running mean μ and variance σ². It is applied folded, out = scale_c · in + shift_c,
+// scale_c = γ_c / sqrt(σ²_c + ε), shift_c = β_c − μ_c · scale_c, computed by refresh().
+// Not modelled yet: training mode (batch statistics), TODO(#4).
+#pragma once
+
+#include "pcmkit/nn/module.h"
+
+namespace pcmkit::nn {
+
+class BatchNorm2d : public Module {
+ public:
+  // γ = 1, β = 0, μ = 0, σ² = 1 (PyTorch's initial values). Requires: channels ≥ 1, eps > 0.
+  explicit BatchNorm2d(Index channels, float eps = 1e-5f);
+
+  Index channels() const { return gamma_.size(); }
+  float eps() const { return eps_; }
+  Eigen::VectorXf& weight() { return gamma_; }  // γ
+  Eigen::VectorXf& bias() { return beta_; }     // β
+  Eigen::VectorXf& running_mean() { return mean_; }
+  Eigen::VectorXf& running_var() { return var_; }
+  const Eigen::VectorXf& scale() const { return scale_; }
+  const Eigen::VectorXf& shift() const { return shift_; }
+
+  // Requires: input.channels() == channels() (PCMKIT_CHECK). Works in place.
+  // Threads: OpenMP over images.
+  Tensor forward(Tensor input) override;
+  // Names: weight, bias (trainable), running_mean, running_var (buffers).
+  void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
+  // Recomputes scale and shift from γ, β, μ, σ²; call after changing any of them.
+  void refresh() override;
+
+ private:
+  float eps_;
+  Eigen::VectorXf gamma_, beta_, mean_, var_, scale_, shift_;
+};
+
+}  // namespace pcmkit::nn

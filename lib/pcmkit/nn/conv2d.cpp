@@ -1,0 +1,120 @@
+#include "pcmkit/nn/conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::nn {
+namespace {
+
+// Grows a per-thread buffer, so that repeated forward passes do not allocate.
+float* scratch(Eigen::VectorXf& buffer, Index size) {
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+}  // namespace
+
+Conv2d::Conv2d(Index in_channels,
+               Index out_channels,
+               Index kernel_size,
+               Index stride,
+               Index padding,
+               bool bias)
+    : in_channels_(in_channels), kernel_(kernel_size), stride_(stride), padding_(padding) {
+  PCMKIT_CHECK(
+      in_channels >= 1 && out_channels >= 1 && kernel_size >= 1 && stride >= 1 && padding >= 0,
+      "Conv2d: invalid geometry");
+  weight_.setZero(out_channels, in_channels * kernel_size * kernel_size);
+  if (bias) bias_.setZero(out_channels);
+}
+
+Tensor Conv2d::forward(Tensor input) {
+  PCMKIT_CHECK(input.channels() == in_channels_,
+               "Conv2d: input has " + std::to_string(input.channels()) + " channels, expected " +
+                   std::to_string(in_channels_));
+  const Index h = input.height(), w = input.width();
+  PCMKIT_CHECK(h + 2 * padding_ >= kernel_ && w + 2 * padding_ >= kernel_,
+               "Conv2d: input smaller than the kernel");
+  const Index h_out = (h + 2 * padding_ - kernel_) / stride_ + 1;
+  const Index w_out = (w + 2 * padding_ - kernel_) / stride_ + 1;
+  const Index plane = h_out * w_out;
+  const Index depth = weight_.cols();
+  const Index outs = weight_.rows();
+  const Index n = input.n();
+  Tensor output(n, outs, h_out, w_out);
+  const Index images_per_chunk = std::max<Index>(1, kColumnsPerChunk / plane);
+  const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
+  const RowMatrixXf& weight = forward_weight();
+  const Index k = kernel_, s = stride_, p = padding_;
+
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index chunk = 0; chunk < num_chunks; ++chunk) {
+    static thread_local Eigen::VectorXf cols_buffer, out_buffer;
+    const Index first = chunk * images_per_chunk;
+    const Index count = std::min(images_per_chunk, n - first);
+    const Index columns = count * plane;
+    Eigen::Map<RowMatrixXf> cols(scratch(cols_buffer, depth * columns), depth, columns);
+    Eigen::Map<RowMatrixXf> result(scratch(out_buffer, outs * columns), outs, columns);
+
+    // im2col: row (c, ky, kx), column (image, y, x).
+    for (Index c = 0; c < in_channels_; ++c) {
+      for (Index ky = 0; ky < k; ++ky) {
+        for (Index kx = 0; kx < k; ++kx) {
+          float* row = cols.data() + ((c * k + ky) * k + kx) * columns;
+          // Output columns x with 0 ≤ x·s − p + kx < w: [x_lo, x_hi).
+          const Index x_lo = std::min(w_out, std::max<Index>(0, (p - kx + s - 1) / s));
+          const Index last = w - 1 + p - kx;  // x·s ≤ last
+          const Index x_hi = last < 0 ? x_lo : std::max(x_lo, std::min(w_out, last / s + 1));
+          for (Index b = 0; b < count; ++b) {
+            const float* src = input.data() + ((first + b) * in_channels_ + c) * h * w;
+            for (Index y = 0; y < h_out; ++y) {
+              float* dst = row + b * plane + y * w_out;
+              const Index iy = y * s - p + ky;
+              if (iy < 0 || iy >= h) {
+                std::fill(dst, dst + w_out, 0.0f);
+                continue;
+              }
+              const float* src_first = src + iy * w + x_lo * s - p + kx;  // input of x_lo
+              std::fill(dst, dst + x_lo, 0.0f);
+              if (s == 1) {
+                std::memcpy(dst + x_lo, src_first, sizeof(float) * (x_hi - x_lo));
+              } else {
+                for (Index x = x_lo; x < x_hi; ++x) dst[x] = src_first[(x - x_lo) * s];
+              }
+              std::fill(dst + x_hi, dst + w_out, 0.0f);
+            }
+          }
+        }
+      }
+    }
+
+    result.noalias() = weight * cols;
+
+    for (Index b = 0; b < count; ++b) {
+      Eigen::Map<RowMatrixXf> out_image = output.image(first + b);
+      out_image = result.middleCols(b * plane, plane);
+      if (has_bias()) out_image.colwise() += bias_;
+    }
+  }
+  return output;
+}
+
+void Conv2d::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {
+  out.push_back({join_name(prefix, "weight"),
+                 {weight_.rows(), in_channels_, kernel_, kernel_},
+                 {weight_.data(), static_cast<std::size_t>(weight_.size())},
+                 true});
+  if (has_bias())
+    out.push_back({join_name(prefix, "bias"),
+                   {bias_.size()},
+                   {bias_.data(), static_cast<std::size_t>(bias_.size())},
+                   true});
+}
+
+void Conv2d::collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) {
+  out.push_back({prefix, this});
+}
+
+}  // namespace pcmkit::nn

@@ -1,0 +1,40 @@
+#include "pcmkit/nn/module.h"
+
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::nn {
+
+void AnalogLayer::set_effective_weight(RowMatrixXf w) {
+  PCMKIT_CHECK(w.rows() == weight_.rows() && w.cols() == weight_.cols(),
+               "set_effective_weight: shape differs from the master weight");
+  effective_ = std::move(w);
+}
+
+void Module::collect_parameters(const std::string&, std::vector<ParameterRef>&) {}
+
+void Module::collect_analog_layers(const std::string&, std::vector<AnalogLayerRef>&) {}
+
+std::string join_name(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+Tensor Sequential::forward(Tensor input) {
+  for (auto& [name, module] : children_) input = module->forward(std::move(input));
+  return input;
+}
+
+void Sequential::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {
+  for (auto& [name, module] : children_) module->collect_parameters(join_name(prefix, name), out);
+}
+
+void Sequential::collect_analog_layers(const std::string& prefix,
+                                       std::vector<AnalogLayerRef>& out) {
+  for (auto& [name, module] : children_)
+    module->collect_analog_layers(join_name(prefix, name), out);
+}
+
+void Sequential::refresh() {
+  for (auto& child : children_) child.second->refresh();
+}
+
+}  // namespace pcmkit::nn

@@ -1,0 +1,103 @@
+// The building block of networks: a module maps a batch tensor to a batch tensor and owns named
+// parameters (PyTorch state_dict keys). Sequential composes modules; AnalogLayer is the part of
+// Conv2d and Linear that the PCM mapping and weight-noise injection act on.
+//
+// Evaluation and training share these modules: forward() is the evaluation pass (BatchNorm uses
+// running statistics). TODO(#4): a training mode that caches inputs and a backward() per module.
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pcmkit/nn/tensor.h"
+
+namespace pcmkit::nn {
+
+// A view of one parameter or buffer, named and shaped as in PyTorch's state_dict. `values` points
+// into the module that owns it (valid while the module lives) in PyTorch's row-major order.
+struct ParameterRef {
+  std::string name;          // e.g. "layer1.0.bn1.running_var"
+  std::vector<Index> shape;  // e.g. {16}; {16, 3, 3, 3} for a conv weight
+  std::span<float> values;   // product(shape) floats
+  bool trainable = true;     // false for BatchNorm running statistics
+};
+
+// A layer whose weight lives on a crossbar (every Conv2d and Linear). It keeps the fp32 master
+// weight, as out_features × fan_in (PyTorch's layout flattened), and an optional effective
+// weight of the same shape that forward() uses instead when set (the PCM read-out, or a noisy
+// copy).
+class AnalogLayer {
+ public:
+  virtual ~AnalogLayer() = default;
+  RowMatrixXf& master_weight() { return weight_; }
+  const RowMatrixXf& master_weight() const { return weight_; }
+  // Sets the weight forward() uses. Requires: w has the master weight's shape (PCMKIT_CHECK).
+  void set_effective_weight(RowMatrixXf w);
+  void clear_effective_weight() { effective_.reset(); }
+  bool has_effective_weight() const { return effective_.has_value(); }
+  // The weight forward() computes with: the effective weight when set, else the master weight.
+  const RowMatrixXf& forward_weight() const { return effective_ ? *effective_ : weight_; }
+
+ protected:
+  RowMatrixXf weight_;
+
+ private:
+  std::optional<RowMatrixXf> effective_;
+};
+
+struct AnalogLayerRef {
+  std::string name;  // the module's state_dict prefix, e.g. "layer2.0.conv1"
+  AnalogLayer* layer;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  // Evaluation pass. The input is taken by value so that element-wise modules work in place:
+  // pass std::move(x) when x is no longer needed.
+  // Threads: OpenMP inside; results never depend on the thread count.
+  virtual Tensor forward(Tensor input) = 0;
+  // Appends this module's parameters and buffers, their names prefixed by `prefix`.
+  virtual void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out);
+  // Appends this module's analog layers (itself, or its children's).
+  virtual void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out);
+  // Recomputes state derived from parameters (BatchNorm's folded scale and shift). Call after
+  // changing parameters through ParameterRef.
+  virtual void refresh() {}
+};
+
+// "prefix" + "." + "name", or "name" when prefix is empty.
+std::string join_name(const std::string& prefix, const std::string& name);
+
+// Children run in order; a child's parameters are named "<child name>.<parameter>".
+class Sequential : public Module {
+ public:
+  // Adds a child and returns it. Ownership passes to this Sequential.
+  template <typename M, typename... Args>
+  M& emplace(std::string name, Args&&... args) {
+    auto module = std::make_unique<M>(std::forward<Args>(args)...);
+    M& ref = *module;
+    children_.emplace_back(std::move(name), std::move(module));
+    return ref;
+  }
+  void add(std::string name, std::unique_ptr<Module> module) {
+    children_.emplace_back(std::move(name), std::move(module));
+  }
+  std::size_t size() const { return children_.size(); }
+  Module& child(std::size_t k) { return *children_[k].second; }
+
+  Tensor forward(Tensor input) override;
+  void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
+  void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
+  void refresh() override;
+
+ private:
+  std::vector<std::pair<std::string, std::unique_ptr<Module>>> children_;
+};
+
+}  // namespace pcmkit::nn

@@ -1,0 +1,41 @@
+// A network: a module tree with a name (its architecture), an input channel count and a class
+// count, whose forward pass maps a batch of images to logits. The one definition serves
+// evaluation and (TODO(#4)) training; PCM and noise act on it through analog_layers().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pcmkit/nn/module.h"
+
+namespace pcmkit::nn {
+
+class Network {
+ public:
+  // Takes ownership of `body`, whose output must be [n, num_classes, 1, 1].
+  Network(std::string arch, Index in_channels, Index num_classes, std::unique_ptr<Module> body);
+
+  const std::string& arch() const { return arch_; }
+  Index in_channels() const { return in_channels_; }
+  Index num_classes() const { return num_classes_; }
+
+  // Logits, n × num_classes. Requires: images.channels() == in_channels() (PCMKIT_CHECK).
+  // Threads: OpenMP inside each layer; results never depend on the thread count (they may
+  //   differ in the last bits with the batch size, which changes how images share a GEMM).
+  RowMatrixXf forward(Tensor images);
+  // Every parameter and buffer, named as PyTorch's state_dict, in module order.
+  std::vector<ParameterRef> parameters();
+  // Every Conv2d and Linear, in module order.
+  std::vector<AnalogLayerRef> analog_layers();
+  // Recomputes derived state (BatchNorm folding) after parameters changed.
+  void refresh() { body_->refresh(); }
+  Module& body() { return *body_; }
+
+ private:
+  std::string arch_;
+  Index in_channels_, num_classes_;
+  std::unique_ptr<Module> body_;
+};
+
+}  // namespace pcmkit::nn

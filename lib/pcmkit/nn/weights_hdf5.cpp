@@ -1,0 +1,204 @@
+#include "pcmkit/nn/weights_hdf5.h"
+
+#include <H5Cpp.h>
+
+#include <cmath>
+#include <map>
+#include <new>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
+
+namespace pcmkit::nn {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kMeanAttribute = "input_normalization_mean";
+constexpr const char* kStdAttribute = "input_normalization_std";
+constexpr const char* kBatchesTracked = ".num_batches_tracked";
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  if (dims.empty()) return "scalar";
+  std::string text = "[";
+  for (std::size_t k = 0; k < dims.size(); ++k) text += (k ? ", " : "") + std::to_string(dims[k]);
+  return text + "]";
+}
+
+std::string shape_text(const std::vector<Index>& dims) {
+  return shape_text(std::vector<hsize_t>(dims.begin(), dims.end()));
+}
+
+// The innermost message of the HDF5 error stack, as in measurement/campaign_hdf5.cpp.
+std::string h5_reason(const H5::Exception& e) {
+  std::string reason;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
+        std::string& text = *static_cast<std::string*>(out);
+        if (text.empty() && err->desc != nullptr) text = err->desc;
+        return 0;
+      },
+      &reason);
+  H5Eclear2(H5E_DEFAULT);
+  return reason.empty() ? e.getDetailMsg() : reason;
+}
+
+class WeightsReader {
+ public:
+  WeightsReader(std::string file, Network& network) : file_(std::move(file)), network_(network) {}
+
+  WeightsFileInfo read() {
+    try {
+      return read_all();
+    } catch (const H5::Exception& e) {
+      throw InputError(file_, field_, "cannot read (" + h5_reason(e) + ")");
+    } catch (const std::bad_alloc&) {
+      throw InputError(file_, field_, "too large to load into memory");
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+    throw InputError(file_, field, problem);
+  }
+
+  WeightsFileInfo read_all() {
+    if (!H5::H5File::isHdf5(file_)) fail("", "not an HDF5 file");
+    h5_ = H5::H5File(file_, H5F_ACC_RDONLY);
+    const std::vector<ParameterRef> params = network_.parameters();
+
+    // Every root object must be a tensor of this network (or an ignored BN counter).
+    std::set<std::string> expected;
+    for (const ParameterRef& p : params) expected.insert(p.name);
+    H5::Group root = h5_.openGroup("/");
+    const hsize_t num_objects = root.getNumObjs();
+    for (hsize_t k = 0; k < num_objects; ++k) {
+      const std::string name = root.getObjnameByIdx(k);
+      field_ = name;
+      if (expected.count(name)) continue;
+      const std::size_t cut = name.size() - std::string(kBatchesTracked).size();
+      if (name.size() > std::string(kBatchesTracked).size() &&
+          name.compare(cut, std::string::npos, kBatchesTracked) == 0 &&
+          expected.count(name.substr(0, cut) + ".running_var"))
+        continue;
+      fail(name, "unexpected tensor: not a parameter of " + network_.arch());
+    }
+
+    // Read everything before changing the network, so that an error leaves it unchanged.
+    std::vector<std::vector<float>> values(params.size());
+    for (std::size_t k = 0; k < params.size(); ++k) values[k] = read_tensor(params[k]);
+    WeightsFileInfo info;
+    info.normalization.mean = read_normalization(kMeanAttribute);
+    info.normalization.std = read_normalization(kStdAttribute);
+    if (info.normalization.mean.empty() != info.normalization.std.empty())
+      fail(info.normalization.mean.empty() ? kMeanAttribute : kStdAttribute,
+           std::string("missing, while ") +
+               (info.normalization.mean.empty() ? kStdAttribute : kMeanAttribute) + " is present");
+    for (std::size_t c = 0; c < info.normalization.std.size(); ++c)
+      if (!(info.normalization.std[c] > 0.0f))
+        fail(kStdAttribute, "must be > 0, got " + std::to_string(info.normalization.std[c]) +
+                                " at index " + std::to_string(c));
+
+    for (std::size_t k = 0; k < params.size(); ++k)
+      std::copy(values[k].begin(), values[k].end(), params[k].values.begin());
+    network_.refresh();
+    return info;
+  }
+
+  std::vector<float> read_tensor(const ParameterRef& param) {
+    field_ = param.name;
+    if (!h5_.nameExists(param.name)) fail(param.name, "missing tensor");
+    if (h5_.childObjType(param.name) != H5O_TYPE_DATASET) fail(param.name, "not a dataset");
+    H5::DataSet ds = h5_.openDataSet(param.name);
+    if (ds.getTypeClass() != H5T_FLOAT) fail(param.name, "expected float values");
+    const H5::DataSpace space = ds.getSpace();
+    std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    const std::vector<hsize_t> want(param.shape.begin(), param.shape.end());
+    if (dims != want)
+      fail(param.name, "shape " + shape_text(dims) + ", expected " + shape_text(param.shape));
+    std::vector<float> values(param.values.size());
+    ds.read(values.data(), H5::PredType::NATIVE_FLOAT);
+    for (std::size_t j = 0; j < values.size(); ++j)
+      if (!std::isfinite(values[j])) fail(param.name, "not finite at index " + std::to_string(j));
+    return values;
+  }
+
+  // The attribute's values, or nothing when it is absent.
+  std::vector<float> read_normalization(const char* name) {
+    field_ = name;
+    if (!h5_.attrExists(name)) return {};
+    H5::Attribute attribute = h5_.openAttribute(name);
+    const H5T_class_t type_class = attribute.getTypeClass();
+    if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) fail(name, "expected numbers");
+    const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
+    if (count != network_.in_channels())
+      fail(name, "has " + std::to_string(count) + " values, expected one per input channel (" +
+                     std::to_string(network_.in_channels()) + ")");
+    std::vector<double> values(static_cast<std::size_t>(count));
+    attribute.read(H5::PredType::NATIVE_DOUBLE, values.data());
+    std::vector<float> out(values.begin(), values.end());
+    for (std::size_t c = 0; c < out.size(); ++c)
+      if (!std::isfinite(out[c])) fail(name, "not finite at index " + std::to_string(c));
+    return out;
+  }
+
+  std::string file_;
+  Network& network_;
+  std::string field_;
+  H5::H5File h5_;
+};
+
+void write_normalization(H5::H5File& file, const char* name, const std::vector<float>& values) {
+  const hsize_t n = values.size();
+  H5::DataSpace space(1, &n);
+  H5::Attribute attribute = file.createAttribute(name, H5::PredType::IEEE_F32LE, space);
+  attribute.write(H5::PredType::NATIVE_FLOAT, values.data());
+}
+
+}  // namespace
+
+WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
+  H5::Exception::dontPrint();
+  const std::string file = path.string();
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) throw InputError(file, "", "no such file");
+  if (fs::is_directory(status)) throw InputError(file, "", "is a directory, not a file");
+  return WeightsReader(file, network).read();
+}
+
+void save_weights_hdf5(const fs::path& path,
+                       Network& network,
+                       const InputNormalization& normalization) {
+  PCMKIT_CHECK(normalization.mean.size() == normalization.std.size(),
+               "save_weights_hdf5: mean and std differ in length");
+  H5::Exception::dontPrint();
+  write_atomically(path, [&](const fs::path& tmp) {
+    try {
+      H5::H5File file(tmp.string(), H5F_ACC_TRUNC);
+      for (const ParameterRef& p : network.parameters()) {
+        const std::vector<hsize_t> dims(p.shape.begin(), p.shape.end());
+        H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+        H5::DataSet ds = file.createDataSet(p.name, H5::PredType::IEEE_F32LE, space);
+        ds.write(p.values.data(), H5::PredType::NATIVE_FLOAT);
+      }
+      if (!normalization.mean.empty()) {
+        write_normalization(file, kMeanAttribute, normalization.mean);
+        write_normalization(file, kStdAttribute, normalization.std);
+      }
+      H5::StrType text(H5::PredType::C_S1, network.arch().size());
+      H5::Attribute arch = file.createAttribute("arch", text, H5::DataSpace(H5S_SCALAR));
+      arch.write(text, network.arch());
+    } catch (const H5::Exception& e) {
+      throw RunError(path.string() + ": cannot write HDF5 (" + h5_reason(e) + ")");
+    }
+  });
+}
+
+}  // namespace pcmkit::nn

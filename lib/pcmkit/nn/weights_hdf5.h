@@ -1,0 +1,33 @@
+// Network weights in HDF5, as h5py writes a PyTorch state_dict: one float dataset per tensor at
+// the root, named by its state_dict key ("layer1.0.bn1.running_var"; the dots are part of the
+// name), with the tensor's shape. Optional root attributes input_normalization_mean and
+// input_normalization_std (one float per input channel). Other root attributes are ignored, and
+// so are BatchNorm "<bn>.num_batches_tracked" datasets (PyTorch ≥ 0.4 writes them; unused in
+// evaluation).
+#pragma once
+
+#include <filesystem>
+
+#include "pcmkit/nn/input_normalization.h"
+#include "pcmkit/nn/network.h"
+
+namespace pcmkit::nn {
+
+struct WeightsFileInfo {
+  InputNormalization normalization;  // empty when the file has no normalisation attributes
+};
+
+// Loads every parameter and buffer of `network` from `path`, then calls network.refresh().
+// Errors: InputError{file, tensor, problem} for a missing file, a file that is not HDF5, a
+//   missing, extra, mis-shaped, non-float or non-finite tensor, and normalisation attributes
+//   of the wrong length or with std ≤ 0. The network is unchanged on error.
+WeightsFileInfo load_weights_hdf5(const std::filesystem::path& path, Network& network);
+
+// Writes every parameter and buffer of `network` as float32 datasets (and the normalisation
+// attributes when non-empty, plus the attribute "arch"), atomically.
+// Errors: RunError when the file cannot be written.
+void save_weights_hdf5(const std::filesystem::path& path,
+                       Network& network,
+                       const InputNormalization& normalization);
+
+}  // namespace pcmkit::nn
