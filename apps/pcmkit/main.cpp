@@ -10,6 +10,7 @@
 
 #include "calibrate_command.h"
 #include "command.h"
+#include "data_command.h"
 #include "model_command.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
@@ -35,9 +36,11 @@ int main(int argc, char** argv) {
   SynthOptions synth;
   CalibrateOptions calibrate;
   ModelOptions model;
+  DataOptions data;
   add_synth_command(app, synth);
   add_calibrate_command(app, calibrate);
   add_model_command(app, model);
+  add_data_command(app, data);
 
   std::string command = "pcmkit";
   for (int i = 1; i < argc; ++i)
