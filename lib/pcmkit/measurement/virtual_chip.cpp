@@ -21,6 +21,8 @@ std::vector<double> default_times() {
   std::vector<double> times;
   const double lo = std::log(25.0), hi = std::log(86400.0);
   for (int j = 0; j < 20; ++j) times.push_back(std::exp(lo + (hi - lo) * j / 19.0));
+  times.front() = 25.0;  // exact end points: exp(log(x)) can be an ulp off x
+  times.back() = 86400.0;
   return times;
 }
 

@@ -1,0 +1,182 @@
+// write_calibration_report (calibration_report.h): the files it promises, their row counts, no
+// temporary left behind, the gnuplot / no-gnuplot branches, and an unwritable directory.
+#include "pcmkit/calibration/calibration_report.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/measurement/virtual_chip.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kFigures[] = {"programming_noise", "mu_nu", "sigma_nu", "q_s", "spectra"};
+
+// A small campaign with traces, calibrated once for every test case of this file.
+const CalibrationResult& result() {
+  static const CalibrationResult r = [] {
+    measurement::VirtualChipOptions chip;
+    chip.devices_per_level = 500;  // default 11 levels, 0 .. 25 uS
+    chip.traces_per_level = 8;
+    chip.trace_reads = 256;
+    chip.seed = 7;
+    const measurement::Campaign c =
+        measurement::synthesize_campaign(device::PcmModel::published(), chip);
+    return calibrate(c, CalibrationOptions{});
+  }();
+  return r;
+}
+
+// A fresh directory per test case, removed afterwards.
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("pcmkit_report_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Whether an executable gnuplot is on PATH (looked up here, not by the library's shell test).
+bool gnuplot_on_path() {
+  const char* path = std::getenv("PATH");
+  if (!path) return false;
+  std::istringstream dirs(path);
+  for (std::string d; std::getline(dirs, d, ':');) {
+    if (d.empty()) continue;
+    if (::access((fs::path(d) / "gnuplot").c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> temporaries_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename();
+    if (name.find(".tmp") != std::string::npos) out.push_back(name);
+  }
+  return out;
+}
+
+// PATH set to another value for one scope, restored afterwards.
+class ScopedPath {
+ public:
+  explicit ScopedPath(const std::string& value) {
+    if (const char* old = std::getenv("PATH")) old_ = old;
+    ::setenv("PATH", value.c_str(), 1);
+  }
+  ~ScopedPath() {
+    if (old_)
+      ::setenv("PATH", old_->c_str(), 1);
+    else
+      ::unsetenv("PATH");
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST_CASE("report.md, CSV tables, figure data and scripts; PNGs when gnuplot is on PATH") {
+  const CalibrationResult& r = result();
+  REQUIRE(r.spectrum.available);  // the traces give a spectra figure too
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "new" / "report";  // created if missing
+  const ReportFiles files = write_calibration_report(r, dir);
+
+  CHECK(files.report == dir / "report.md");
+  REQUIRE(fs::is_regular_file(files.report));
+  CHECK(fs::file_size(files.report) > 0);
+
+  const std::vector<std::string> levels = lines_of(dir / "levels.csv");
+  REQUIRE(levels.size() == 1 + r.levels.size());
+  CHECK(levels.size() == 12);
+  CHECK(levels[0].rfind("g_target_uS,", 0) == 0);
+  const std::vector<std::string> coefficients = lines_of(dir / "coefficients.csv");
+  REQUIRE(coefficients.size() == 16);  // header + 15 coefficients
+  CHECK(coefficients[0] == "coefficient,value,std_error,prior,identified");
+  for (std::size_t k = 0; k < 15; ++k)
+    CHECK(coefficients[k + 1].rfind(r.coefficients[k].name + ",", 0) == 0);
+
+  for (const char* name : kFigures) {
+    CAPTURE(name);
+    CHECK(fs::is_regular_file(dir / (std::string(name) + ".dat")));
+    CHECK(fs::is_regular_file(dir / (std::string(name) + ".gp")));
+  }
+
+  if (gnuplot_on_path()) {
+    CHECK(files.figures_skipped.empty());
+    CHECK(files.figures.size() == std::size(kFigures));
+    for (const char* name : kFigures) {
+      CAPTURE(name);
+      const fs::path png = dir / (std::string(name) + ".png");
+      CHECK(fs::is_regular_file(png));
+      CHECK(fs::file_size(png) > 0);
+    }
+  } else {
+    MESSAGE("gnuplot is not on PATH: only the no-figure branch is checked");
+    CHECK_FALSE(files.figures_skipped.empty());
+    CHECK(files.figures.empty());
+  }
+  CHECK(temporaries_in(dir).empty());
+}
+
+TEST_CASE("without gnuplot: the data and scripts are written, figures_skipped says why") {
+  TempDir tmp;
+  const fs::path empty_bin = tmp.path() / "empty_bin";
+  fs::create_directories(empty_bin);
+  const fs::path dir = tmp.path() / "report";
+  ReportFiles files;
+  {
+    const ScopedPath no_gnuplot(empty_bin.string());
+    files = write_calibration_report(result(), dir);
+  }
+  CHECK_FALSE(files.figures_skipped.empty());
+  CHECK(files.figures.empty());
+  CHECK(fs::is_regular_file(dir / "report.md"));
+  for (const char* name : kFigures) {
+    CAPTURE(name);
+    CHECK(fs::is_regular_file(dir / (std::string(name) + ".gp")));
+    CHECK_FALSE(fs::exists(dir / (std::string(name) + ".png")));
+  }
+  CHECK(temporaries_in(dir).empty());
+}
+
+TEST_CASE("Errors: a directory under a regular file is a RunError, and nothing is written") {
+  TempDir tmp;
+  const fs::path file = tmp.path() / "plain_file";
+  std::ofstream(file) << "not a directory";
+  CHECK_THROWS_AS(write_calibration_report(result(), file / "report"), RunError);
+  CHECK_THROWS_AS(write_calibration_report(result(), file), RunError);
+  // The directory holds only the plain file.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tmp.path())) ++entries;
+  CHECK(entries == 1);
+}
+
+}  // namespace
+}  // namespace pcmkit::calibration
