@@ -61,7 +61,8 @@ struct Cifar10ImportSummary {
 // Errors: InputError naming the package file (missing, bad labels or PNG as above), or
 //   {test_batch.png, "", "…sha256…"} when the converted test batch is not the canonical one.
 //   RunError when cache_dir cannot be created or written. On error cache_dir holds no new
-//   file, and is removed again if this call created it.
+//   file (unless one of the final renames itself fails), and is removed again if this call
+//   created it.
 // Cost: decodes 6 PNGs of 30 MB of pixels each (a few seconds per batch); writes 184 MB.
 Cifar10ImportSummary import_cifar10_png_package(const std::filesystem::path& package_dir,
                                                 const std::filesystem::path& cache_dir,
