@@ -183,7 +183,8 @@ TEST_CASE("bad PNGs are InputErrors naming the PNG, and nothing is written") {
   }
 }
 
-TEST_CASE("Requires and RunError: labels above 9 are a bug; a missing output directory") {
+TEST_CASE(
+    "Requires and RunError: labels above 9 are a bug, a missing output directory a RunError") {
   ScratchDir dir;
   write_png(dir / "b.png", kSide, 1);
   CHECK_THROWS_AS(convert_cifar10_png_batch(dir / "b.png", {10}, dir / "b.bin"), InternalError);

@@ -21,7 +21,7 @@ TEST_CASE("pcmkit data import-cifar10: a missing package is exit 2, one line, no
   CHECK(scratch.entries().empty());
 }
 
-TEST_CASE("pcmkit data import-cifar10: a bad PNG names the file; no cache directory is left") {
+TEST_CASE("pcmkit data import-cifar10: a bad PNG names the file and no cache directory is left") {
   ScratchDir scratch;
   fs::create_directory(scratch / "package");
   std::ofstream(scratch / "package" / "test_batch.png") << "not a png";
