@@ -49,6 +49,12 @@ void BasicBlock::collect_analog_layers(const std::string& prefix,
   if (shortcut_) shortcut_->collect_analog_layers(join_name(prefix, shortcut_name_), out);
 }
 
+void BasicBlock::collect_batch_norms(std::vector<BatchNorm2d*>& out) {
+  out.push_back(&bn1_);
+  out.push_back(&bn2_);
+  if (shortcut_) shortcut_->collect_batch_norms(out);
+}
+
 void BasicBlock::refresh() {
   bn1_.refresh();
   bn2_.refresh();

@@ -28,6 +28,7 @@ class BasicBlock : public Module {
   Tensor forward(Tensor input) override;
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
+  void collect_batch_norms(std::vector<BatchNorm2d*>& out) override;
   void refresh() override;
 
  private:

@@ -25,11 +25,56 @@ void BatchNorm2d::refresh() {
   }
 }
 
+void BatchNorm2d::begin_statistics() {
+  collecting_ = true;
+  mean_sum_.setZero(channels());
+  var_sum_.setZero(channels());
+  num_batches_ = 0;
+}
+
+void BatchNorm2d::end_statistics() {
+  collecting_ = false;
+  if (num_batches_ == 0) return;
+  mean_ = (mean_sum_ / static_cast<double>(num_batches_)).cast<float>();
+  var_ = (var_sum_ / static_cast<double>(num_batches_)).cast<float>();
+  refresh();
+}
+
 Tensor BatchNorm2d::forward(Tensor input) {
   PCMKIT_CHECK(input.channels() == channels(),
                "BatchNorm2d: input has " + std::to_string(input.channels()) +
                    " channels, expected " + std::to_string(channels()));
   const Index n = input.n();
+  if (collecting_) {
+    // Batch statistics per channel, in double and in a fixed order (thread-count independent).
+    const Index count = n * input.plane_size();
+    PCMKIT_CHECK(count >= 2, "BatchNorm2d statistics need at least 2 values per channel");
+    Eigen::VectorXf scale(channels()), shift(channels());
+    for (Index c = 0; c < channels(); ++c) {
+      double sum = 0, sum_sq = 0;
+      for (Index i = 0; i < n; ++i) {
+        const auto row = input.image(i).row(c);
+        for (Index k = 0; k < row.size(); ++k) sum += row[k];
+      }
+      const double mean = sum / static_cast<double>(count);
+      for (Index i = 0; i < n; ++i) {
+        const auto row = input.image(i).row(c);
+        for (Index k = 0; k < row.size(); ++k) sum_sq += (row[k] - mean) * (row[k] - mean);
+      }
+      const double biased = sum_sq / static_cast<double>(count);
+      mean_sum_[c] += mean;
+      var_sum_[c] += sum_sq / static_cast<double>(count - 1);
+      scale[c] = static_cast<float>(gamma_[c] / std::sqrt(biased + eps_));
+      shift[c] = static_cast<float>(beta_[c] - mean * scale[c]);
+    }
+    ++num_batches_;
+#pragma omp parallel for schedule(static)
+    for (Index i = 0; i < n; ++i) {
+      Eigen::Map<RowMatrixXf> image = input.image(i);
+      image = (image.array().colwise() * scale.array()).colwise() + shift.array();
+    }
+    return input;
+  }
 #pragma omp parallel for schedule(static)
   for (Index i = 0; i < n; ++i) {
     Eigen::Map<RowMatrixXf> image = input.image(i);

@@ -43,7 +43,7 @@ Tensor Conv2d::forward(Tensor input) {
   const Index depth = weight_.cols();
   const Index outs = weight_.rows();
   const Index n = input.n();
-  Tensor output(n, outs, h_out, w_out);
+  Tensor output = Tensor::uninitialized(n, outs, h_out, w_out);
   const Index images_per_chunk = std::max<Index>(1, kColumnsPerChunk / plane);
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();

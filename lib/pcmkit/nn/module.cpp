@@ -14,6 +14,8 @@ void Module::collect_parameters(const std::string&, std::vector<ParameterRef>&) 
 
 void Module::collect_analog_layers(const std::string&, std::vector<AnalogLayerRef>&) {}
 
+void Module::collect_batch_norms(std::vector<BatchNorm2d*>&) {}
+
 std::string join_name(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
@@ -31,6 +33,10 @@ void Sequential::collect_analog_layers(const std::string& prefix,
                                        std::vector<AnalogLayerRef>& out) {
   for (auto& [name, module] : children_)
     module->collect_analog_layers(join_name(prefix, name), out);
+}
+
+void Sequential::collect_batch_norms(std::vector<BatchNorm2d*>& out) {
+  for (auto& child : children_) child.second->collect_batch_norms(out);
 }
 
 void Sequential::refresh() {

@@ -18,6 +18,8 @@
 
 namespace pcmkit::nn {
 
+class BatchNorm2d;
+
 // A view of one parameter or buffer, named and shaped as in PyTorch's state_dict. `values` points
 // into the module that owns it (valid while the module lives) in PyTorch's row-major order.
 struct ParameterRef {
@@ -60,12 +62,16 @@ class Module {
   virtual ~Module() = default;
   // Evaluation pass. The input is taken by value so that element-wise modules work in place:
   // pass std::move(x) when x is no longer needed.
-  // Threads: OpenMP inside; results never depend on the thread count.
+  // Threads: OpenMP inside; results never depend on the thread count. Concurrent calls on
+  //   different inputs are safe (Network::forward runs tasks of images in parallel): forward()
+  //   changes no member.
   virtual Tensor forward(Tensor input) = 0;
   // Appends this module's parameters and buffers, their names prefixed by `prefix`.
   virtual void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out);
   // Appends this module's analog layers (itself, or its children's).
   virtual void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out);
+  // Appends this module's BatchNorm layers (itself, or its children's), in module order.
+  virtual void collect_batch_norms(std::vector<BatchNorm2d*>& out);
   // Recomputes state derived from parameters (BatchNorm's folded scale and shift). Call after
   // changing parameters through ParameterRef.
   virtual void refresh() {}
@@ -94,6 +100,7 @@ class Sequential : public Module {
   Tensor forward(Tensor input) override;
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
+  void collect_batch_norms(std::vector<BatchNorm2d*>& out) override;
   void refresh() override;
 
  private:

@@ -1,5 +1,8 @@
 #include "pcmkit/nn/network.h"
 
+#include <algorithm>
+#include <exception>
+
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::nn {
@@ -19,6 +22,32 @@ RowMatrixXf Network::forward(Tensor images) {
   PCMKIT_CHECK(images.channels() == in_channels_,
                "Network: images have " + std::to_string(images.channels()) +
                    " channels, expected " + std::to_string(in_channels_));
+  const Index n = images.n();
+  const Index num_tasks = (n + kImagesPerTask - 1) / kImagesPerTask;
+  if (num_tasks <= 1) return run_body(std::move(images));
+  RowMatrixXf logits(n, num_classes_);
+  std::exception_ptr error;
+  // One task runs the whole body on kImagesPerTask images; the layers' own parallel loops are
+  // nested and stay serial. An exception cannot leave the region: keep the first and rethrow.
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index task = 0; task < num_tasks; ++task) {
+    try {
+      const Index first = task * kImagesPerTask;
+      const Index count = std::min(kImagesPerTask, n - first);
+      Tensor part =
+          Tensor::uninitialized(count, images.channels(), images.height(), images.width());
+      std::copy_n(images.data() + first * images.image_size(), part.size(), part.data());
+      logits.middleRows(first, count) = run_body(std::move(part));
+    } catch (...) {
+#pragma omp critical(pcmkit_nn_network_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return logits;
+}
+
+RowMatrixXf Network::run_body(Tensor images) {
   const Tensor out = body_->forward(std::move(images));
   PCMKIT_CHECK(out.image_size() == num_classes_, "Network: output is " + out.shape_text());
   return out.rows();
@@ -33,6 +62,12 @@ std::vector<ParameterRef> Network::parameters() {
 std::vector<AnalogLayerRef> Network::analog_layers() {
   std::vector<AnalogLayerRef> out;
   body_->collect_analog_layers("", out);
+  return out;
+}
+
+std::vector<BatchNorm2d*> Network::batch_norms() {
+  std::vector<BatchNorm2d*> out;
+  body_->collect_batch_norms(out);
   return out;
 }
 

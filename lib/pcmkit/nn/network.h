@@ -20,19 +20,28 @@ class Network {
   Index in_channels() const { return in_channels_; }
   Index num_classes() const { return num_classes_; }
 
-  // Logits, n × num_classes. Requires: images.channels() == in_channels() (PCMKIT_CHECK).
-  // Threads: OpenMP inside each layer; results never depend on the thread count (they may
-  //   differ in the last bits with the batch size, which changes how images share a GEMM).
+  // Logits, n × num_classes (evaluation mode). Requires: images.channels() == in_channels()
+  //   (PCMKIT_CHECK).
+  // Threads: OpenMP over tasks of kImagesPerTask consecutive images, each running the whole
+  //   body (cache-friendly, one parallel region per call). Results never depend on the thread
+  //   count; they may differ in the last bits with an image's position in the batch, which
+  //   decides which images share a GEMM.
   RowMatrixXf forward(Tensor images);
+  // Images per task of forward(); fixed, so that results do not depend on the thread count.
+  static constexpr Index kImagesPerTask = 16;
   // Every parameter and buffer, named as PyTorch's state_dict, in module order.
   std::vector<ParameterRef> parameters();
   // Every Conv2d and Linear, in module order.
   std::vector<AnalogLayerRef> analog_layers();
+  // Every BatchNorm2d, in module order.
+  std::vector<BatchNorm2d*> batch_norms();
   // Recomputes derived state (BatchNorm folding) after parameters changed.
   void refresh() { body_->refresh(); }
   Module& body() { return *body_; }
 
  private:
+  RowMatrixXf run_body(Tensor images);
+
   std::string arch_;
   Index in_channels_, num_classes_;
   std::unique_ptr<Module> body_;

@@ -18,6 +18,8 @@ class Tensor {
   Tensor() = default;
   // A zero-filled tensor. Requires: every size ≥ 0 (PCMKIT_CHECK).
   Tensor(Index n, Index channels, Index height, Index width);
+  // A tensor whose values are left unset, for outputs that are about to be overwritten.
+  static Tensor uninitialized(Index n, Index channels, Index height, Index width);
   Tensor(const Tensor&) = default;
   Tensor& operator=(const Tensor&) = default;
   // A moved-from tensor is empty, [0, 0, 0, 0].
