@@ -11,6 +11,7 @@
 #include "calibrate_command.h"
 #include "command.h"
 #include "data_command.h"
+#include "evaluate_command.h"
 #include "model_command.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
@@ -37,10 +38,12 @@ int main(int argc, char** argv) {
   CalibrateOptions calibrate;
   ModelOptions model;
   DataOptions data;
+  EvaluateOptions evaluate;
   add_synth_command(app, synth);
   add_calibrate_command(app, calibrate);
   add_model_command(app, model);
   add_data_command(app, data);
+  add_evaluate_command(app, evaluate);
 
   std::string command = "pcmkit";
   for (int i = 1; i < argc; ++i)

@@ -1,0 +1,137 @@
+#include "evaluate_command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "command.h"
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/file_digest.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/core/value_list.h"
+#include "pcmkit/data/cifar10_binary.h"
+#include "pcmkit/device/pcm_model_json.h"
+#include "pcmkit/experiment/drift_evaluation.h"
+#include "pcmkit/experiment/drift_report.h"
+#include "pcmkit/nn/resnet.h"
+#include "pcmkit/nn/weights_hdf5.h"
+
+namespace pcmkit::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string default_data_dir() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/pcmkit/cifar10";
+}
+
+std::string default_weights() {
+  const fs::path shared = "../shared/weights/resnet32-d509ac18.h5";
+  return fs::exists(shared) ? shared.string() : "";
+}
+
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "evaluate", "Accuracy of a network mapped onto PCM against time after programming");
+  cmd->add_option("--model", o.model, "Device model JSON (from calibrate or calibration/)");
+  cmd->add_option("--device", o.device, "pcm, or ideal (no noise: every point is fp32)")
+      ->check(CLI::IsMember({"pcm", "ideal"}))
+      ->capture_default_str();
+  cmd->add_option("--weights", o.weights,
+                  "Network weights (HDF5, PyTorch state_dict names; default "
+                  "../shared/weights/resnet32-d509ac18.h5 when present)");
+  cmd->add_option("--arch", o.arch, "resnet20/32/44/56, resnet18/34")->capture_default_str();
+  cmd->add_option("--data", o.data_dir,
+                  "CIFAR-10 binary directory (default ~/.cache/pcmkit/cifar10, filled by "
+                  "tools/fetch_cifar10.sh)");
+  cmd->add_option("--times", o.times, "Times after programming")->capture_default_str();
+  cmd->add_option("--repeats", o.repeats, "Programming realisations")->capture_default_str();
+  cmd->add_option("--compensation", o.compensation, "Any of none, gdc, adabs")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "Images per forward pass")->capture_default_str();
+  cmd->add_option("--max-images", o.max_images, "Test images used (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--adabs-images", o.adabs_images, "Training images for AdaBS")
+      ->capture_default_str();
+  cmd->add_flag("--first-layer-digital", o.first_digital, "Keep the first layer in fp32");
+  cmd->add_flag("--last-layer-digital", o.last_digital, "Keep the last layer in fp32");
+  cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
+  cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
+  cmd->add_option("-o,--output", o.output, "Results directory")->required();
+  cmd->callback([&o]() { throw CLI::RuntimeError(run_evaluate(o)); });
+}
+
+int run_evaluate(const EvaluateOptions& o) {
+  set_num_threads(o.threads);
+  const bool ideal = o.device == "ideal";
+  if (!ideal && o.model.empty())
+    throw InputError("", "--model", "a device model is required (or --device ideal)");
+  const device::PcmModel model =
+      ideal ? device::PcmModel::published() : device::read_model_file(o.model).model;
+  const std::string weights = o.weights.empty() ? default_weights() : o.weights;
+  if (weights.empty())
+    throw InputError("", "--weights",
+                     "no weights given and ../shared/weights/resnet32-d509ac18.h5 not found "
+                     "(train one with pcmkit train, or export PyTorch weights with "
+                     "tools/export_pytorch_weights.py)");
+  experiment::DriftEvaluationOptions options;
+  options.times_s = parse_duration_list(o.times, "--times");
+  options.repeats = o.repeats;
+  options.compensations.clear();
+  std::stringstream list(o.compensation);
+  for (std::string name; std::getline(list, name, ',');)
+    options.compensations.push_back(experiment::parse_compensation(name, "--compensation"));
+  options.seed = o.seed;
+  options.ideal_device = ideal;
+  options.first_layer_digital = o.first_digital;
+  options.last_layer_digital = o.last_digital;
+  options.batch_size = o.batch_size;
+  options.max_test_images = o.max_images;
+  options.adabs_images = o.adabs_images;
+  options.validate(model);
+
+  nn::Network network = nn::make_resnet(o.arch);
+  const nn::WeightsFileInfo info = nn::load_weights_hdf5(weights, network);
+  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, info.normalization);
+  const bool adabs = o.compensation.find("adabs") != std::string::npos;
+  std::unique_ptr<data::CifarBinaryReader> calibration;
+  if (adabs)
+    calibration = std::make_unique<data::CifarBinaryReader>(
+        std::vector<fs::path>{data_dir / "data_batch_1.bin"}, info.normalization);
+  require_creatable_directory(o.output);
+
+  ProgressPrinter progress("pcmkit evaluate", o.quiet);
+  const experiment::DriftEvaluationResult result = experiment::evaluate_drift(
+      network, model, test, calibration.get(), options, progress.callback());
+
+  experiment::RunSettings settings;
+  settings.entries = {{"arch", quoted(o.arch)},
+                      {"weights", quoted(weights)},
+                      {"weights_sha256", quoted(sha256_of_file(weights))},
+                      {"device", quoted(o.device)},
+                      {"times", quoted(o.times)},
+                      {"repeats", std::to_string(o.repeats)},
+                      {"compensation", quoted(o.compensation)},
+                      {"seed", std::to_string(o.seed)},
+                      {"max_images", std::to_string(o.max_images)},
+                      {"adabs_images", std::to_string(o.adabs_images)},
+                      {"first_layer_digital", o.first_digital ? "true" : "false"},
+                      {"last_layer_digital", o.last_digital ? "true" : "false"},
+                      {"data", quoted(data_dir.string())}};
+  settings.device_model_json = ideal ? "null" : device::model_to_json(model);
+  std::fputs(experiment::accuracy_table(result).c_str(), stdout);
+  for (const fs::path& p : experiment::write_drift_results(result, settings, o.output))
+    std::printf("wrote %s\n", p.string().c_str());
+  return kExitOk;
+}
+
+}  // namespace pcmkit::cli

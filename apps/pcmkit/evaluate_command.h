@@ -1,0 +1,33 @@
+// pcmkit evaluate: accuracy of a network on PCM against time after programming.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace pcmkit::cli {
+
+struct EvaluateOptions {
+  std::string model;           // device model JSON
+  std::string device = "pcm";  // "pcm" or "ideal"
+  std::string weights;
+  std::string arch = "resnet32";
+  std::string data_dir;
+  std::string times = "25,1h,1d,30d,1y";
+  int repeats = 10;
+  std::string compensation = "none,gdc,adabs";
+  std::uint64_t seed = 1;
+  long batch_size = 200;
+  long max_images = 0;
+  long adabs_images = 2600;
+  bool first_digital = false;
+  bool last_digital = false;
+  int threads = 0;
+  bool quiet = false;
+  std::string output;
+};
+
+void add_evaluate_command(CLI::App& app, EvaluateOptions& options);
+int run_evaluate(const EvaluateOptions& options);
+
+}  // namespace pcmkit::cli

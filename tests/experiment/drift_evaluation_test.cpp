@@ -1,0 +1,121 @@
+// Accuracy against time on PCM, on the shared ResNet-20 and 500 CIFAR-10 test images (skipped
+// when ../shared is absent). Known answers come from the physics, not from this code: an ideal
+// device is the fp32 network; drift with one ν for every device is undone exactly by GDC.
+#include "pcmkit/experiment/drift_evaluation.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/nn/resnet.h"
+#include "pcmkit/nn/weights_hdf5.h"
+
+using namespace pcmkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kShared = PCMKIT_SHARED_DIR;
+
+struct Fixture {
+  nn::Network network = nn::make_resnet("resnet20");
+  nn::WeightsFileInfo info;
+  std::unique_ptr<data::CifarBinaryReader> test, calibration;
+  bool available = false;
+  Fixture() {
+    const fs::path weights = kShared / "weights/resnet20-12fca82f.h5";
+    const fs::path images = kShared / "cifar10/test_batch.bin";
+    if (!fs::exists(weights) || !fs::exists(images)) return;
+    info = nn::load_weights_hdf5(weights, network);
+    test = std::make_unique<data::CifarBinaryReader>(std::vector<fs::path>{images},
+                                                     info.normalization);
+    // The shared folder has no training split: AdaBS calibrates on test images here.
+    calibration = std::make_unique<data::CifarBinaryReader>(std::vector<fs::path>{images},
+                                                            info.normalization);
+    available = true;
+  }
+};
+
+experiment::DriftEvaluationOptions small_options() {
+  experiment::DriftEvaluationOptions o;
+  o.times_s = {25.0, 86400.0};
+  o.repeats = 2;
+  o.max_test_images = 500;
+  o.adabs_images = 400;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("ideal device: every point is the fp32 accuracy") {
+  Fixture f;
+  if (!f.available) {
+    MESSAGE("skipped: " << kShared << " not present");
+    return;
+  }
+  experiment::DriftEvaluationOptions o = small_options();
+  o.ideal_device = true;
+  o.compensations = {experiment::Compensation::kNone, experiment::Compensation::kGdc};
+  const auto r =
+      experiment::evaluate_drift(f.network, device::PcmModel::published(), *f.test, nullptr, o);
+  for (const auto& p : r.points)
+    for (double a : p.accuracy_percent) CHECK(a == r.fp32_accuracy_percent);
+}
+
+TEST_CASE("uniform drift without noise: GDC restores fp32, no compensation does not") {
+  Fixture f;
+  if (!f.available) {
+    MESSAGE("skipped: " << kShared << " not present");
+    return;
+  }
+  device::PcmModel m = device::PcmModel::published();
+  m.programming_noise = {0, 0, 0};
+  m.drift_exponent = {0.06, 0, 0.06, 0.06, 0, 0, 0, 0};  // ν = 0.06 for every device
+  m.read_noise.q0 = 0;
+  m.read_noise.q_max = 0;
+  experiment::DriftEvaluationOptions o = small_options();
+  o.repeats = 1;
+  o.compensations = {experiment::Compensation::kNone, experiment::Compensation::kGdc};
+  const auto r = experiment::evaluate_drift(f.network, m, *f.test, nullptr, o);
+  // 500 images: one image is 0.2%; float rounding of α·W may flip at most a couple.
+  CHECK(std::abs(r.points[3].mean - r.fp32_accuracy_percent) <= 0.4);  // 1 day, gdc
+  CHECK(r.points[2].mean < r.fp32_accuracy_percent - 20);              // 1 day, none
+}
+
+TEST_CASE("published model: compensation helps at one day; results depend on the seed only") {
+  Fixture f;
+  if (!f.available) {
+    MESSAGE("skipped: " << kShared << " not present");
+    return;
+  }
+  const experiment::DriftEvaluationOptions o = small_options();
+  const int before = num_threads();
+  set_num_threads(1);
+  const auto r1 = experiment::evaluate_drift(f.network, device::PcmModel::published(), *f.test,
+                                             f.calibration.get(), o);
+  set_num_threads(2);
+  const auto r2 = experiment::evaluate_drift(f.network, device::PcmModel::published(), *f.test,
+                                             f.calibration.get(), o);
+  set_num_threads(before);
+  REQUIRE(r1.points.size() == 6);
+  for (std::size_t k = 0; k < r1.points.size(); ++k)
+    CHECK(r1.points[k].accuracy_percent == r2.points[k].accuracy_percent);
+  // At one day: none collapses (BatchNorm sees drifted activations), GDC and AdaBS recover.
+  CHECK(r1.points[4].mean > r1.points[3].mean + 30);
+  CHECK(r1.points[5].mean > r1.points[3].mean + 30);
+  CHECK(r1.points[5].mean > r1.fp32_accuracy_percent - 5);
+}
+
+TEST_CASE("bad options name the option") {
+  experiment::DriftEvaluationOptions o;
+  o.times_s = {10.0};
+  try {
+    o.validate(device::PcmModel::published());
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "--times");
+  }
+  CHECK_THROWS_AS(experiment::parse_compensation("gcd", "--compensation"), InputError);
+}
