@@ -6,6 +6,7 @@
 
 #include "nn_test_support.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/conv2d.h"
 #include "pcmkit/nn/pooling.h"
 
@@ -40,6 +41,32 @@ TEST_CASE("Errors inside the parallel tasks reach the caller") {
   CHECK_THROWS_AS(net.forward(testing::random_tensor(40, 3, 6, 6, 3)), InternalError);
   CHECK_THROWS_AS(net.forward(testing::random_tensor(2, 3, 6, 6, 3)), InternalError);
   CHECK_THROWS_AS(net.forward(testing::random_tensor(2, 4, 6, 6, 3)), InternalError);
+}
+
+}  // namespace
+}  // namespace pcmkit::nn
+
+namespace pcmkit::nn {
+namespace {
+
+TEST_CASE("BatchNorm statistics through Network::forward are over the whole batch") {
+  auto body = std::make_unique<Sequential>();
+  auto& conv = body->emplace<Conv2d>("conv", 3, 4, 3, 1, 1);
+  conv.master_weight() = testing::random_matrix(4, 27, 4);
+  auto& bn = body->emplace<BatchNorm2d>("bn", 4);
+  body->emplace<GlobalAvgPool2d>("pool");
+  Network net("stats", 3, 4, std::move(body));
+  const Index n = 2 * Network::kImagesPerTask + 8;  // tasks of 16, 16 and 8 would weigh unequally
+  const Tensor images = testing::random_tensor(n, 3, 6, 6, 5);
+  const Tensor conv_out = conv.forward(images);
+  bn.begin_statistics();
+  net.forward(images);
+  bn.end_statistics();
+  for (Index c = 0; c < 4; ++c) {
+    double sum = 0.0;
+    for (Index i = 0; i < n; ++i) sum += conv_out.image(i).row(c).cast<double>().sum();
+    CHECK(bn.running_mean()[c] == doctest::Approx(sum / double(n * 36)).epsilon(1e-5));
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::nn {
 
@@ -24,7 +25,11 @@ RowMatrixXf Network::forward(Tensor images) {
                    " channels, expected " + std::to_string(in_channels_));
   const Index n = images.n();
   const Index num_tasks = (n + kImagesPerTask - 1) / kImagesPerTask;
-  if (num_tasks <= 1) return run_body(std::move(images));
+  // BatchNorm statistics (AdaBS) are over the caller's whole batch and accumulate into the
+  // module: then the body runs once, on the whole batch, with the layers' own parallel loops.
+  bool whole_batch = num_tasks <= 1;
+  for (const BatchNorm2d* bn : batch_norms()) whole_batch = whole_batch || bn->in_statistics_mode();
+  if (whole_batch) return run_body(std::move(images));
   RowMatrixXf logits(n, num_classes_);
   std::exception_ptr error;
   // One task runs the whole body on kImagesPerTask images; the layers' own parallel loops are

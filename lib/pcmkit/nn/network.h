@@ -23,9 +23,10 @@ class Network {
   // Logits, n × num_classes (evaluation mode). Requires: images.channels() == in_channels()
   //   (PCMKIT_CHECK).
   // Threads: OpenMP over tasks of kImagesPerTask consecutive images, each running the whole
-  //   body (cache-friendly, one parallel region per call). Results never depend on the thread
-  //   count; they may differ in the last bits with an image's position in the batch, which
-  //   decides which images share a GEMM.
+  //   body (cache-friendly, one parallel region per call); while any BatchNorm is in statistics
+  //   mode, the body runs once on the whole batch instead (its statistics are per batch). Results
+  //   never depend on the thread count; they may differ in the last bits with an image's position
+  //   in the batch, which decides which images share a GEMM.
   RowMatrixXf forward(Tensor images);
   // Images per task of forward(); fixed, so that results do not depend on the thread count.
   static constexpr Index kImagesPerTask = 16;
