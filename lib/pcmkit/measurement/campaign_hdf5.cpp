@@ -14,6 +14,7 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/hdf5_errors.h"
 
 namespace pcmkit::measurement {
 namespace {
@@ -61,22 +62,6 @@ std::string class_name(H5T_class_t type_class) {
   }
 }
 
-// The innermost message of the HDF5 error stack ("unable to open file", "inflate() failed"),
-// which says more than the C++ wrapper's "H5Dread failed".
-std::string h5_reason(const H5::Exception& e) {
-  std::string reason;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
-        std::string& text = *static_cast<std::string*>(out);
-        if (text.empty() && err->desc != nullptr) text = err->desc;
-        return 0;
-      },
-      &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason.empty() ? e.getDetailMsg() : reason;
-}
-
 enum class Kind { kReal, kInteger };
 
 // Reads one campaign file. `field_` names what is being read, so that an H5::Exception anywhere
@@ -88,10 +73,8 @@ class CampaignReader {
   Campaign read() {
     try {
       return read_all();
-    } catch (const H5::Exception& e) {
-      throw InputError(file_, field_, "cannot read (" + h5_reason(e) + ")");
-    } catch (const std::bad_alloc&) {
-      throw InputError(file_, field_, "too large to load into memory");
+    } catch (...) {
+      rethrow_hdf5_error_as_input(file_, field_);
     }
   }
 
@@ -391,8 +374,8 @@ void write_campaign(const Campaign& campaign, const fs::path& path) {
   write_atomically(path, [&](const fs::path& tmp) {
     try {
       write_hdf5(campaign, tmp);
-    } catch (const H5::Exception& e) {
-      throw RunError(path.string() + ": cannot write HDF5 (" + h5_reason(e) + ")");
+    } catch (const H5::Exception&) {
+      rethrow_hdf5_error_as_write_failure(path.string());
     }
   });
 }

@@ -12,6 +12,7 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/hdf5_errors.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -33,21 +34,6 @@ std::string shape_text(const std::vector<Index>& dims) {
   return shape_text(std::vector<hsize_t>(dims.begin(), dims.end()));
 }
 
-// The innermost message of the HDF5 error stack, as in measurement/campaign_hdf5.cpp.
-std::string h5_reason(const H5::Exception& e) {
-  std::string reason;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned, const H5E_error2_t* err, void* out) -> herr_t {
-        std::string& text = *static_cast<std::string*>(out);
-        if (text.empty() && err->desc != nullptr) text = err->desc;
-        return 0;
-      },
-      &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason.empty() ? e.getDetailMsg() : reason;
-}
-
 class WeightsReader {
  public:
   WeightsReader(std::string file, Network& network) : file_(std::move(file)), network_(network) {}
@@ -55,10 +41,8 @@ class WeightsReader {
   WeightsFileInfo read() {
     try {
       return read_all();
-    } catch (const H5::Exception& e) {
-      throw InputError(file_, field_, "cannot read (" + h5_reason(e) + ")");
-    } catch (const std::bad_alloc&) {
-      throw InputError(file_, field_, "too large to load into memory");
+    } catch (...) {
+      rethrow_hdf5_error_as_input(file_, field_);
     }
   }
 
@@ -195,8 +179,8 @@ void save_weights_hdf5(const fs::path& path,
       H5::StrType text(H5::PredType::C_S1, network.arch().size());
       H5::Attribute arch = file.createAttribute("arch", text, H5::DataSpace(H5S_SCALAR));
       arch.write(text, network.arch());
-    } catch (const H5::Exception& e) {
-      throw RunError(path.string() + ": cannot write HDF5 (" + h5_reason(e) + ")");
+    } catch (const H5::Exception&) {
+      rethrow_hdf5_error_as_write_failure(path.string());
     }
   });
 }
