@@ -48,6 +48,12 @@ DriftRegression fit_device_drift(const Eigen::Ref<const Eigen::ArrayXd>& log_t_r
   r.var_drift_exponent = sw / det;
   // Σw(y − a − bl)² expanded in the sums, so one pass suffices.
   r.weighted_rss = std::max(0.0, swyy - intercept * swy - slope * swly);
+  for (Eigen::Index j = 0; j < g_uS.size(); ++j) {
+    const double g = g_uS[j];
+    if (!(g > 0) || !std::isfinite(g)) continue;
+    const double residual = g / std::exp(intercept + slope * log_t_rel[j]) - 1.0;
+    r.linear_chi2 += residual * residual / (s[j] * s[j]);
+  }
   r.ok = true;
   return r;
 }

@@ -23,6 +23,10 @@ struct DriftRegression {
   double var_log_g_prog = 0;  // its variance
   double var_drift_exponent = 0;
   double weighted_rss = 0;  // Σ (residual²/v_j); expectation num_reads − 2
+  // Σ ((G_j/Ĝ_d(t_j) − 1)/s_j)²: the residuals in the linear domain, where read noise is
+  // Gaussian, so that this follows χ² with num_reads − 2 degrees of freedom closely even where
+  // ln(1 + sξ) has a heavy left tail (s ≈ 0.2); used to reject erratic devices.
+  double linear_chi2 = 0;
   bool ok = false;          // false when fewer than 3 usable reads
 };
 

@@ -82,7 +82,7 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
                 nu_loc.within(f.drift_exponent, options.reject_sigma);
       if (ok && pass > 0) {  // after Q_s has been estimated once, the χ² test is meaningful
         const boost::math::chi_squared chi2(f.num_reads - 2);
-        ok = f.weighted_rss <= boost::math::quantile(boost::math::complement(chi2, 1e-9));
+        ok = f.linear_chi2 <= boost::math::quantile(boost::math::complement(chi2, 1e-9));
       }
       keep[static_cast<std::size_t>(k)] = ok ? 1 : 0;
     }

@@ -5,7 +5,8 @@
 //   Q_s: given (from traces), or the Q that makes mean(weighted RSS_i/(T_i − 2)) = 1.
 // Standard errors: delta method over the sample covariance of the per-device terms.
 // Outliers: devices more than `reject_sigma` robust standard deviations (1.4826·MAD) from the
-// level median in Ĝ_prog or ν̂, or with a residual χ² beyond its 1 − 1e-9 quantile, are rejected.
+// level median in Ĝ_prog or ν̂, or whose linear-domain residual χ² (drift_regression.h) is
+// beyond its 1 − 1e-9 quantile, are rejected.
 #pragma once
 
 #include <optional>
