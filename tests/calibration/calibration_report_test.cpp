@@ -15,6 +15,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/measurement/virtual_chip.h"
+#include "test_support/temp_dir.h"
 
 namespace pcmkit::calibration {
 namespace {
@@ -38,22 +39,7 @@ const CalibrationResult& result() {
   return r;
 }
 
-// A fresh directory per test case, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("pcmkit_report_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::vector<std::string> out;

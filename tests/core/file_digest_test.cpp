@@ -10,33 +10,14 @@
 #include <string>
 
 #include "pcmkit/core/error.h"
+#include "test_support/temp_dir.h"
 
 namespace pcmkit {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test case, removed afterwards.
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("pcmkit_digest_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 TEST_CASE("SHA-256 of a file holding \"abc\" is the FIPS 180-2 test vector") {
   TempDir dir;

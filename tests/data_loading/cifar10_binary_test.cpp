@@ -9,27 +9,14 @@
 #include <fstream>
 
 #include "pcmkit/core/error.h"
+#include "test_support/temp_dir.h"
 
 namespace pcmkit::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("pcmkit_cifar_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // Record r of a file: label (first_label + r) % 10; pixel j of channel c is (r + 7c + j) % 256.
 std::vector<unsigned char> records(int count, int first_label) {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "pcmkit/core/error.h"
+#include "test_support/temp_dir.h"
 
 namespace pcmkit::measurement {
 namespace {
@@ -28,27 +29,7 @@ namespace fs = std::filesystem;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const fs::path kDataDir = PCMKIT_TEST_DATA_DIR;
 
-// A fresh directory per test case, removed afterwards.
-class TempDir {
- public:
-  TempDir()
-      : path_(fs::temp_directory_path() / ("pcmkit_campaign_hdf5_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  std::size_t num_entries() const {
-    return static_cast<std::size_t>(
-        std::distance(fs::directory_iterator(path_), fs::directory_iterator()));
-  }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // Same size and same bits (so NaN equals NaN, and -0 differs from 0).
 template <typename A, typename B>
@@ -138,7 +119,7 @@ TEST_CASE("write then read gives the same campaign") {
     write_campaign(c, dir / "one.h5");
     check_equal(read_campaign(dir / "one.h5"), c);
   }
-  CHECK(dir.num_entries() == 1);  // no temporary file left behind
+  CHECK(dir.entries().size() == 1);  // no temporary file left behind
 }
 
 TEST_CASE("writing is bit-exact and overwrites atomically") {
@@ -152,7 +133,7 @@ TEST_CASE("writing is bit-exact and overwrites atomically") {
   other.g_uS(0, 0) = 0.5;
   write_campaign(other, dir / "a.h5");
   CHECK(read_campaign(dir / "a.h5").g_uS(0, 0) == 0.5);
-  CHECK(dir.num_entries() == 2);
+  CHECK(dir.entries().size() == 2);
 }
 
 TEST_CASE("write_campaign requires a valid campaign and a writable directory") {
@@ -162,7 +143,7 @@ TEST_CASE("write_campaign requires a valid campaign and a writable directory") {
   CHECK_THROWS_AS(write_campaign(bad, dir / "bad.h5"), InternalError);
   CHECK_FALSE(fs::exists(dir / "bad.h5"));
   CHECK_THROWS_AS(write_campaign(full_campaign(), dir / "no_such_dir" / "c.h5"), RunError);
-  CHECK(dir.num_entries() == 0);
+  CHECK(dir.entries().size() == 0);
 }
 
 TEST_CASE("read_campaign names missing files and directories") {
