@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""PyTorch side of benchmarks/forward_benchmark.cpp: the akamaster CIFAR-10 ResNet-32 (shortcut A)
+fp32 forward pass over the CIFAR-10 test set, eval mode, no_grad, batch 200, N threads, with the
+same preprocessing as pcmkit (byte/255, then per-channel mean/std from the weights file).
+The images are decoded before the clock starts (as the C++ side does); one warm-up batch is run.
+Prints one JSON line: {"images", "seconds", "images_per_s", "accuracy_percent", "threads",
+"torch_version"}. Exit 3 when torch cannot be imported.
+Usage: pytorch_forward.py WEIGHTS(.h5|.th) TEST_BATCH_BIN [threads=2] [batch=200]
+"""
+import json
+import sys
+import time
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError:
+    sys.exit(3)
+import numpy as np
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        sc = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
+        return F.relu(out + sc)
+
+
+class ResNetCifar(nn.Module):
+    def __init__(self, n=5):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        for li, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
+            blocks = []
+            for b in range(n):
+                blocks.append(BasicBlock(in_planes, planes, stride if b == 0 else 1))
+                in_planes = planes
+            setattr(self, f"layer{li}", nn.Sequential(*blocks))
+        self.linear = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.linear(F.avg_pool2d(x, x.shape[3]).flatten(1))
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    weights, test_file = sys.argv[1], sys.argv[2]
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    batch = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+    torch.set_num_threads(threads)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    if weights.endswith(".h5"):
+        import h5py
+        with h5py.File(weights, "r") as f:
+            state = {k: torch.from_numpy(np.asarray(f[k])) for k in f.keys()}
+            mean = tuple(f.attrs.get("input_normalization_mean", mean))
+            std = tuple(f.attrs.get("input_normalization_std", std))
+    else:
+        ckpt = torch.load(weights, map_location="cpu")
+        state = {k.replace("module.", "", 1): v for k, v in ckpt["state_dict"].items()}
+    model = ResNetCifar(5)
+    model.load_state_dict(state, strict=False)
+    model.eval()
+
+    raw = np.fromfile(test_file, dtype=np.uint8).reshape(-1, 3073)
+    labels = torch.from_numpy(raw[:, 0].astype(np.int64))
+    x = torch.from_numpy(raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0)
+    x = ((x - torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
+         / torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)).contiguous()
+    with torch.no_grad():
+        model(x[:batch])  # warm-up
+        correct = 0
+        start = time.perf_counter()
+        for i in range(0, len(x), batch):
+            correct += (model(x[i:i + batch]).argmax(1) == labels[i:i + batch]).sum().item()
+        seconds = time.perf_counter() - start
+    print(json.dumps({"images": len(x), "seconds": seconds, "images_per_s": len(x) / seconds,
+                      "accuracy_percent": 100.0 * correct / len(x), "threads": threads,
+                      "torch_version": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
