@@ -17,6 +17,16 @@ BasicBlock::BasicBlock(Index in_planes,
       shortcut_name_(std::move(shortcut_name)) {}
 
 Tensor BasicBlock::forward(Tensor input) {
+  if (!bn1_.in_statistics_mode() && !bn2_.in_statistics_mode()) {
+    // Evaluation: BN, ReLU and the residual add run inside the convolutions' output pass, and
+    // the identity shortcut reads the input in place instead of copying it.
+    Tensor projected;
+    if (shortcut_) projected = shortcut_->forward(input);
+    const Tensor& residual = shortcut_ ? projected : input;
+    const Tensor mid = conv1_.forward_fused(input, {&bn1_.scale(), &bn1_.shift(), nullptr, true});
+    return conv2_.forward_fused(mid, {&bn2_.scale(), &bn2_.shift(), &residual, true});
+  }
+  // Statistics mode: each BatchNorm must see its whole input before normalising it.
   Tensor residual = shortcut_ ? shortcut_->forward(input) : input;
   Tensor out = conv1_.forward(std::move(input));
   out = bn1_.forward(std::move(out));

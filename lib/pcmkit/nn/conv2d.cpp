@@ -14,6 +14,27 @@ float* scratch(Eigen::VectorXf& buffer, Index size) {
   return buffer.data();
 }
 
+// One output row of `size` values: dst = epilogue(src + bias), with the steps of
+// Conv2d::Epilogue. The flags are loop-invariant, so the compiler unswitches and vectorises the
+// loop; each step is the same float operation as the separate layer it replaces.
+void finish_row(const float* src,
+                float* dst,
+                Index size,
+                const float* bias,
+                const float* scale,
+                const float* shift,
+                const float* residual,
+                bool relu) {
+  for (Index j = 0; j < size; ++j) {
+    float v = src[j];
+    if (bias) v += *bias;
+    if (scale) v = v * *scale + *shift;
+    if (residual) v += residual[j];
+    if (relu) v = std::max(v, 0.0f);
+    dst[j] = v;
+  }
+}
+
 }  // namespace
 
 Conv2d::Conv2d(Index in_channels,
@@ -30,7 +51,9 @@ Conv2d::Conv2d(Index in_channels,
   if (bias) bias_.setZero(out_channels);
 }
 
-Tensor Conv2d::forward(Tensor input) {
+Tensor Conv2d::forward(Tensor input) { return forward_fused(input, {}); }
+
+Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
   PCMKIT_CHECK(input.channels() == in_channels_,
                "Conv2d: input has " + std::to_string(input.channels()) + " channels, expected " +
                    std::to_string(in_channels_));
@@ -44,6 +67,15 @@ Tensor Conv2d::forward(Tensor input) {
   const Index outs = weight_.rows();
   const Index n = input.n();
   Tensor output = Tensor::uninitialized(n, outs, h_out, w_out);
+  PCMKIT_CHECK((epilogue.scale == nullptr) == (epilogue.shift == nullptr),
+               "Conv2d: epilogue needs both scale and shift");
+  PCMKIT_CHECK(epilogue.scale == nullptr ||
+                   (epilogue.scale->size() == outs && epilogue.shift->size() == outs),
+               "Conv2d: epilogue scale or shift has the wrong size");
+  PCMKIT_CHECK(epilogue.residual == nullptr || epilogue.residual->same_shape(output),
+               "Conv2d: residual " +
+                   (epilogue.residual ? epilogue.residual->shape_text() : std::string()) +
+                   " differs from the output " + output.shape_text());
   const Index images_per_chunk = std::max<Index>(1, kColumnsPerChunk / plane);
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
@@ -92,10 +124,18 @@ Tensor Conv2d::forward(Tensor input) {
 
     result.noalias() = weight * cols;
 
+    // Scatter each image's columns into place, applying the bias and the epilogue on the way,
+    // while the chunk's result is still in cache.
     for (Index b = 0; b < count; ++b) {
-      Eigen::Map<RowMatrixXf> out_image = output.image(first + b);
-      out_image = result.middleCols(b * plane, plane);
-      if (has_bias()) out_image.colwise() += bias_;
+      const Index image_offset = (first + b) * outs * plane;
+      for (Index o = 0; o < outs; ++o) {
+        const Index offset = image_offset + o * plane;
+        finish_row(result.data() + o * columns + b * plane, output.data() + offset, plane,
+                   has_bias() ? &bias_[o] : nullptr,
+                   epilogue.scale ? &(*epilogue.scale)[o] : nullptr,
+                   epilogue.shift ? &(*epilogue.shift)[o] : nullptr,
+                   epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu);
+      }
     }
   }
   return output;

@@ -35,6 +35,24 @@ class Conv2d : public Module, public AnalogLayer {
   // Cost: 2·out·in·k²·H_out·W_out flops per image; scratch of about kColumnsPerChunk·(in·k² + out)
   //   floats per thread.
   Tensor forward(Tensor input) override;
+
+  // What forward_fused applies to each output value v[i, o, y, x] (after the bias), in order:
+  //   v = scale[o]·v + shift[o]  (a folded BatchNorm2d, when scale is set)
+  //   v = v + residual[i, o, y, x]  (when residual is set)
+  //   v = max(v, 0)  (when relu)
+  // The same float operations as running BatchNorm2d, the residual add and ReLU one after the
+  // other, but done while the GEMM result is still in cache instead of in extra passes over the
+  // tensor. Pointers are not kept beyond the call.
+  struct Epilogue {
+    const Eigen::VectorXf* scale = nullptr;  // out_channels values; requires shift
+    const Eigen::VectorXf* shift = nullptr;
+    const Tensor* residual = nullptr;  // the output's shape
+    bool relu = false;
+  };
+  // forward() followed by the epilogue. Requires: as forward(), and scale and shift both set or
+  //   both null with out_channels values, residual of the output's shape (PCMKIT_CHECK).
+  // Threads, cost: as forward().
+  Tensor forward_fused(const Tensor& input, const Epilogue& epilogue);
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
 
