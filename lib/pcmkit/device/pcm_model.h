@@ -3,6 +3,7 @@
 //
 // A device programmed to target conductance G_T (µS), with x = max(G_T / G_max, x_floor):
 //   programming   G_prog = max(0, G_T + σ_prog(x)·ξ),   σ_prog(x) = max(0, c0 + c1·x + c2·x²)  [µS]
+//                 (the polynomial takes x = G_T/G_max without the floor, as aihwkit does)
 //   drift exp.    ν = |μ_ν(x) + σ_ν(x)·ξ|,  drawn once per device,
 //                 μ_ν(x) = clip(a0 + a1·ln x, μ_min, μ_max),  σ_ν(x) = clip(b0 + b1·ln x, σ_min,
 //                 σ_max)
