@@ -9,6 +9,8 @@
 
 #include "nn_test_support.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/activation.h"
+#include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -62,7 +64,10 @@ TEST_CASE("Conv2d matches the naive convolution for strides, paddings and kernel
       {3, 4, 7, 2, 3, 11, 13, false},  // ImageNet stem
       {2, 3, 3, 1, 0, 5, 5, true},     // no padding, with bias
       {2, 3, 5, 3, 4, 4, 4, true},     // padding larger than the input's border
-      {16, 16, 3, 1, 1, 8, 8, false},  // many images per chunk: 40 images × 64 > 2048 columns
+      {16, 16, 3, 1, 1, 8, 8, false},  // many images per chunk, several chunks (40 images)
+      {3, 4, 3, 1, 1, 1, 1, false},    // same-shape im2col on a 1×1 input: all borders
+      {2, 3, 5, 1, 2, 2, 3, true},     // same-shape im2col, kernel wider than the input
+      {2, 2, 1, 1, 0, 4, 5, false},    // 1×1 stride 1
   };
   unsigned seed = 1;
   for (const Geometry& g : cases) {
@@ -125,6 +130,45 @@ TEST_CASE("Conv2d on an empty batch gives an empty batch") {
   const Tensor out = conv.forward(Tensor(0, 3, 4, 4));
   CHECK(out.n() == 0);
   CHECK(out.channels() == 8);
+}
+
+}  // namespace
+}  // namespace pcmkit::nn
+
+namespace pcmkit::nn {
+namespace {
+
+TEST_CASE("Conv2d::forward_fused equals conv, BatchNorm, residual add and ReLU run one by one") {
+  Conv2d conv(4, 6, 3, 1, 1, true);
+  conv.master_weight() = testing::random_matrix(6, 36, 31);
+  conv.bias() = testing::random_matrix(6, 1, 32);
+  BatchNorm2d bn(6);
+  bn.weight() = testing::random_matrix(6, 1, 33);
+  bn.bias() = testing::random_matrix(6, 1, 34);
+  bn.running_mean() = testing::random_matrix(6, 1, 35);
+  bn.running_var() = testing::random_matrix(6, 1, 36).cwiseAbs().array() + 0.5f;
+  bn.refresh();
+  const Tensor input = testing::random_tensor(5, 4, 7, 6, 37);
+  const Tensor residual = testing::random_tensor(5, 6, 7, 6, 38);
+
+  const Tensor normalised = bn.forward(conv.forward(input));
+  Tensor added = normalised;
+  added.values() += residual.values();
+  // Bit-identical: the fused pass performs the same float operations in the same order.
+  CHECK(conv.forward_fused(input, {&bn.scale(), &bn.shift(), nullptr, false}).values() ==
+        normalised.values());
+  CHECK(conv.forward_fused(input, {&bn.scale(), &bn.shift(), nullptr, true}).values() ==
+        ReLU().forward(normalised).values());
+  CHECK(conv.forward_fused(input, {&bn.scale(), &bn.shift(), &residual, true}).values() ==
+        ReLU().forward(added).values());
+  CHECK(conv.forward_fused(input, {}).values() == conv.forward(input).values());
+
+  CHECK_THROWS_AS(conv.forward_fused(input, {&bn.scale(), nullptr, nullptr, false}), InternalError);
+  const Eigen::VectorXf short_scale = Eigen::VectorXf::Ones(5);
+  CHECK_THROWS_AS(conv.forward_fused(input, {&short_scale, &short_scale, nullptr, false}),
+                  InternalError);
+  const Tensor wrong = testing::random_tensor(5, 6, 6, 6, 39);
+  CHECK_THROWS_AS(conv.forward_fused(input, {nullptr, nullptr, &wrong, false}), InternalError);
 }
 
 }  // namespace

@@ -32,8 +32,8 @@ class Conv2d : public Module, public AnalogLayer {
   //   (PCMKIT_CHECK).
   // Threads: OpenMP over chunks of images; the chunks depend only on the batch and layer shape,
   //   so results never depend on the thread count.
-  // Cost: 2·out·in·k²·H_out·W_out flops per image; scratch of about kColumnsPerChunk·(in·k² + out)
-  //   floats per thread.
+  // Cost: 2·out·in·k²·H_out·W_out flops per image; per thread, scratch of about
+  //   kColumnFloatsPerChunk·(1 + out/(in·k²)) floats (more when one image needs more).
   Tensor forward(Tensor input) override;
 
   // What forward_fused applies to each output value v[i, o, y, x] (after the bias), in order:
@@ -56,8 +56,10 @@ class Conv2d : public Module, public AnalogLayer {
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
 
-  // Output columns (images × H_out·W_out) per GEMM; images are never split across chunks.
-  static constexpr Index kColumnsPerChunk = 2048;
+  // Floats of im2col columns per GEMM chunk (in·k² × images·H_out·W_out): small enough that the
+  // columns stay in L2 (1 MB per core on Zen 5) between im2col and the GEMM. A chunk holds at
+  // least one image; images are never split across chunks.
+  static constexpr Index kColumnFloatsPerChunk = Index{1} << 17;  // 512 KB
 
  private:
   Index in_channels_, kernel_, stride_, padding_;
