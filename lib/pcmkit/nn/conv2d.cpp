@@ -29,10 +29,14 @@ void shifted_plane(const float* src, float* dst, Index h, Index w, Index dy, Ind
   std::fill(dst, dst + first, 0.0f);
   std::memcpy(dst + first, src + first + dy * w + dx, sizeof(float) * (end - first));
   std::fill(dst + end, dst + h * w, 0.0f);
-  for (Index y = y_lo; y < y_hi && !empty; ++y) {
-    for (Index x = 0; x < x_lo; ++x) dst[y * w + x] = 0.0f;
-    for (Index x = x_hi; x < w; ++x) dst[y * w + x] = 0.0f;
-  }
+  // Column by column: the border is 1-2 columns wide, and a short row-wise loop would become a
+  // memset call per row.
+  if (empty) return;
+  const auto zero_column = [&](Index x) {
+    for (Index y = y_lo; y < y_hi; ++y) dst[y * w + x] = 0.0f;
+  };
+  for (Index x = 0; x < x_lo; ++x) zero_column(x);
+  for (Index x = x_hi; x < w; ++x) zero_column(x);
 }
 
 // One output row of `size` values: dst = epilogue(src + bias), with the steps of
