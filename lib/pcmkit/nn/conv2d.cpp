@@ -138,14 +138,11 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
                 std::fill(dst, dst + w_out, 0.0f);
                 continue;
               }
-              const float* src_first = src + iy * w + x_lo * s - p + kx;  // input of x_lo
-              std::fill(dst, dst + x_lo, 0.0f);
-              if (s == 1) {
-                std::memcpy(dst + x_lo, src_first, sizeof(float) * (x_hi - x_lo));
-              } else {
-                for (Index x = x_lo; x < x_hi; ++x) dst[x] = src_first[(x - x_lo) * s];
-              }
-              std::fill(dst + x_hi, dst + w_out, 0.0f);
+              // One loop without fill/memcpy calls: on rows 8 to 32 wide, three library calls per
+              // row cost more than the copying.
+              const Index base = iy * w - p + kx;  // input index of x = 0
+              for (Index x = 0; x < w_out; ++x)
+                dst[x] = x >= x_lo && x < x_hi ? src[base + x * s] : 0.0f;
             }
           }
         }
