@@ -1,0 +1,140 @@
+// pcmkit evaluate through the real binary, on a ResNet-20 with PyTorch's initial weights and
+// 20 synthetic CIFAR-10 records: the files it writes, and every kind of bad input (exit 2, one
+// stderr line naming file or option, nothing written).
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "cli_process.h"
+#include "pcmkit/nn/resnet.h"
+#include "pcmkit/nn/weights_hdf5.h"
+
+namespace pcmkit::cli_test {
+namespace {
+
+// Inputs live outside the scratch directory, so that "nothing written" means an empty scratch.
+struct EvaluateInputs {
+  ScratchDir dir;
+  fs::path weights, data;
+  EvaluateInputs() {
+    weights = dir / "r20.h5";
+    nn::Network network = nn::make_resnet("resnet20");
+    nn::save_weights_hdf5(weights, network, {{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}});
+    data = dir / "cifar";
+    fs::create_directories(data);
+    for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
+      std::ofstream out(data / name, std::ios::binary);
+      for (int r = 0; r < 20; ++r) {
+        out.put(static_cast<char>(r % 10));
+        for (int j = 0; j < 3072; ++j) out.put(static_cast<char>((r * 31 + j) % 256));
+      }
+    }
+  }
+  // The base arguments, then `extra`; an option in `extra` replaces the base one (CLI11 rejects
+  // repeated options).
+  std::vector<std::string> args(std::vector<std::string> extra) const {
+    std::vector<std::pair<std::string, std::string>> base = {{"--weights", weights.string()},
+                                                             {"--arch", "resnet20"},
+                                                             {"--data", data.string()},
+                                                             {"--batch-size", "10"},
+                                                             {"--adabs-images", "20"}};
+    for (std::size_t k = 0; k + 1 < extra.size(); ++k)
+      for (auto& [option, value] : base)
+        if (extra[k] == option) {
+          value = extra[k + 1];
+          extra.erase(extra.begin() + static_cast<std::ptrdiff_t>(k),
+                      extra.begin() + static_cast<std::ptrdiff_t>(k + 2));
+          --k;
+          break;
+        }
+    std::vector<std::string> a = {"evaluate", "--quiet"};
+    for (const auto& [option, value] : base) a.insert(a.end(), {option, value});
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+const std::string kModel =
+    (fs::path(PCMKIT_SOURCE_DIR) / "calibration/pcm_like_nandakumar2019.json").string();
+
+}  // namespace
+
+TEST_CASE("evaluate writes the table, CSV, JSON and plot") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const Outcome r = run_pcmkit(in.args({"--model", kModel, "--times", "25,1d", "--repeats", "2",
+                                        "--compensation", "none,gdc,adabs", "-o", "out"}),
+                               scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "fp32 accuracy"));
+  CHECK(contains(r.out, "adabs"));
+  CHECK(fs::exists(scratch / "out/results.json"));
+  const std::string csv = read_text(scratch / "out/results.csv");
+  CHECK(count_lines(csv) == 1 + 2 * 3);
+  const std::string json = read_text(scratch / "out/results.json");
+  CHECK(contains(json, "\"weights_sha256\""));
+  CHECK(contains(json, "\"device_model\""));
+}
+
+TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const Outcome r = run_pcmkit(in.args({"--device", "ideal", "--compensation", "none", "--times",
+                                        "25", "--repeats", "1", "-o", "out"}),
+                               scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+TEST_CASE("evaluate: bad input exits 2 with one line and writes nothing") {
+  EvaluateInputs in;
+  struct Case {
+    std::vector<std::string> extra;
+    std::string expected;
+  };
+  const fs::path bad_model = kDataDir / "bad_models";
+  std::vector<Case> cases = {
+      {{"--model", kModel, "--arch", "resnet99"}, "resnet99"},
+      {{"--model", kModel, "--arch", "resnet32"}, "layer1.3"},  // weights of another depth
+      {{"--model", kModel, "--times", "10"}, "--times"},
+      {{"--model", kModel, "--times", "1x"}, "--times"},
+      {{"--model", kModel, "--compensation", "none,gcd"}, "gcd"},
+      {{"--model", kModel, "--repeats", "0"}, "--repeats"},
+      {{}, "--model"},
+      {{"--model", "missing.json"}, "missing.json"},
+      {{"--model", kModel, "--weights", "missing.h5"}, "missing.h5"},
+      {{"--model", kModel, "--data", "no_such_dir"}, "test_batch.bin"},
+  };
+  for (const auto& entry : fs::directory_iterator(bad_model))
+    if (entry.path().extension() == ".json") {
+      cases.push_back({{"--model", entry.path().string()}, entry.path().filename().string()});
+      break;  // one bad model is enough here; cli_bad_input_test replays them all
+    }
+  for (const Case& c : cases) {
+    ScratchDir scratch;
+    std::vector<std::string> extra = c.extra;
+    extra.insert(extra.end(), {"-o", "out"});
+    const std::vector<std::string> args = in.args(extra);
+    INFO(command_line(args));
+    const Outcome r = run_pcmkit(args, scratch.path());
+    INFO("stderr: ", r.err);
+    CHECK(r.exit_code == 2);
+    check_one_error_line(r.err);
+    CHECK(contains(r.err, c.expected));
+    CHECK(scratch.entries().empty());
+  }
+}
+
+TEST_CASE("evaluate: a truncated data file is an input error naming it") {
+  EvaluateInputs in;
+  fs::resize_file(in.data / "test_batch.bin", 3073 * 5 + 100);
+  ScratchDir scratch;
+  const Outcome r = run_pcmkit(in.args({"--model", kModel, "-o", "out"}), scratch.path());
+  CHECK(r.exit_code == 2);
+  check_one_error_line(r.err);
+  CHECK(contains(r.err, "test_batch.bin"));
+  CHECK(scratch.entries().empty());
+}
+
+}  // namespace pcmkit::cli_test
