@@ -14,6 +14,9 @@ enum class RandomStream : std::uint32_t {
   kRead = 3,           // read noise, one per (device, read)
   kTrace = 4,          // 1/f trace synthesis, many per trace
   kNonConverged = 5,   // which devices fail to converge, and where they end up
+  kShuffle = 6,        // training: the order of the images in each epoch
+  kAugmentation = 7,   // training: random crop offsets and flips, per (epoch, image)
+  kWeightNoise = 8,    // training: injected weight noise δW, per (step, weight)
   kUser = 100,         // first value free for callers
 };
 
