@@ -14,6 +14,7 @@ enum class RandomStream : std::uint32_t {
   kRead = 3,           // read noise, one per (device, read)
   kTrace = 4,          // 1/f trace synthesis, many per trace
   kNonConverged = 5,   // which devices fail to converge, and where they end up
+  kWeightInit = 6,     // network weights for training from scratch, one per layer
   kUser = 100,         // first value free for callers
 };
 
