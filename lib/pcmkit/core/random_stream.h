@@ -17,6 +17,7 @@ enum class RandomStream : std::uint32_t {
   kShuffle = 6,        // training: the order of the images in each epoch
   kAugmentation = 7,   // training: random crop offsets and flips, per (epoch, image)
   kWeightNoise = 8,    // training: injected weight noise δW, per (step, weight)
+  kWeightInit = 9,     // training from scratch: initial network weights, one per layer
   kUser = 100,         // first value free for callers
 };
 

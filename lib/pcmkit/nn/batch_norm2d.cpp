@@ -12,6 +12,8 @@ BatchNorm2d::BatchNorm2d(Index channels, float eps) : eps_(eps) {
   beta_.setZero(channels);
   mean_.setZero(channels);
   var_.setOnes(channels);
+  gamma_grad_.setZero(channels);
+  beta_grad_.setZero(channels);
   refresh();
 }
 
@@ -88,10 +90,89 @@ void BatchNorm2d::collect_parameters(const std::string& prefix, std::vector<Para
   const auto span = [](Eigen::VectorXf& v) {
     return std::span<float>(v.data(), static_cast<std::size_t>(v.size()));
   };
-  out.push_back({join_name(prefix, "weight"), {c}, span(gamma_), true});
-  out.push_back({join_name(prefix, "bias"), {c}, span(beta_), true});
-  out.push_back({join_name(prefix, "running_mean"), {c}, span(mean_), false});
-  out.push_back({join_name(prefix, "running_var"), {c}, span(var_), false});
+  out.push_back({join_name(prefix, "weight"), {c}, span(gamma_), true, span(gamma_grad_)});
+  out.push_back({join_name(prefix, "bias"), {c}, span(beta_), true, span(beta_grad_)});
+  out.push_back({join_name(prefix, "running_mean"), {c}, span(mean_), false, {}});
+  out.push_back({join_name(prefix, "running_var"), {c}, span(var_), false, {}});
+}
+
+Tensor BatchNorm2d::forward_train(Tensor input) {
+  PCMKIT_CHECK(input.channels() == channels(),
+               "BatchNorm2d: input has " + std::to_string(input.channels()) +
+                   " channels, expected " + std::to_string(channels()));
+  PCMKIT_CHECK(!collecting_, "BatchNorm2d::forward_train in statistics mode");
+  const Index n = input.n(), area = input.plane_size(), count = n * area;
+  PCMKIT_CHECK(count >= 2, "BatchNorm2d training needs at least 2 values per channel");
+  x_hat_ = Tensor::uninitialized(n, channels(), input.height(), input.width());
+  inv_std_.resize(channels());
+  const Index num_channels = channels();
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < num_channels; ++c) {
+    double sum = 0, sum_sq = 0;
+    for (Index i = 0; i < n; ++i) {
+      const float* x = input.data() + (i * num_channels + c) * area;
+      for (Index k = 0; k < area; ++k) sum += x[k];
+    }
+    const double mean = sum / static_cast<double>(count);
+    for (Index i = 0; i < n; ++i) {
+      const float* x = input.data() + (i * num_channels + c) * area;
+      for (Index k = 0; k < area; ++k) sum_sq += (x[k] - mean) * (x[k] - mean);
+    }
+    const double biased = sum_sq / static_cast<double>(count);
+    const double inv_std = 1.0 / std::sqrt(biased + static_cast<double>(eps_));
+    inv_std_[c] = static_cast<float>(inv_std);
+    const float mean_f = static_cast<float>(mean), gamma = gamma_[c], beta = beta_[c];
+    for (Index i = 0; i < n; ++i) {
+      const Index offset = (i * num_channels + c) * area;
+      const Eigen::Map<const Eigen::ArrayXf> x(input.data() + offset, area);
+      Eigen::Map<Eigen::ArrayXf> x_hat(x_hat_.data() + offset, area);
+      Eigen::Map<Eigen::ArrayXf> out(input.data() + offset, area);
+      x_hat = (x - mean_f) * inv_std_[c];
+      out = x_hat * gamma + beta;
+    }
+    const double unbiased = sum_sq / static_cast<double>(count - 1);
+    mean_[c] = static_cast<float>((1.0 - kMomentum) * mean_[c] + kMomentum * mean);
+    var_[c] = static_cast<float>((1.0 - kMomentum) * var_[c] + kMomentum * unbiased);
+  }
+  has_train_cache_ = true;
+  refresh();
+  return input;
+}
+
+Tensor BatchNorm2d::backward(Tensor grad_output) {
+  PCMKIT_CHECK(has_train_cache_, "BatchNorm2d::backward without forward_train");
+  PCMKIT_CHECK(grad_output.same_shape(x_hat_), "BatchNorm2d::backward: gradient " +
+                                                   grad_output.shape_text() + " for an output " +
+                                                   x_hat_.shape_text());
+  const Index n = x_hat_.n(), area = x_hat_.plane_size(), num_channels = channels();
+  const double count = static_cast<double>(n * area);
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < num_channels; ++c) {
+    double sum_g = 0, sum_g_x_hat = 0;
+    for (Index i = 0; i < n; ++i) {
+      const Index offset = (i * num_channels + c) * area;
+      const float* g = grad_output.data() + offset;
+      const float* x_hat = x_hat_.data() + offset;
+      for (Index k = 0; k < area; ++k) {
+        sum_g += g[k];
+        sum_g_x_hat += static_cast<double>(g[k]) * x_hat[k];
+      }
+    }
+    beta_grad_[c] += static_cast<float>(sum_g);
+    gamma_grad_[c] += static_cast<float>(sum_g_x_hat);
+    const float factor = gamma_[c] * inv_std_[c];
+    const float mean_g = static_cast<float>(sum_g / count);
+    const float mean_g_x_hat = static_cast<float>(sum_g_x_hat / count);
+    for (Index i = 0; i < n; ++i) {
+      const Index offset = (i * num_channels + c) * area;
+      Eigen::Map<Eigen::ArrayXf> g(grad_output.data() + offset, area);
+      const Eigen::Map<const Eigen::ArrayXf> x_hat(x_hat_.data() + offset, area);
+      g = factor * (g - mean_g - x_hat * mean_g_x_hat);
+    }
+  }
+  x_hat_ = Tensor();
+  has_train_cache_ = false;
+  return grad_output;
 }
 
 }  // namespace pcmkit::nn

@@ -7,7 +7,12 @@
 // mean and biased variance over (n, h, w), and accumulates the batch mean and unbiased variance;
 // end_statistics() sets the running statistics to their averages over the batches (each batch
 // weighs the same, as PyTorch's cumulative average) and refreshes. γ and β are not changed.
-// Not modelled yet: gradients in training mode, TODO(#4).
+// Training mode (PyTorch's train(), momentum 0.1): forward_train() normalises each batch with its
+// own mean μ_B and biased variance σ²_B over (n, h, w), x̂ = (x − μ_B)/sqrt(σ²_B + ε),
+// out = γ·x̂ + β, and updates μ ← 0.9·μ + 0.1·μ_B, σ² ← 0.9·σ² + 0.1·σ²_B·m/(m − 1) (the
+// unbiased variance; m = n·h·w). backward(), with sums over (n, h, w):
+//   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/sqrt(σ²_B + ε) · (g − dβ/m − x̂·dγ/m).
+// Statistics are computed in double, per channel in a fixed order.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,18 @@ class BatchNorm2d : public Module {
   void refresh() override;
   void collect_batch_norms(std::vector<BatchNorm2d*>& out) override { out.push_back(this); }
 
+  // Running-statistics momentum of the training mode (PyTorch's default).
+  static constexpr double kMomentum = 0.1;
+  // Training pass, above; caches x̂ and updates the running statistics, then refresh()es (so
+  //   that forward() sees the new statistics; call Network::refresh() again after changing γ, β).
+  // Requires: at least 2 values per channel, not in statistics mode (PCMKIT_CHECK).
+  // Threads: OpenMP over channels.
+  Tensor forward_train(Tensor input) override;
+  // Requires, threads: as Module::backward; OpenMP over channels.
+  Tensor backward(Tensor grad_output) override;
+  Eigen::VectorXf& weight_grad() { return gamma_grad_; }  // dL/dγ
+  Eigen::VectorXf& bias_grad() { return beta_grad_; }     // dL/dβ
+
   // Statistics mode, above. end_statistics() without any batch leaves the statistics unchanged.
   void begin_statistics();
   void end_statistics();
@@ -50,6 +67,10 @@ class BatchNorm2d : public Module {
   Eigen::VectorXd mean_sum_, var_sum_;  // sums of batch means and unbiased variances
   std::int64_t num_batches_ = 0;
   Eigen::VectorXf gamma_, beta_, mean_, var_, scale_, shift_;
+  Eigen::VectorXf gamma_grad_, beta_grad_;
+  Tensor x_hat_;             // forward_train()'s normalised input, until backward()
+  Eigen::VectorXf inv_std_;  // 1/sqrt(σ²_B + ε) of that batch
+  bool has_train_cache_ = false;
 };
 
 }  // namespace pcmkit::nn

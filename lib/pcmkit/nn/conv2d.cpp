@@ -75,7 +75,9 @@ Conv2d::Conv2d(Index in_channels,
       in_channels >= 1 && out_channels >= 1 && kernel_size >= 1 && stride >= 1 && padding >= 0,
       "Conv2d: invalid geometry");
   weight_.setZero(out_channels, in_channels * kernel_size * kernel_size);
+  weight_grad_.setZero(out_channels, in_channels * kernel_size * kernel_size);
   if (bias) bias_.setZero(out_channels);
+  if (bias) bias_grad_.setZero(out_channels);
 }
 
 Tensor Conv2d::forward(Tensor input) { return forward_fused(input, {}); }
@@ -174,12 +176,14 @@ void Conv2d::collect_parameters(const std::string& prefix, std::vector<Parameter
   out.push_back({join_name(prefix, "weight"),
                  {weight_.rows(), in_channels_, kernel_, kernel_},
                  {weight_.data(), static_cast<std::size_t>(weight_.size())},
-                 true});
+                 true,
+                 {weight_grad_.data(), static_cast<std::size_t>(weight_grad_.size())}});
   if (has_bias())
     out.push_back({join_name(prefix, "bias"),
                    {bias_.size()},
                    {bias_.data(), static_cast<std::size_t>(bias_.size())},
-                   true});
+                   true,
+                   {bias_grad_.data(), static_cast<std::size_t>(bias_grad_.size())}});
 }
 
 void Conv2d::collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) {

@@ -56,6 +56,18 @@ class Conv2d : public Module, public AnalogLayer {
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
 
+  // Training pass (Module::forward_train): forward() with forward_weight(), caching the input.
+  // Threads, cost: as forward(). (conv2d_train.cpp)
+  Tensor forward_train(Tensor input) override;
+  // Backward pass (Module::backward), per chunk of images (the chunks of forward()):
+  //   dW_chunk = G · colsᵀ, db_chunk = G · 1 (G: out × columns of grad_output; cols: im2col),
+  //   d(cols) = forward_weight()ᵀ · G, then col2im adds d(cols) into dL/d(input).
+  // The chunks' dW and db are summed in chunk order, then added to master_weight_grad() and
+  // bias_grad(). Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
+  // (chunks · out · in·k²) floats of partial dW.
+  Tensor backward(Tensor grad_output) override;
+  Eigen::VectorXf& bias_grad() { return bias_grad_; }  // empty without bias
+
   // Floats of im2col columns per GEMM chunk (in·k² × images·H_out·W_out): small enough that the
   // columns stay in L2 (1 MB per core on Zen 5) between im2col and the GEMM. A chunk holds at
   // least one image; images are never split across chunks.
@@ -64,6 +76,9 @@ class Conv2d : public Module, public AnalogLayer {
  private:
   Index in_channels_, kernel_, stride_, padding_;
   Eigen::VectorXf bias_;
+  Eigen::VectorXf bias_grad_;
+  Tensor train_input_;  // forward_train()'s input, until backward()
+  bool has_train_input_ = false;
 };
 
 }  // namespace pcmkit::nn

@@ -1,5 +1,7 @@
 #include "pcmkit/nn/linear.h"
 
+#include <utility>
+
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::nn {
@@ -7,7 +9,9 @@ namespace pcmkit::nn {
 Linear::Linear(Index in_features, Index out_features, bool bias) {
   PCMKIT_CHECK(in_features >= 1 && out_features >= 1, "Linear: invalid size");
   weight_.setZero(out_features, in_features);
+  weight_grad_.setZero(out_features, in_features);
   if (bias) bias_.setZero(out_features);
+  if (bias) bias_grad_.setZero(out_features);
 }
 
 Tensor Linear::forward(Tensor input) {
@@ -25,16 +29,42 @@ void Linear::collect_parameters(const std::string& prefix, std::vector<Parameter
   out.push_back({join_name(prefix, "weight"),
                  {weight_.rows(), weight_.cols()},
                  {weight_.data(), static_cast<std::size_t>(weight_.size())},
-                 true});
+                 true,
+                 {weight_grad_.data(), static_cast<std::size_t>(weight_grad_.size())}});
   if (has_bias())
     out.push_back({join_name(prefix, "bias"),
                    {bias_.size()},
                    {bias_.data(), static_cast<std::size_t>(bias_.size())},
-                   true});
+                   true,
+                   {bias_grad_.data(), static_cast<std::size_t>(bias_grad_.size())}});
 }
 
 void Linear::collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) {
   out.push_back({prefix, this});
+}
+
+Tensor Linear::forward_train(Tensor input) {
+  Tensor output = forward(input);
+  train_input_ = std::move(input);
+  has_train_input_ = true;
+  return output;
+}
+
+Tensor Linear::backward(Tensor grad_output) {
+  PCMKIT_CHECK(has_train_input_, "Linear::backward without forward_train");
+  PCMKIT_CHECK(grad_output.n() == train_input_.n() && grad_output.image_size() == out_features(),
+               "Linear::backward: gradient " + grad_output.shape_text() + " for an output [" +
+                   std::to_string(train_input_.n()) + ", " + std::to_string(out_features()) +
+                   ", 1, 1]");
+  const Eigen::Map<const RowMatrixXf> g = std::as_const(grad_output).rows();
+  weight_grad_.noalias() += g.transpose() * std::as_const(train_input_).rows();
+  if (has_bias()) bias_grad_ += g.colwise().sum().transpose();
+  Tensor grad_input = Tensor::uninitialized(train_input_.n(), train_input_.channels(),
+                                            train_input_.height(), train_input_.width());
+  grad_input.rows().noalias() = g * forward_weight();
+  train_input_ = Tensor();
+  has_train_input_ = false;
+  return grad_input;
 }
 
 }  // namespace pcmkit::nn

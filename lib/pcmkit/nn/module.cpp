@@ -10,6 +10,16 @@ void AnalogLayer::set_effective_weight(RowMatrixXf w) {
   effective_ = std::move(w);
 }
 
+Tensor Module::forward_train(Tensor) {
+  PCMKIT_CHECK(false, "this module has no training mode");
+  return {};
+}
+
+Tensor Module::backward(Tensor) {
+  PCMKIT_CHECK(false, "this module has no backward pass");
+  return {};
+}
+
 void Module::collect_parameters(const std::string&, std::vector<ParameterRef>&) {}
 
 void Module::collect_analog_layers(const std::string&, std::vector<AnalogLayerRef>&) {}
@@ -23,6 +33,17 @@ std::string join_name(const std::string& prefix, const std::string& name) {
 Tensor Sequential::forward(Tensor input) {
   for (auto& [name, module] : children_) input = module->forward(std::move(input));
   return input;
+}
+
+Tensor Sequential::forward_train(Tensor input) {
+  for (auto& [name, module] : children_) input = module->forward_train(std::move(input));
+  return input;
+}
+
+Tensor Sequential::backward(Tensor grad_output) {
+  for (auto it = children_.rbegin(); it != children_.rend(); ++it)
+    grad_output = it->second->backward(std::move(grad_output));
+  return grad_output;
 }
 
 void Sequential::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {

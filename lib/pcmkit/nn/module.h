@@ -3,7 +3,8 @@
 // Conv2d and Linear that the PCM mapping and weight-noise injection act on.
 //
 // Evaluation and training share these modules: forward() is the evaluation pass (BatchNorm uses
-// running statistics). TODO(#4): a training mode that caches inputs and a backward() per module.
+// running statistics); forward_train() is the training pass, which caches what backward() needs,
+// and backward() maps dL/d(output) to dL/d(input) while accumulating parameter gradients.
 #pragma once
 
 #include <Eigen/Core>
@@ -27,12 +28,17 @@ struct ParameterRef {
   std::vector<Index> shape;  // e.g. {16}; {16, 3, 3, 3} for a conv weight
   std::span<float> values;   // product(shape) floats
   bool trainable = true;     // false for BatchNorm running statistics
+  // dL/d(values), the same size, accumulated by Module::backward(); empty for buffers (running
+  // statistics). Lives as long as the module; zeroed at construction and by Network::zero_grad().
+  std::span<float> grad;
 };
 
 // A layer whose weight lives on a crossbar (every Conv2d and Linear). It keeps the fp32 master
 // weight, as out_features × fan_in (PyTorch's layout flattened), and an optional effective
 // weight of the same shape that forward() uses instead when set (the PCM read-out, or a noisy
-// copy).
+// copy). In training, forward_train() and backward() compute activations and dL/d(input) with
+// that same forward_weight(), and the weight gradient accumulates into master_weight_grad():
+// the optimiser updates the clean master weight (weight-noise injection, Joshi et al. 2020).
 class AnalogLayer {
  public:
   virtual ~AnalogLayer() = default;
@@ -44,9 +50,13 @@ class AnalogLayer {
   bool has_effective_weight() const { return effective_.has_value(); }
   // The weight forward() computes with: the effective weight when set, else the master weight.
   const RowMatrixXf& forward_weight() const { return effective_ ? *effective_ : weight_; }
+  // dL/d(master weight), the master weight's shape; accumulated by backward().
+  RowMatrixXf& master_weight_grad() { return weight_grad_; }
+  const RowMatrixXf& master_weight_grad() const { return weight_grad_; }
 
  protected:
   RowMatrixXf weight_;
+  RowMatrixXf weight_grad_;  // sized with weight_ by the layer's constructor
 
  private:
   std::optional<RowMatrixXf> effective_;
@@ -66,6 +76,21 @@ class Module {
   //   different inputs are safe (Network::forward runs tasks of images in parallel): forward()
   //   changes no member.
   virtual Tensor forward(Tensor input) = 0;
+  // Training pass: as forward(), except that BatchNorm normalises with the batch's statistics and
+  // updates its running statistics, and every module caches what backward() needs (its input or
+  // output). The batch is processed whole.
+  // Requires: the module supports training (every layer of this folder does; the default
+  //   implementation fails PCMKIT_CHECK).
+  // Threads: OpenMP inside layers, results never depend on the thread count. Not reentrant: it
+  //   overwrites the module's cache.
+  virtual Tensor forward_train(Tensor input);
+  // Backward pass of the last forward_train(): returns dL/d(input) for dL/d(output) =
+  //   grad_output and ADDS dL/d(parameter) to each parameter's gradient (ParameterRef::grad).
+  // Requires: forward_train() ran since the last backward(), and grad_output has the shape of
+  //   its output (PCMKIT_CHECK). The cache is released.
+  // Threads: OpenMP over fixed chunks of images; per-chunk parameter gradients are summed in
+  //   chunk order, so results are bit-identical for any thread count.
+  virtual Tensor backward(Tensor grad_output);
   // Appends this module's parameters and buffers, their names prefixed by `prefix`.
   virtual void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out);
   // Appends this module's analog layers (itself, or its children's).
@@ -98,6 +123,9 @@ class Sequential : public Module {
   Module& child(std::size_t k) { return *children_[k].second; }
 
   Tensor forward(Tensor input) override;
+  Tensor forward_train(Tensor input) override;
+  // Children's backward() in reverse order.
+  Tensor backward(Tensor grad_output) override;
   void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override;
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
   void collect_batch_norms(std::vector<BatchNorm2d*>& out) override;

@@ -58,6 +58,32 @@ RowMatrixXf Network::run_body(Tensor images) {
   return out.rows();
 }
 
+RowMatrixXf Network::forward_train(Tensor images) {
+  PCMKIT_CHECK(images.channels() == in_channels_,
+               "Network: images have " + std::to_string(images.channels()) +
+                   " channels, expected " + std::to_string(in_channels_));
+  const Tensor out = body_->forward_train(std::move(images));
+  PCMKIT_CHECK(out.image_size() == num_classes_, "Network: output is " + out.shape_text());
+  train_batch_size_ = out.n();
+  return out.rows();
+}
+
+void Network::backward(const RowMatrixXf& dlogits) {
+  PCMKIT_CHECK(train_batch_size_ >= 0, "Network::backward without forward_train");
+  PCMKIT_CHECK(dlogits.rows() == train_batch_size_ && dlogits.cols() == num_classes_,
+               "Network::backward: dlogits are " + std::to_string(dlogits.rows()) + " x " +
+                   std::to_string(dlogits.cols()) + ", expected " +
+                   std::to_string(train_batch_size_) + " x " + std::to_string(num_classes_));
+  Tensor grad = Tensor::uninitialized(dlogits.rows(), num_classes_, 1, 1);
+  grad.rows() = dlogits;
+  train_batch_size_ = -1;
+  body_->backward(std::move(grad));
+}
+
+void Network::zero_grad() {
+  for (ParameterRef& p : parameters()) std::fill(p.grad.begin(), p.grad.end(), 0.0f);
+}
+
 std::vector<ParameterRef> Network::parameters() {
   std::vector<ParameterRef> out;
   body_->collect_parameters("", out);

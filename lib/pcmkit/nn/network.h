@@ -1,6 +1,10 @@
 // A network: a module tree with a name (its architecture), an input channel count and a class
 // count, whose forward pass maps a batch of images to logits. The one definition serves
-// evaluation and (TODO(#4)) training; PCM and noise act on it through analog_layers().
+// evaluation and training; PCM and noise act on it through analog_layers().
+//
+// A training step: zero_grad(); logits = forward_train(images); (loss, dlogits) from nn/loss.h;
+// backward(dlogits); an optimiser step on parameters() (nn/sgd.h); refresh() before the next
+// evaluation forward() (BatchNorm's folded scale and shift follow γ and β).
 #pragma once
 
 #include <memory>
@@ -30,6 +34,19 @@ class Network {
   RowMatrixXf forward(Tensor images);
   // Images per task of forward(); fixed, so that results do not depend on the thread count.
   static constexpr Index kImagesPerTask = 16;
+
+  // Training pass on the whole batch (Module::forward_train): logits, n × num_classes; BatchNorm
+  //   uses batch statistics and updates its running statistics. Requires: as forward(), and no
+  //   BatchNorm in statistics mode (PCMKIT_CHECK).
+  // Threads: OpenMP inside each layer; results are bit-identical for any thread count.
+  RowMatrixXf forward_train(Tensor images);
+  // Backward pass of the last forward_train() for dL/d(logits) = dlogits (n × num_classes):
+  //   ADDS each parameter's dL/d(parameter) to its ParameterRef::grad.
+  // Requires: forward_train() ran since the last backward(), dlogits of its logits' shape
+  //   (PCMKIT_CHECK). Threads: as forward_train().
+  void backward(const RowMatrixXf& dlogits);
+  // Sets every parameter gradient to zero.
+  void zero_grad();
   // Every parameter and buffer, named as PyTorch's state_dict, in module order.
   std::vector<ParameterRef> parameters();
   // Every Conv2d and Linear, in module order.
@@ -46,6 +63,7 @@ class Network {
   std::string arch_;
   Index in_channels_, num_classes_;
   std::unique_ptr<Module> body_;
+  Index train_batch_size_ = -1;  // of the last forward_train(), until backward()
 };
 
 }  // namespace pcmkit::nn

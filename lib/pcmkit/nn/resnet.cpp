@@ -5,6 +5,7 @@
 #include "pcmkit/nn/basic_block.h"
 #include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/conv2d.h"
+#include "pcmkit/nn/initialization.h"
 #include "pcmkit/nn/linear.h"
 #include "pcmkit/nn/pooling.h"
 #include "pcmkit/nn/shortcut_a.h"
@@ -59,8 +60,20 @@ Network make_cifar_resnet(const CifarResNetOptions& options) {
   body->emplace<Linear>("linear", in_planes, options.num_classes, true);
   const bool standard =
       options.widths == std::array<Index, 3>{16, 32, 64} && options.shortcut == ShortcutType::kA;
-  return Network((standard ? "resnet" : "cifar_resnet") + std::to_string(options.depth), 3,
-                 options.num_classes, std::move(body));
+  std::string name = options.name;
+  if (name.empty()) name = (standard ? "resnet" : "cifar_resnet") + std::to_string(options.depth);
+  Network network(std::move(name), 3, options.num_classes, std::move(body));
+  if (options.init_seed) initialize_for_training(network, *options.init_seed);
+  return network;
+}
+
+CifarResNetOptions resnet32_pcm_options() {
+  CifarResNetOptions options;
+  options.depth = 32;
+  options.widths = {16, 28, 56};
+  options.shortcut = ShortcutType::kB;
+  options.name = "resnet32-pcm";
+  return options;
 }
 
 Network make_imagenet_resnet(int depth, Index num_classes) {
@@ -105,11 +118,13 @@ Network make_resnet(const std::string& arch) {
       options.depth = depth;
       return make_cifar_resnet(options);
     }
+  if (arch == "resnet32-pcm") return make_cifar_resnet(resnet32_pcm_options());
   if (arch == "resnet18") return make_imagenet_resnet(18);
   if (arch == "resnet34") return make_imagenet_resnet(34);
-  throw InputError("", "arch",
-                   "unknown architecture \"" + arch +
-                       "\" (known: resnet20, resnet32, resnet44, resnet56, resnet18, resnet34)");
+  throw InputError(
+      "", "arch",
+      "unknown architecture \"" + arch +
+          "\" (known: resnet20, resnet32, resnet44, resnet56, resnet32-pcm, resnet18, resnet34)");
 }
 
 }  // namespace pcmkit::nn

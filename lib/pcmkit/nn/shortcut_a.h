@@ -17,9 +17,13 @@ class ShortcutA : public Module {
   Index pad_channels() const { return planes_ / 4; }
   // Output [n, in_channels + 2·(planes/4), ceil(h/2), ceil(w/2)]. Threads: OpenMP over images.
   Tensor forward(Tensor input) override;
+  // Training: forward(); backward routes g[i, c + pad, y, x] to dx[i, c, 2y, 2x] (zero elsewhere).
+  Tensor forward_train(Tensor input) override;
+  Tensor backward(Tensor grad_output) override;
 
  private:
   Index planes_;
+  Index in_channels_ = -1, in_height_ = 0, in_width_ = 0;  // of forward_train()'s input
 };
 
 }  // namespace pcmkit::nn

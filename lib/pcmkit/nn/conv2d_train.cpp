@@ -1,0 +1,138 @@
+// Conv2d's training pass and backward pass (contract and equations in conv2d.h). Kept apart from
+// conv2d.cpp so that the evaluation fast path can change without touching the gradients.
+#include <algorithm>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/nn/conv2d.h"
+
+namespace pcmkit::nn {
+namespace {
+
+struct Geometry {
+  Index channels, h, w, k, s, p, h_out, w_out;
+  Index plane() const { return h_out * w_out; }
+  // Output columns x with 0 ≤ x·s − p + kx < w: [x_lo, x_hi).
+  Index x_lo(Index kx) const { return std::min(w_out, std::max<Index>(0, (p - kx + s - 1) / s)); }
+  Index x_hi(Index kx) const {
+    const Index last = w - 1 + p - kx;  // x·s ≤ last
+    return last < 0 ? x_lo(kx) : std::max(x_lo(kx), std::min(w_out, last / s + 1));
+  }
+};
+
+float* scratch(Eigen::VectorXf& buffer, Index size) {
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+// im2col of images [first, first + count): row (c, ky, kx), column (image, y, x), zeros outside
+// the input; `cols` holds channels·k² rows of count·plane floats.
+void im2col(const float* input, const Geometry& g, Index first, Index count, float* cols) {
+  const Index plane = g.plane(), columns = count * plane;
+  for (Index c = 0; c < g.channels; ++c)
+    for (Index ky = 0; ky < g.k; ++ky)
+      for (Index kx = 0; kx < g.k; ++kx) {
+        float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
+        const Index x_lo = g.x_lo(kx), x_hi = g.x_hi(kx);
+        for (Index b = 0; b < count; ++b) {
+          const float* src = input + ((first + b) * g.channels + c) * g.h * g.w;
+          for (Index y = 0; y < g.h_out; ++y) {
+            float* dst = row + b * plane + y * g.w_out;
+            const Index iy = y * g.s - g.p + ky;
+            if (iy < 0 || iy >= g.h) {
+              std::fill(dst, dst + g.w_out, 0.0f);
+              continue;
+            }
+            const Index base = iy * g.w - g.p + kx;  // input index of x = 0
+            for (Index x = 0; x < g.w_out; ++x)
+              dst[x] = x >= x_lo && x < x_hi ? src[base + x * g.s] : 0.0f;
+          }
+        }
+      }
+}
+
+// The adjoint of im2col: adds each column value back to the input position it was read from,
+// in a fixed order (c, ky, kx, y, x), into images [first, first + count) of `grad_input`.
+void col2im_add(const float* cols, const Geometry& g, Index first, Index count, float* grad_input) {
+  const Index plane = g.plane(), columns = count * plane;
+  for (Index c = 0; c < g.channels; ++c)
+    for (Index ky = 0; ky < g.k; ++ky)
+      for (Index kx = 0; kx < g.k; ++kx) {
+        const float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
+        const Index x_lo = g.x_lo(kx), x_hi = g.x_hi(kx);
+        for (Index b = 0; b < count; ++b) {
+          float* dst = grad_input + ((first + b) * g.channels + c) * g.h * g.w;
+          for (Index y = 0; y < g.h_out; ++y) {
+            const Index iy = y * g.s - g.p + ky;
+            if (iy < 0 || iy >= g.h) continue;
+            const float* src = row + b * plane + y * g.w_out;
+            float* out = dst + iy * g.w - g.p + kx;  // input index of x = 0 (may point before)
+            if (g.s == 1) {
+              for (Index x = x_lo; x < x_hi; ++x) out[x] += src[x];
+            } else {
+              for (Index x = x_lo; x < x_hi; ++x) out[x * g.s] += src[x];
+            }
+          }
+        }
+      }
+}
+
+}  // namespace
+
+Tensor Conv2d::forward_train(Tensor input) {
+  Tensor output = forward_fused(input, {});
+  train_input_ = std::move(input);
+  has_train_input_ = true;
+  return output;
+}
+
+Tensor Conv2d::backward(Tensor grad_output) {
+  PCMKIT_CHECK(has_train_input_, "Conv2d::backward without forward_train");
+  const Tensor& input = train_input_;
+  const Geometry g{in_channels_,
+                   input.height(),
+                   input.width(),
+                   kernel_,
+                   stride_,
+                   padding_,
+                   (input.height() + 2 * padding_ - kernel_) / stride_ + 1,
+                   (input.width() + 2 * padding_ - kernel_) / stride_ + 1};
+  const Index n = input.n(), outs = weight_.rows(), depth = weight_.cols(), plane = g.plane();
+  PCMKIT_CHECK(grad_output.n() == n && grad_output.channels() == outs &&
+                   grad_output.height() == g.h_out && grad_output.width() == g.w_out,
+               "Conv2d::backward: gradient " + grad_output.shape_text() + " for an output [" +
+                   std::to_string(n) + ", " + std::to_string(outs) + ", " +
+                   std::to_string(g.h_out) + ", " + std::to_string(g.w_out) + "]");
+  const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
+  const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
+  const RowMatrixXf& weight = forward_weight();
+  Tensor grad_input(n, in_channels_, g.h, g.w);
+  RowMatrixXf partial_dw(num_chunks * outs, depth);
+  RowMatrixXf partial_db(num_chunks, outs);
+
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index chunk = 0; chunk < num_chunks; ++chunk) {
+    static thread_local Eigen::VectorXf cols_buffer, grad_buffer;
+    const Index first = chunk * images_per_chunk;
+    const Index count = std::min(images_per_chunk, n - first);
+    const Index columns = count * plane;
+    Eigen::Map<RowMatrixXf> cols(scratch(cols_buffer, depth * columns), depth, columns);
+    Eigen::Map<RowMatrixXf> grad(scratch(grad_buffer, outs * columns), outs, columns);
+    for (Index b = 0; b < count; ++b)
+      grad.middleCols(b * plane, plane) = grad_output.image(first + b);
+    im2col(input.data(), g, first, count, cols.data());
+    partial_dw.middleRows(chunk * outs, outs).noalias() = grad * cols.transpose();
+    partial_db.row(chunk) = grad.rowwise().sum().transpose();
+    cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
+    col2im_add(cols.data(), g, first, count, grad_input.data());
+  }
+  // In chunk order, whatever thread computed each chunk.
+  for (Index chunk = 0; chunk < num_chunks; ++chunk) {
+    weight_grad_ += partial_dw.middleRows(chunk * outs, outs);
+    if (has_bias()) bias_grad_ += partial_db.row(chunk).transpose();
+  }
+  train_input_ = Tensor();
+  has_train_input_ = false;
+  return grad_input;
+}
+
+}  // namespace pcmkit::nn
