@@ -17,6 +17,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/version.h"
 #include "synth_command.h"
+#include "train_command.h"
 
 namespace {
 
@@ -39,11 +40,13 @@ int main(int argc, char** argv) {
   ModelOptions model;
   DataOptions data;
   EvaluateOptions evaluate;
+  TrainOptions train;
   add_synth_command(app, synth);
   add_calibrate_command(app, calibrate);
   add_model_command(app, model);
   add_data_command(app, data);
   add_evaluate_command(app, evaluate);
+  add_train_command(app, train);
 
   std::string command = "pcmkit";
   for (int i = 1; i < argc; ++i)

@@ -8,6 +8,7 @@
 #include "pcmkit/calibration/model_export.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/gnuplot.h"
 
 namespace pcmkit::calibration {
 namespace {
@@ -159,20 +160,14 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
     write_text_atomically(dir / (f.name + ".gp"),
                           "set output '" + f.name + ".png.tmp'\n" + f.script);
 
-  const bool have_gnuplot = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
-  if (!have_gnuplot) files.figures_skipped = "gnuplot not installed: figures not drawn";
+  const bool gnuplot = have_gnuplot();
+  if (!gnuplot) files.figures_skipped = "gnuplot not installed: figures not drawn";
   for (const Figure& f : figures) {
-    if (!have_gnuplot) break;
-    const std::string cmd =
-        "cd '" + dir.string() + "' && gnuplot '" + f.name + ".gp' >/dev/null 2>&1";
-    const fs::path tmp = dir / (f.name + ".png.tmp"), png = dir / (f.name + ".png");
-    if (std::system(cmd.c_str()) == 0 && fs::exists(tmp)) {
-      fs::rename(tmp, png, ec);
-      if (!ec) files.figures.push_back(png);
-    } else {
-      fs::remove(tmp, ec);
+    if (!gnuplot) break;
+    if (draw_with_gnuplot(dir, f.name + ".gp", f.name + ".png"))
+      files.figures.push_back(dir / (f.name + ".png"));
+    else
       files.figures_skipped = "gnuplot failed on " + f.name + ".gp";
-    }
   }
 
   std::ostringstream md;

@@ -9,6 +9,7 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/gnuplot.h"
 
 namespace pcmkit::experiment {
 namespace {
@@ -116,14 +117,8 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   gp << r.fp32_accuracy_percent << " with lines dt 2 lc rgb 'black' title 'fp32'\n";
   write_text_atomically(dir / "accuracy.gp", gp.str());
   written.push_back(dir / "accuracy.gp");
-  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
-    const std::string cmd = "cd '" + dir.string() + "' && gnuplot accuracy.gp >/dev/null 2>&1";
-    if (std::system(cmd.c_str()) == 0) {
-      fs::rename(dir / "accuracy.png.tmp", dir / "accuracy.png", ec);
-      if (!ec) written.push_back(dir / "accuracy.png");
-    }
-    fs::remove(dir / "accuracy.png.tmp", ec);
-  }
+  if (draw_with_gnuplot(dir, "accuracy.gp", "accuracy.png"))
+    written.push_back(dir / "accuracy.png");
   return written;
 }
 

@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 constexpr const char* kMeanAttribute = "input_normalization_mean";
 constexpr const char* kStdAttribute = "input_normalization_std";
 constexpr const char* kBatchesTracked = ".num_batches_tracked";
+constexpr const char* kTrainingGroup = "training";
 
 std::string shape_text(const std::vector<hsize_t>& dims) {
   if (dims.empty()) return "scalar";
@@ -65,6 +66,7 @@ class WeightsReader {
       const std::string name = root.getObjnameByIdx(k);
       field_ = name;
       if (expected.count(name)) continue;
+      if (name == kTrainingGroup && root.childObjType(name) == H5O_TYPE_GROUP) continue;
       const std::size_t cut = name.size() - std::string(kBatchesTracked).size();
       if (name.size() > std::string(kBatchesTracked).size() &&
           name.compare(cut, std::string::npos, kBatchesTracked) == 0 &&
@@ -159,7 +161,8 @@ WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
 
 void save_weights_hdf5(const fs::path& path,
                        Network& network,
-                       const InputNormalization& normalization) {
+                       const InputNormalization& normalization,
+                       const TrainingGroup* training) {
   PCMKIT_CHECK(normalization.mean.size() == normalization.std.size(),
                "save_weights_hdf5: mean and std differ in length");
   H5::Exception::dontPrint();
@@ -179,10 +182,62 @@ void save_weights_hdf5(const fs::path& path,
       H5::StrType text(H5::PredType::C_S1, network.arch().size());
       H5::Attribute arch = file.createAttribute("arch", text, H5::DataSpace(H5S_SCALAR));
       arch.write(text, network.arch());
+      if (training) {
+        H5::Group group = file.createGroup(kTrainingGroup);
+        for (const auto& [name, values] : training->arrays) {
+          const hsize_t n = values.size();
+          H5::DataSpace space(1, &n);
+          H5::DataSet ds = group.createDataSet(name, H5::PredType::IEEE_F32LE, space);
+          ds.write(values.data(), H5::PredType::NATIVE_FLOAT);
+        }
+        H5::StrType state(H5::PredType::C_S1,
+                          std::max<std::size_t>(1, training->state_json.size()));
+        H5::Attribute attribute = group.createAttribute("state", state, H5::DataSpace(H5S_SCALAR));
+        attribute.write(state, training->state_json);
+      }
     } catch (const H5::Exception&) {
       rethrow_hdf5_error_as_write_failure(path.string());
     }
   });
+}
+
+TrainingGroup load_training_group(const fs::path& path) {
+  H5::Exception::dontPrint();
+  const std::string file = path.string();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(file, "", "no such file");
+  std::string field = kTrainingGroup;
+  try {
+    if (!H5::H5File::isHdf5(file)) throw InputError(file, "", "not an HDF5 file");
+    H5::H5File h5(file, H5F_ACC_RDONLY);
+    if (!h5.nameExists(kTrainingGroup) || h5.childObjType(kTrainingGroup) != H5O_TYPE_GROUP)
+      throw InputError(file, kTrainingGroup, "missing: not a training checkpoint");
+    H5::Group group = h5.openGroup(kTrainingGroup);
+    TrainingGroup out;
+    if (!group.attrExists("state")) throw InputError(file, "training/state", "missing attribute");
+    H5::Attribute state = group.openAttribute("state");
+    if (state.getTypeClass() != H5T_STRING)
+      throw InputError(file, "training/state", "expected text");
+    state.read(state.getStrType(), out.state_json);
+    for (hsize_t k = 0; k < group.getNumObjs(); ++k) {
+      const std::string name = group.getObjnameByIdx(k);
+      field = std::string(kTrainingGroup) + "/" + name;
+      if (group.childObjType(name) != H5O_TYPE_DATASET)
+        throw InputError(file, field, "not a dataset");
+      H5::DataSet ds = group.openDataSet(name);
+      const H5::DataSpace space = ds.getSpace();
+      if (ds.getTypeClass() != H5T_FLOAT || space.getSimpleExtentNdims() != 1)
+        throw InputError(file, field, "expected a 1-D float dataset");
+      std::vector<float> values(static_cast<std::size_t>(space.getSimpleExtentNpoints()));
+      ds.read(values.data(), H5::PredType::NATIVE_FLOAT);
+      out.arrays.emplace_back(name, std::move(values));
+    }
+    return out;
+  } catch (const InputError&) {
+    throw;
+  } catch (...) {
+    rethrow_hdf5_error_as_input(file, field);
+  }
 }
 
 }  // namespace pcmkit::nn

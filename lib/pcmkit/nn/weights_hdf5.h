@@ -7,6 +7,9 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pcmkit/nn/input_normalization.h"
 #include "pcmkit/nn/network.h"
@@ -23,11 +26,26 @@ struct WeightsFileInfo {
 //   of the wrong length or with std ≤ 0. The network is unchanged on error.
 WeightsFileInfo load_weights_hdf5(const std::filesystem::path& path, Network& network);
 
+// What a training checkpoint adds to a weights file, in the group /training (which
+// load_weights_hdf5 ignores, so a checkpoint is also a weights file): named float arrays (the
+// optimiser's buffers) as 1-D datasets /training/<name>, and a text attribute "state" (JSON).
+struct TrainingGroup {
+  std::vector<std::pair<std::string, std::vector<float>>> arrays;
+  std::string state_json;
+};
+
 // Writes every parameter and buffer of `network` as float32 datasets (and the normalisation
-// attributes when non-empty, plus the attribute "arch"), atomically.
+// attributes when non-empty, the attribute "arch", and /training when `training` is set),
+// atomically.
 // Errors: RunError when the file cannot be written.
 void save_weights_hdf5(const std::filesystem::path& path,
                        Network& network,
-                       const InputNormalization& normalization);
+                       const InputNormalization& normalization,
+                       const TrainingGroup* training = nullptr);
+
+// Reads the group /training of a checkpoint written by save_weights_hdf5.
+// Errors: InputError{file, "training[/name]", problem} for a missing file, group or "state"
+//   attribute, or an array that is not a 1-D float dataset.
+TrainingGroup load_training_group(const std::filesystem::path& path);
 
 }  // namespace pcmkit::nn

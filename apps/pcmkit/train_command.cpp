@@ -1,0 +1,181 @@
+#include "train_command.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "command.h"
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/data/cifar10_binary.h"
+#include "pcmkit/data/cifar10_training_set.h"
+#include "pcmkit/experiment/training.h"
+#include "pcmkit/experiment/training_checkpoint.h"
+#include "pcmkit/experiment/training_report.h"
+#include "pcmkit/nn/initialization.h"
+#include "pcmkit/nn/resnet.h"
+#include "pcmkit/nn/weights_hdf5.h"
+
+namespace pcmkit::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string default_data_dir() {
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/pcmkit/cifar10";
+}
+
+// CIFAR-10 training-split channel statistics of pixels in [0, 1] (the usual published values).
+const nn::InputNormalization kCifar10Normalization = {{0.4914f, 0.4822f, 0.4465f},
+                                                      {0.2470f, 0.2435f, 0.2616f}};
+
+nn::LrScheduleKind parse_schedule(const std::string& name) {
+  if (name == "step") return nn::LrScheduleKind::kStep;
+  if (name == "cosine") return nn::LrScheduleKind::kCosine;
+  if (name == "onecycle") return nn::LrScheduleKind::kOneCycle;
+  throw InputError("", "--schedule", "'" + name + "' is not one of step, cosine, onecycle");
+}
+
+std::vector<int> parse_int_list(const std::string& text, const std::string& option) {
+  std::vector<int> values;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    try {
+      std::size_t used = 0;
+      values.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw InputError("", option, "'" + item + "' is not an integer");
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, TrainOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train a CIFAR-10 ResNet, optionally hardware-aware (weight noise, clipping)");
+  cmd->add_option("--arch", o.arch, "resnet20/32/44/56, resnet32-pcm")->capture_default_str();
+  cmd->add_option("--data", o.data_dir,
+                  "CIFAR-10 binary directory (default ~/.cache/pcmkit/cifar10, filled by "
+                  "tools/fetch_cifar10.sh)");
+  cmd->add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
+  cmd->add_option("--batch-size", o.batch_size, "Images per mini-batch")->capture_default_str();
+  cmd->add_option("--lr", o.lr, "Base (peak) learning rate")->capture_default_str();
+  cmd->add_option("--schedule", o.schedule, "step, cosine or onecycle")->capture_default_str();
+  cmd->add_option("--milestones", o.milestones, "Step schedule: epochs where lr *= gamma")
+      ->capture_default_str();
+  cmd->add_option("--gamma", o.gamma, "Step schedule factor")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup, "One-cycle: fraction of the run warming up")
+      ->capture_default_str();
+  cmd->add_option("--momentum", o.momentum, "SGD momentum")->capture_default_str();
+  cmd->add_option("--nesterov", o.nesterov, "Nesterov momentum (true/false)")
+      ->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay, "L2 weight decay")->capture_default_str();
+  cmd->add_flag("--no-decay-bn-bias", o.no_decay_bn_bias,
+                "No weight decay on BatchNorm parameters and biases");
+  cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon")
+      ->capture_default_str();
+  cmd->add_option("--weight-noise", o.weight_noise,
+                  "Weight noise eta: dW ~ N(0, (eta*max|W|)^2) per mini-batch (paper: 0.038; "
+                  "0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--clip", o.clip,
+                  "Clip weights to +-alpha*std(W) after each step (paper: 2; 0 = off)")
+      ->capture_default_str();
+  cmd->add_flag("--no-augmentation", o.no_augmentation, "No random crop and flip");
+  cmd->add_option("--init-weights", o.init_weights, "Start from these weights (fine-tuning)");
+  cmd->add_flag("--resume", o.resume,
+                "Continue the run whose checkpoint is in the output directory");
+  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--max-train-images", o.max_train_images, "Training images used (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--max-test-images", o.max_test_images, "Test images used (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Threads (0 = all cores)");
+  cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
+  cmd->add_option("-o,--output", o.output, "Output directory (checkpoint, weights, log, plot)")
+      ->required();
+  cmd->callback([&o]() { throw CLI::RuntimeError(run_train(o)); });
+}
+
+int run_train(const TrainOptions& o) {
+  set_num_threads(o.threads);
+  experiment::TrainingOptions options;
+  options.epochs = o.epochs;
+  options.batch_size = o.batch_size;
+  options.learning_rate = o.lr;
+  options.schedule = parse_schedule(o.schedule);
+  options.milestone_epochs = parse_int_list(o.milestones, "--milestones");
+  options.gamma = o.gamma;
+  options.warmup_fraction = o.warmup;
+  options.sgd.momentum = o.momentum;
+  options.sgd.nesterov = o.nesterov;
+  options.sgd.weight_decay = o.weight_decay;
+  options.sgd.decay_batch_norm_and_bias = !o.no_decay_bn_bias;
+  options.label_smoothing = o.label_smoothing;
+  options.weight_noise = o.weight_noise;
+  options.clip_alpha = o.clip;
+  options.augmentation.enabled = !o.no_augmentation;
+  options.seed = o.seed;
+  options.max_train_images = o.max_train_images;
+  options.max_test_images = o.max_test_images;
+  options.validate();
+  if (o.resume && !o.init_weights.empty())
+    throw InputError("", "--init-weights", "cannot be combined with --resume");
+
+  const fs::path out = o.output;
+  const fs::path checkpoint = out / "checkpoint.h5";
+  if (o.resume && !fs::exists(checkpoint))
+    throw InputError(checkpoint.string(), "", "no checkpoint to resume from");
+  if (!o.resume && fs::exists(checkpoint))
+    throw InputError(checkpoint.string(), "",
+                     "exists: pass --resume to continue that run, or choose another -o");
+  require_creatable_directory(out);
+
+  nn::Network network = nn::make_resnet(o.arch);
+  nn::initialize_for_training(network, o.seed);
+  nn::InputNormalization normalization = kCifar10Normalization;
+  if (!o.init_weights.empty()) {
+    const nn::WeightsFileInfo info = nn::load_weights_hdf5(o.init_weights, network);
+    if (!info.normalization.mean.empty()) normalization = info.normalization;
+  }
+  experiment::Trainer trainer(network, options);
+  if (o.resume) normalization = experiment::load_training_checkpoint(checkpoint, trainer);
+  if (trainer.epochs_done() >= options.epochs)
+    throw InputError(checkpoint.string(), "", "the run is already complete");
+
+  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  const data::CifarTrainingSet train(data::cifar10_training_files(data_dir), normalization);
+  data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, normalization);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw RunError(out.string() + ": cannot create directory");
+  write_text_atomically(
+      out / "settings.json",
+      experiment::training_settings_json(o.arch, o.init_weights, data_dir.string(), options));
+
+  ProgressPrinter progress("pcmkit train", o.quiet);
+  trainer.run(
+      train, test,
+      [&](experiment::Trainer& t) {
+        // Checkpoint first: a run killed from here on loses nothing of this epoch.
+        experiment::save_training_checkpoint(checkpoint, t, normalization);
+        experiment::write_training_log(t.log(), out);
+        if (!o.quiet)
+          std::fprintf(stderr, "%s\n",
+                       experiment::epoch_summary(t.log().back(), options.epochs).c_str());
+      },
+      progress.callback());
+  nn::save_weights_hdf5(out / "weights.h5", network, normalization);
+  const experiment::EpochRecord& last = trainer.log().back();
+  std::printf("%s\nwrote %s\nwrote %s\n", experiment::epoch_summary(last, options.epochs).c_str(),
+              (out / "weights.h5").string().c_str(), (out / "log.csv").string().c_str());
+  return kExitOk;
+}
+
+}  // namespace pcmkit::cli

@@ -1,0 +1,41 @@
+// pcmkit train: trains a CIFAR-10 ResNet, optionally hardware-aware (weight noise, clipping).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace pcmkit::cli {
+
+struct TrainOptions {
+  std::string arch = "resnet32-pcm";
+  std::string data_dir;
+  int epochs = 200;
+  long batch_size = 128;
+  double lr = 0.1;
+  std::string schedule = "cosine";
+  std::string milestones = "100,150";
+  double gamma = 0.1;
+  double warmup = 0.3;
+  double momentum = 0.9;
+  bool nesterov = true;
+  double weight_decay = 5e-4;
+  bool no_decay_bn_bias = false;
+  double label_smoothing = 0.0;
+  double weight_noise = 0.0;
+  double clip = 0.0;
+  bool no_augmentation = false;
+  std::string init_weights;
+  bool resume = false;
+  std::uint64_t seed = 1;
+  long max_train_images = 0;
+  long max_test_images = 0;
+  int threads = 0;
+  bool quiet = false;
+  std::string output;
+};
+
+void add_train_command(CLI::App& app, TrainOptions& options);
+int run_train(const TrainOptions& options);
+
+}  // namespace pcmkit::cli

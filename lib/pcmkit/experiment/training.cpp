@@ -1,0 +1,128 @@
+#include "pcmkit/experiment/training.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "pcmkit/analog/weight_noise.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/experiment/drift_evaluation.h"
+#include "pcmkit/nn/loss.h"
+
+namespace pcmkit::experiment {
+
+void TrainingOptions::validate() const {
+  require_input(epochs >= 1, "", "--epochs", "must be >= 1", epochs);
+  require_input(batch_size >= 2, "", "--batch-size", "must be >= 2 (BatchNorm needs two images)",
+                static_cast<double>(batch_size));
+  require_input(learning_rate > 0 && std::isfinite(learning_rate), "", "--lr", "must be > 0",
+                learning_rate);
+  if (schedule == nn::LrScheduleKind::kStep) {
+    for (std::size_t k = 0; k < milestone_epochs.size(); ++k)
+      require_input(milestone_epochs[k] >= 1 && milestone_epochs[k] <= epochs &&
+                        (k == 0 || milestone_epochs[k] > milestone_epochs[k - 1]),
+                    "", "--milestones", "must increase within 1..epochs", milestone_epochs[k]);
+    require_input(gamma > 0 && gamma <= 1, "", "--gamma", "must be in (0, 1]", gamma);
+  }
+  if (schedule == nn::LrScheduleKind::kOneCycle)
+    require_input(warmup_fraction > 0 && warmup_fraction < 1, "", "--warmup", "must be in (0, 1)",
+                  warmup_fraction);
+  sgd.validate();
+  require_input(label_smoothing >= 0 && label_smoothing < 1, "", "--label-smoothing",
+                "must be in [0, 1)", label_smoothing);
+  require_input(weight_noise >= 0 && std::isfinite(weight_noise), "", "--weight-noise",
+                "must be >= 0", weight_noise);
+  require_input(clip_alpha >= 0 && std::isfinite(clip_alpha), "", "--clip",
+                "must be >= 0 (0 = no clipping)", clip_alpha);
+  require_input(augmentation.padding >= 0 && augmentation.padding <= 16, "", "--crop-padding",
+                "must be in 0..16", augmentation.padding);
+  require_input(max_train_images >= 0, "", "--max-train-images", "must be >= 0",
+                static_cast<double>(max_train_images));
+  require_input(max_test_images >= 0, "", "--max-test-images", "must be >= 0",
+                static_cast<double>(max_test_images));
+}
+
+std::int64_t TrainingOptions::steps_per_epoch(std::int64_t num_train_images) const {
+  return (num_train_images + batch_size - 1) / batch_size;
+}
+
+Trainer::Trainer(nn::Network& network, TrainingOptions options)
+    : network_(network), options_(std::move(options)) {
+  options_.validate();
+  sgd_ = std::make_unique<nn::Sgd>(network_.parameters(), options_.sgd);
+}
+
+void Trainer::run(const data::CifarTrainingSet& train,
+                  data::CifarBinaryReader& test,
+                  const std::function<void(Trainer&)>& on_epoch_end,
+                  const ProgressCallback& progress) {
+  using Clock = std::chrono::steady_clock;
+  const std::int64_t n = options_.max_train_images > 0
+                             ? std::min(options_.max_train_images, train.num_images())
+                             : train.num_images();
+  PCMKIT_CHECK(n >= 2, "Trainer: fewer than two training images");
+  const std::int64_t steps = options_.steps_per_epoch(n);
+  nn::LrScheduleOptions schedule_options;
+  schedule_options.kind = options_.schedule;
+  schedule_options.base_learning_rate = options_.learning_rate;
+  schedule_options.total_steps = steps * options_.epochs;
+  for (int e : options_.milestone_epochs) schedule_options.milestones.push_back(e * steps);
+  schedule_options.gamma = options_.gamma;
+  schedule_options.pct_start = options_.warmup_fraction;
+  const nn::LrSchedule schedule(schedule_options);
+  const std::vector<nn::AnalogLayerRef> layers = network_.analog_layers();
+
+  for (int epoch = epochs_done(); epoch < options_.epochs; ++epoch) {
+    const auto start = Clock::now();
+    const auto e = static_cast<std::uint64_t>(epoch);
+    // The first n images of the split, in this epoch's order.
+    std::vector<std::int64_t> order = data::shuffled_order(n, options_.seed, e);
+    data::CifarBatch batch;
+    double loss_sum = 0;
+    std::int64_t correct = 0;
+    double lr = 0;
+    for (std::int64_t s = 0; s < steps; ++s) {
+      const std::int64_t first = s * options_.batch_size;
+      const std::int64_t count = std::min(options_.batch_size, n - first);
+      if (count < 2) break;  // a single leftover image cannot form a BatchNorm batch
+      const std::span<const std::int64_t> indices(order.data() + first,
+                                                  static_cast<std::size_t>(count));
+      train.make_batch(indices, options_.augmentation, options_.seed, e, batch);
+      const std::int64_t step = epoch * steps + s;
+      if (options_.weight_noise > 0)
+        analog::inject_weight_noise(layers, options_.weight_noise, options_.seed,
+                                    static_cast<std::uint64_t>(step));
+      network_.zero_grad();
+      const nn::RowMatrixXf logits = network_.forward_train(std::move(batch.images));
+      const nn::CrossEntropyResult ce =
+          nn::softmax_cross_entropy(logits, batch.labels, options_.label_smoothing);
+      if (!std::isfinite(ce.loss))
+        throw RunError("training diverged: loss is " + std::to_string(ce.loss) + " at epoch " +
+                       std::to_string(epoch + 1) + ", step " + std::to_string(s + 1) +
+                       " (lower --lr?)");
+      network_.backward(ce.dlogits);
+      lr = schedule.learning_rate(step);
+      sgd_->step(lr);
+      if (options_.clip_alpha > 0) analog::clip_weights(layers, options_.clip_alpha);
+      loss_sum += ce.loss * static_cast<double>(count);
+      correct += ce.num_correct;
+      if (progress)
+        progress({"epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options_.epochs),
+                  s + 1, steps});
+    }
+    analog::clear_weight_noise(layers);
+    network_.refresh();
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    record.learning_rate = lr;
+    record.train_loss = loss_sum / static_cast<double>(n);
+    record.train_accuracy_percent = 100.0 * static_cast<double>(correct) / static_cast<double>(n);
+    record.test_accuracy_percent = evaluate_accuracy(network_, test, 200, options_.max_test_images);
+    record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    log_.push_back(record);
+    if (on_epoch_end) on_epoch_end(*this);
+  }
+}
+
+}  // namespace pcmkit::experiment

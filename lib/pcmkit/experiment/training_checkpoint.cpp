@@ -1,0 +1,165 @@
+#include "pcmkit/experiment/training_checkpoint.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/nn/weights_hdf5.h"
+
+namespace pcmkit::experiment {
+namespace {
+
+using json = nlohmann::ordered_json;
+constexpr const char* kSchema = "pcmkit.training-checkpoint/1";
+
+const char* schedule_name(nn::LrScheduleKind kind) {
+  switch (kind) {
+    case nn::LrScheduleKind::kStep:
+      return "step";
+    case nn::LrScheduleKind::kCosine:
+      return "cosine";
+    case nn::LrScheduleKind::kOneCycle:
+      return "onecycle";
+  }
+  return "?";
+}
+
+json options_to_json(const TrainingOptions& o) {
+  json j;
+  j["epochs"] = o.epochs;
+  j["batch_size"] = o.batch_size;
+  j["learning_rate"] = o.learning_rate;
+  j["schedule"] = schedule_name(o.schedule);
+  j["milestone_epochs"] = o.milestone_epochs;
+  j["gamma"] = o.gamma;
+  j["warmup_fraction"] = o.warmup_fraction;
+  j["momentum"] = o.sgd.momentum;
+  j["nesterov"] = o.sgd.nesterov;
+  j["weight_decay"] = o.sgd.weight_decay;
+  j["decay_batch_norm_and_bias"] = o.sgd.decay_batch_norm_and_bias;
+  j["label_smoothing"] = o.label_smoothing;
+  j["weight_noise"] = o.weight_noise;
+  j["clip_alpha"] = o.clip_alpha;
+  j["augmentation"] = o.augmentation.enabled;
+  j["crop_padding"] = o.augmentation.padding;
+  j["flip"] = o.augmentation.flip;
+  j["seed"] = o.seed;
+  j["max_train_images"] = o.max_train_images;
+  j["max_test_images"] = o.max_test_images;
+  return j;
+}
+
+json log_to_json(const std::vector<EpochRecord>& log) {
+  json a = json::array();
+  for (const EpochRecord& r : log)
+    a.push_back({{"epoch", r.epoch},
+                 {"learning_rate", r.learning_rate},
+                 {"train_loss", r.train_loss},
+                 {"train_accuracy_percent", r.train_accuracy_percent},
+                 {"test_accuracy_percent", r.test_accuracy_percent},
+                 {"seconds", r.seconds}});
+  return a;
+}
+
+}  // namespace
+
+std::string training_options_json(const TrainingOptions& options) {
+  return options_to_json(options).dump();
+}
+
+std::string training_settings_json(const std::string& arch,
+                                   const std::string& init_weights,
+                                   const std::string& data_dir,
+                                   const TrainingOptions& options) {
+  json j;
+  j["schema"] = "pcmkit.training-settings/1";
+  j["arch"] = arch;
+  j["init_weights"] = init_weights;
+  j["data"] = data_dir;
+  j["options"] = options_to_json(options);
+  return j.dump(2) + "\n";
+}
+
+void save_training_checkpoint(const std::filesystem::path& path,
+                              Trainer& trainer,
+                              const nn::InputNormalization& normalization) {
+  nn::TrainingGroup group;
+  for (const nn::MomentumBufferRef& b : trainer.optimizer().momentum_buffers())
+    group.arrays.emplace_back("momentum." + b.name,
+                              std::vector<float>(b.values.begin(), b.values.end()));
+  json state;
+  state["schema"] = kSchema;
+  state["arch"] = trainer.network().arch();
+  state["epochs_done"] = trainer.epochs_done();
+  state["options"] = options_to_json(trainer.options());
+  state["log"] = log_to_json(trainer.log());
+  group.state_json = state.dump();
+  nn::save_weights_hdf5(path, trainer.network(), normalization, &group);
+}
+
+nn::InputNormalization load_training_checkpoint(const std::filesystem::path& path,
+                                                Trainer& trainer) {
+  const std::string file = path.string();
+  const nn::TrainingGroup group = nn::load_training_group(path);
+  json state;
+  try {
+    state = json::parse(group.state_json);
+  } catch (const json::exception&) {
+    throw InputError(file, "training/state", "not valid JSON");
+  }
+  if (!state.is_object() || state.value("schema", "") != kSchema)
+    throw InputError(file, "training/state", std::string("schema is not ") + kSchema);
+  if (state.value("arch", "") != trainer.network().arch())
+    throw InputError(file, "arch",
+                     "checkpoint of " + state.value("arch", std::string("?")) + ", not " +
+                         trainer.network().arch());
+  const json want = options_to_json(trainer.options());
+  const json& have = state["options"];
+  for (const auto& [key, value] : want.items()) {
+    if (!have.contains(key) || have[key] != value)
+      throw InputError(file, "options." + key,
+                       "the checkpoint was made with " +
+                           (have.contains(key) ? have[key].dump() : std::string("nothing")) +
+                           ", this run asks for " + value.dump() +
+                           " (resume with the same options)");
+  }
+  std::vector<EpochRecord> log;
+  try {
+    for (const json& r : state.at("log"))
+      log.push_back({r.at("epoch").get<int>(), r.at("learning_rate").get<double>(),
+                     r.at("train_loss").get<double>(), r.at("train_accuracy_percent").get<double>(),
+                     r.at("test_accuracy_percent").get<double>(), r.at("seconds").get<double>()});
+  } catch (const json::exception&) {
+    throw InputError(file, "training/state", "malformed log");
+  }
+  if (state.value("epochs_done", -1) != static_cast<int>(log.size()))
+    throw InputError(file, "training/state", "epochs_done does not match the log");
+
+  std::vector<nn::MomentumBufferRef> buffers = trainer.optimizer().momentum_buffers();
+  if (buffers.size() != group.arrays.size())
+    throw InputError(file, "training",
+                     std::to_string(group.arrays.size()) + " momentum buffers, expected " +
+                         std::to_string(buffers.size()));
+  for (const nn::MomentumBufferRef& b : buffers) {
+    const std::string name = "momentum." + b.name;
+    const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
+                                 [&](const auto& a) { return a.first == name; });
+    if (it == group.arrays.end()) throw InputError(file, "training/" + name, "missing");
+    if (it->second.size() != b.values.size())
+      throw InputError(file, "training/" + name,
+                       std::to_string(it->second.size()) + " values, expected " +
+                           std::to_string(b.values.size()));
+  }
+  // Everything checked: now change the trainer (the weights loader checks before it writes).
+  const nn::WeightsFileInfo info = nn::load_weights_hdf5(path, trainer.network());
+  for (const nn::MomentumBufferRef& b : buffers) {
+    const std::string name = "momentum." + b.name;
+    const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
+                                 [&](const auto& a) { return a.first == name; });
+    std::copy(it->second.begin(), it->second.end(), b.values.begin());
+  }
+  trainer.restore_log(std::move(log));
+  return info.normalization;
+}
+
+}  // namespace pcmkit::experiment

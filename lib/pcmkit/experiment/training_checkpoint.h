@@ -1,0 +1,38 @@
+// A training run's checkpoint: a weights file (nn/weights_hdf5.h, loadable by `pcmkit evaluate`)
+// whose group /training holds the SGD momentum buffers and, as JSON (schema
+// "pcmkit.training-checkpoint/1"), the options and the per-epoch log. Together with the
+// counter-based random numbers that is the whole state of a run: resuming from the checkpoint of
+// epoch e gives bit for bit the weights an uninterrupted run has after every later epoch.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "pcmkit/experiment/training.h"
+#include "pcmkit/nn/input_normalization.h"
+
+namespace pcmkit::experiment {
+
+// The options as JSON (every setting, for checkpoints and settings.json).
+std::string training_options_json(const TrainingOptions& options);
+// settings.json of a run: {"arch", "init_weights", "data", "options"}, indented.
+std::string training_settings_json(const std::string& arch,
+                                   const std::string& init_weights,
+                                   const std::string& data_dir,
+                                   const TrainingOptions& options);
+
+// Writes the checkpoint atomically. Errors: RunError when it cannot be written.
+void save_training_checkpoint(const std::filesystem::path& path,
+                              Trainer& trainer,
+                              const nn::InputNormalization& normalization);
+
+// Restores the trainer's network (weights, BatchNorm statistics), momentum buffers and log from
+// a checkpoint written with the same options; returns its input normalisation.
+// Errors: InputError{file, field, problem} for a file that is not a checkpoint of this
+//   architecture, or whose options differ from the trainer's (field: the option's name, e.g.
+//   "options.learning_rate"), or whose buffers do not match the network. Nothing is changed on
+//   error.
+nn::InputNormalization load_training_checkpoint(const std::filesystem::path& path,
+                                                Trainer& trainer);
+
+}  // namespace pcmkit::experiment

@@ -1,0 +1,47 @@
+#include "pcmkit/experiment/training_report.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/gnuplot.h"
+
+namespace pcmkit::experiment {
+
+std::string epoch_summary(const EpochRecord& r, int epochs) {
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  test %.2f%%  %.1f s", r.epoch,
+                epochs, r.learning_rate, r.train_loss, r.train_accuracy_percent,
+                r.test_accuracy_percent, r.seconds);
+  return line;
+}
+
+std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRecord>& log,
+                                                      const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> written;
+  std::ostringstream csv;
+  csv.precision(8);
+  csv << "epoch,learning_rate,train_loss,train_accuracy_percent,test_accuracy_percent,seconds\n";
+  for (const EpochRecord& r : log)
+    csv << r.epoch << ',' << r.learning_rate << ',' << r.train_loss << ','
+        << r.train_accuracy_percent << ',' << r.test_accuracy_percent << ',' << r.seconds << '\n';
+  write_text_atomically(dir / "log.csv", csv.str());
+  written.push_back(dir / "log.csv");
+  const std::string script =
+      "set terminal pngcairo size 1000,450 font 'DejaVu Sans,11'\n"
+      "set output 'training.png.tmp'\nset datafile separator ','\nset key autotitle columnhead\n"
+      "set multiplot layout 1,2\nset grid\nset xlabel 'epoch'\n"
+      "set ylabel 'training loss'\nset logscale y\n"
+      "plot 'log.csv' using 1:3 with lines lw 2 title 'train loss'\n"
+      "unset logscale y\nset ylabel 'accuracy (%)'\nset key bottom right\n"
+      "plot 'log.csv' using 1:4 with lines lw 2 title 'train (augmented, with noise)', "
+      "'' using 1:5 with lines lw 2 title 'test (clean weights)'\nunset multiplot\n";
+  write_text_atomically(dir / "training.gp", script);
+  written.push_back(dir / "training.gp");
+  if (log.size() >= 2 && draw_with_gnuplot(dir, "training.gp", "training.png"))
+    written.push_back(dir / "training.png");
+  return written;
+}
+
+}  // namespace pcmkit::experiment

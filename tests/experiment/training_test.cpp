@@ -1,0 +1,161 @@
+// The training loop on a small learnable data set (test_support/synthetic_cifar.h) with a small
+// CIFAR ResNet: it learns, it is deterministic across thread counts, and a run resumed from a
+// checkpoint continues bit for bit.
+#include "pcmkit/experiment/training.h"
+
+#include <doctest/doctest.h>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/experiment/training_checkpoint.h"
+#include "pcmkit/nn/initialization.h"
+#include "pcmkit/nn/resnet.h"
+#include "test_support/synthetic_cifar.h"
+#include "test_support/temp_dir.h"
+
+using namespace pcmkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+nn::Network small_network(std::uint64_t seed = 3) {
+  nn::CifarResNetOptions arch;
+  arch.depth = 8;
+  arch.widths = {4, 8, 16};
+  arch.shortcut = nn::ShortcutType::kB;
+  nn::Network network = nn::make_cifar_resnet(arch);
+  nn::initialize_for_training(network, seed);
+  return network;
+}
+
+experiment::TrainingOptions small_options() {
+  experiment::TrainingOptions o;
+  o.epochs = 4;
+  o.batch_size = 32;
+  o.learning_rate = 0.05;
+  o.sgd.weight_decay = 1e-4;
+  o.seed = 5;
+  return o;
+}
+
+struct Data {
+  test::TempDir dir;
+  std::unique_ptr<data::CifarTrainingSet> train;
+  std::unique_ptr<data::CifarBinaryReader> test;
+  explicit Data(int per_file = 40) {
+    test::write_synthetic_cifar_dir(dir.path(), per_file, 100);  // 5·per_file training images
+    train = std::make_unique<data::CifarTrainingSet>(data::cifar10_training_files(dir.path()),
+                                                     nn::InputNormalization{});
+    test = std::make_unique<data::CifarBinaryReader>(
+        std::vector<fs::path>{data::cifar10_test_file(dir.path())}, nn::InputNormalization{});
+  }
+};
+
+std::vector<float> all_values(nn::Network& network) {
+  std::vector<float> v;
+  for (const nn::ParameterRef& p : network.parameters())
+    v.insert(v.end(), p.values.begin(), p.values.end());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("training learns the synthetic classes: loss falls, accuracy far above chance") {
+  Data d(100);
+  nn::Network network = small_network();
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 10;
+  o.learning_rate = 0.1;
+  experiment::Trainer trainer(network, o);
+  trainer.run(*d.train, *d.test, {});
+  REQUIRE(trainer.log().size() == 10);
+  CHECK(trainer.log().back().train_loss < 0.6 * trainer.log().front().train_loss);
+  // Chance is 10%; 100 test images: the learnt classes must be clear, not luck.
+  CHECK(trainer.log().back().test_accuracy_percent > 60.0);
+  CHECK(trainer.log().back().learning_rate < 0.1 * 0.05);  // cosine reaches ~0 at the end
+}
+
+TEST_CASE("same seed, same weights for 1 and 2 threads; weight noise and clipping change them") {
+  Data d;
+  const int threads_before = num_threads();
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    nn::Network network = small_network();
+    experiment::TrainingOptions o = small_options();
+    o.epochs = 1;
+    o.weight_noise = 0.038;
+    experiment::Trainer trainer(network, o);
+    trainer.run(*d.train, *d.test, {});
+    CHECK_FALSE(network.analog_layers().front().layer->has_effective_weight());
+    results.push_back(all_values(network));
+  }
+  set_num_threads(threads_before);
+  CHECK(results[0] == results[1]);
+
+  nn::Network clean = small_network();
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 1;
+  experiment::Trainer plain(clean, o);
+  plain.run(*d.train, *d.test, {});
+  CHECK(all_values(clean) != results[0]);
+
+  nn::Network clipped = small_network();
+  o.clip_alpha = 1.0;
+  experiment::Trainer clipping(clipped, o);
+  clipping.run(*d.train, *d.test, {});
+  for (const nn::AnalogLayerRef& l : clipped.analog_layers()) {
+    // Clipping at ±1·std piles about a third of the weights up at the two bounds (continuous
+    // weights never tie by chance), and the std after clipping is smaller than the bound.
+    const nn::RowMatrixXf& w = l.layer->master_weight();
+    const float top = w.cwiseAbs().maxCoeff();
+    const auto at_bound = (w.cwiseAbs().array() == top).count();
+    CHECK(at_bound >= w.size() / 10);
+    const double mean = w.cast<double>().mean();
+    const double sd = std::sqrt((w.cast<double>().array() - mean).square().sum() /
+                                static_cast<double>(w.size() - 1));
+    CHECK(top > sd);
+  }
+}
+
+TEST_CASE("a run resumed from its checkpoint continues bit for bit") {
+  Data d;
+  test::TempDir out;
+  const fs::path checkpoint = out.path() / "checkpoint.h5";
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 3;
+  o.weight_noise = 0.02;
+  o.label_smoothing = 0.1;
+
+  nn::Network straight = small_network();
+  experiment::Trainer a(straight, o);
+  a.run(*d.train, *d.test, {});
+
+  nn::Network first = small_network();
+  experiment::Trainer b(first, o);
+  CHECK_THROWS_AS(b.run(*d.train, *d.test,
+                        [&](experiment::Trainer& t) {
+                          experiment::save_training_checkpoint(checkpoint, t, {});
+                          if (t.epochs_done() == 2) throw RunError("stop");  // killed here
+                        }),
+                  RunError);
+  // The process dies; a new one starts from a fresh network and the checkpoint.
+  nn::Network resumed = small_network(99);
+  experiment::Trainer c(resumed, o);
+  experiment::load_training_checkpoint(checkpoint, c);
+  CHECK(c.epochs_done() == 2);
+  c.run(*d.train, *d.test, {});
+  CHECK(all_values(resumed) == all_values(straight));
+  CHECK(c.log().back().test_accuracy_percent == a.log().back().test_accuracy_percent);
+
+  experiment::TrainingOptions other = o;
+  other.learning_rate = 0.2;
+  nn::Network n4 = small_network();
+  experiment::Trainer e(n4, other);
+  try {
+    experiment::load_training_checkpoint(checkpoint, e);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.field() == "options.learning_rate");
+  }
+}
