@@ -20,7 +20,7 @@ and the float tensor of ToTensor + Normalize(ImageNet mean, std) on one image:
 
   landscape.r40c32.imagenet.f32   3 x 32 x 32 little-endian float32
 
-and cmyk.jpg (a CMYK JPEG, which pcmkit refuses). Sizes and settings are listed in CASES below
+and cmyk.jpg with cmyk.decoded.u8 (a CMYK JPEG and PIL's conversion of it to RGB). Sizes and settings are listed in CASES below
 and repeated in tests/data_loading/image_preprocessing_test.cpp.
 
 Usage: /usr/bin/python3 tools/make_image_fixtures.py [-o tests/data/images]
@@ -104,8 +104,14 @@ def main():
     sub = np.asarray(large).transpose(2, 0, 1)[:, ::7, ::7]
     write(os.path.join(args.output, name + ".r256c224.sub7.u8"), sub)
 
-    Image.fromarray(np.full((16, 24, 4), 100, np.uint8), "CMYK").save(
-        os.path.join(args.output, "cmyk.jpg"), "JPEG", quality=90)
+    # CMYK (Adobe's inverted convention, as PIL writes and reads it), with every ink varying.
+    rng = np.random.default_rng(7)
+    y, x = np.mgrid[0:20, 0:24]
+    inks = np.stack([x * 10, y * 12, (x + y) * 5, 255 - x * 10], axis=-1)
+    inks = np.clip(inks + rng.normal(0, 15, size=inks.shape), 0, 255).astype(np.uint8)
+    jpg = os.path.join(args.output, "cmyk.jpg")
+    Image.fromarray(inks, "CMYK").save(jpg, "JPEG", quality=90)
+    write(os.path.join(args.output, "cmyk.decoded.u8"), np.asarray(load(jpg)))
 
 
 if __name__ == "__main__":

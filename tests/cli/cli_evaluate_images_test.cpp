@@ -98,8 +98,9 @@ TEST_CASE("evaluate on image folders: bad input exits 2 with one line and writes
   std::ofstream(bad_label / "labels.txt") << "x.jpg 1000\n";
   const fs::path empty = in.dir / "empty";
   fs::create_directories(empty);
-  const fs::path cmyk = in.dir / "cmyk";
-  ImageInputs::copy(cmyk / "a/1.jpg", "cmyk");
+  const fs::path truncated = in.dir / "truncated";
+  ImageInputs::copy(truncated / "a/1.jpg", "portrait");
+  fs::resize_file(truncated / "a/1.jpg", 1000);
   struct Case {
     fs::path data;
     std::vector<std::string> extra;
@@ -111,7 +112,7 @@ TEST_CASE("evaluate on image folders: bad input exits 2 with one line and writes
        {"--compensation", "adabs", "--calibration-data", empty.string()},
        "no class folder"},
       {broken, {"--compensation", "none"}, (broken / "a/2.jpg").string()},
-      {cmyk, {"--compensation", "none"}, "CMYK"},
+      {truncated, {"--compensation", "none"}, "truncated"},
       {bad_label, {"--compensation", "none"}, "labels.txt: line 1: label 1000 is not in 0..999"},
       {empty, {"--compensation", "none"}, "no class folder"},
       {in.val, {"--compensation", "none", "--crop", "300"}, "--crop"},

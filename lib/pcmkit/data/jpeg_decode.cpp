@@ -1,5 +1,6 @@
 #include "pcmkit/data/jpeg_decode.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <fstream>
@@ -38,6 +39,21 @@ extern "C" void on_message(j_common_ptr cinfo, int level) {
   if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = true;
 }
 
+// PIL's reading of a CMYK JPEG and its convert("RGB"): the bytes are taken as Adobe's inverted
+// inks (rawmode "CMYK;I": ink = 255 − byte), then Pillow's cmyk2rgb:
+//   out = clip8(nk − muldiv255(ink, nk)), nk = 255 − black, muldiv255(a, b) = (t + (t >> 8)) >> 8,
+//   t = a·b + 128 (a rounded a·b/255). `in` and `out` may overlap with out ≤ in.
+void cmyk_to_rgb(const std::uint8_t* in, std::uint8_t* out) {
+  const int black = 255 - in[3];
+  const int nk = 255 - black;
+  int rgb[3];
+  for (int c = 0; c < 3; ++c) {
+    const int t = (255 - in[c]) * nk + 128;
+    rgb[c] = std::clamp(nk - ((t + (t >> 8)) >> 8), 0, 255);
+  }
+  for (int c = 0; c < 3; ++c) out[c] = static_cast<std::uint8_t>(rgb[c]);
+}
+
 enum class Outcome { kOk, kError, kUnsupported, kTooLarge };
 
 // The libjpeg calls. No object with a destructor lives in this frame, so that longjmp out of
@@ -59,12 +75,14 @@ Outcome run_decoder(const std::uint8_t* data,
   jpeg_create_decompress(cinfo);
   jpeg_mem_src(cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(cinfo, TRUE);
-  const bool gray = cinfo->jpeg_color_space == JCS_GRAYSCALE;
-  if (!gray && cinfo->jpeg_color_space != JCS_YCbCr && cinfo->jpeg_color_space != JCS_RGB) {
+  const J_COLOR_SPACE space = cinfo->jpeg_color_space;
+  const bool gray = space == JCS_GRAYSCALE;
+  const bool cmyk = space == JCS_CMYK || space == JCS_YCCK;  // libjpeg turns YCCK into CMYK
+  if (!gray && !cmyk && space != JCS_YCbCr && space != JCS_RGB) {
     jpeg_destroy_decompress(cinfo);
     return Outcome::kUnsupported;
   }
-  cinfo->out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo->out_color_space = gray ? JCS_GRAYSCALE : cmyk ? JCS_CMYK : JCS_RGB;
   jpeg_start_decompress(cinfo);
   const std::uint64_t w = cinfo->output_width, h = cinfo->output_height;
   if (w * h > kMaxPixels) {
@@ -73,11 +91,13 @@ Outcome run_decoder(const std::uint8_t* data,
   }
   image->width = static_cast<int>(w);
   image->height = static_cast<int>(h);
-  image->pixels.resize(w * h * 3);
+  // Rows are decoded at the end of an RGB row (gray) or into a 4-byte-per-pixel buffer (CMYK),
+  // then turned into RGB in place, front to back (each output byte precedes its inputs).
+  const std::uint64_t bytes_per_pixel = cmyk ? 4 : 3;
+  image->pixels.resize(w * h * bytes_per_pixel);
   std::uint8_t* base = image->pixels.data();
   while (cinfo->output_scanline < cinfo->output_height) {
-    // Gray rows are decoded into the last third of their RGB row, then spread in place.
-    std::uint8_t* row = base + cinfo->output_scanline * w * 3;
+    std::uint8_t* row = base + cinfo->output_scanline * w * bytes_per_pixel;
     JSAMPROW target = gray ? row + 2 * w : row;
     jpeg_read_scanlines(cinfo, &target, 1);
     if (gray)
@@ -86,19 +106,21 @@ Outcome run_decoder(const std::uint8_t* data,
         row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = v;
       }
   }
+  if (cmyk) {
+    for (std::uint64_t p = 0; p < w * h; ++p) cmyk_to_rgb(base + 4 * p, base + 3 * p);
+    image->pixels.resize(w * h * 3);
+  }
   jpeg_finish_decompress(cinfo);
   jpeg_destroy_decompress(cinfo);
   return Outcome::kOk;
 }
 
-const char* color_space_name(int space) {
+std::string color_space_name(int space) {
   switch (space) {
-    case JCS_CMYK:
-      return "CMYK";
-    case JCS_YCCK:
-      return "YCCK";
-    default:
+    case JCS_UNKNOWN:
       return "an unknown colour space";
+    default:
+      return "colour space " + std::to_string(space);
   }
 }
 
@@ -116,8 +138,8 @@ RgbImage decode_jpeg(const std::vector<std::uint8_t>& bytes, const std::string& 
       throw InputError(name, "", std::string("cannot decode JPEG: ") + err.message);
     case Outcome::kUnsupported:
       throw InputError(name, "",
-                       std::string("JPEG in ") + color_space_name(cinfo.jpeg_color_space) +
-                           " is not supported (only RGB/YCbCr and grayscale)");
+                       "JPEG in " + color_space_name(cinfo.jpeg_color_space) +
+                           " is not supported (only RGB/YCbCr, grayscale and CMYK/YCCK)");
     case Outcome::kTooLarge:
       throw InputError(name, "",
                        "image of " + std::to_string(cinfo.output_width) + " x " +

@@ -1,10 +1,11 @@
 // JPEG decoding with libjpeg-turbo, to the same pixels as PIL's Image.open(f).convert("RGB")
 // (torchvision's default image loader): libjpeg's defaults (accurate integer IDCT, fancy
-// upsampling), YCbCr → RGB by libjpeg, grayscale → RGB by replicating the one channel. PIL on
+// upsampling), YCbCr → RGB by libjpeg, grayscale → RGB by replicating the one channel, CMYK and
+// YCCK → RGB as PIL does (Adobe's inverted inks, then Pillow's cmyk2rgb; see the .cpp). PIL on
 // Debian decodes with the same libjpeg-turbo, so the pixels are identical
 // (tests/data_loading/jpeg_decode_test.cpp compares against PIL).
-// Not supported: CMYK and YCCK JPEGs (PIL converts them with its own inversion rules), and EXIF
-// orientation (PIL ignores it too unless asked).
+// As PIL: corrupt-data warnings are ignored (libjpeg repairs what it can), but data that ends
+// before the image is complete is an error. EXIF orientation is ignored (PIL ignores it too).
 #pragma once
 
 #include <cstdint>
@@ -28,7 +29,7 @@ struct RgbImage {
 
 // Decodes the JPEG held in `bytes`; `name` is the file named in errors.
 // Errors: InputError{name, "", problem} for data that is not a JPEG, is corrupt, ends early
-//   (truncated), or is CMYK/YCCK.
+//   (truncated), or is in an unknown colour space (neither RGB/YCbCr, grayscale nor CMYK/YCCK).
 // Threads: safe to call concurrently (one libjpeg decompressor per call).
 RgbImage decode_jpeg(const std::vector<std::uint8_t>& bytes, const std::string& name);
 
