@@ -143,12 +143,11 @@ int run_evaluate(const EvaluateOptions& o) {
                       {"first_layer_digital", o.first_digital ? "true" : "false"},
                       {"last_layer_digital", o.last_digital ? "true" : "false"},
                       {"data", quoted(data_dir.string())},
-                      {"data_kind", quoted(data::dataset_kind_name(kind))}};
+                      {"data_kind", quoted(data::dataset_kind_name(kind))},
+                      {"calibration_data", quoted(o.calibration_data)}};
   if (kind == data::DatasetKind::kImageFolder)
-    settings.entries.insert(settings.entries.end(),
-                            {{"calibration_data", quoted(o.calibration_data)},
-                             {"resize", std::to_string(o.resize)},
-                             {"crop", std::to_string(o.crop)}});
+    settings.entries.insert(settings.entries.end(), {{"resize", std::to_string(o.resize)},
+                                                     {"crop", std::to_string(o.crop)}});
   settings.device_model_json = ideal ? "null" : device::model_to_json(model);
   std::fputs(experiment::accuracy_table(result).c_str(), stdout);
   for (const fs::path& p : experiment::write_drift_results(result, settings, o.output))
