@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libeigen3-dev libboost-dev libceres-dev libhdf5-dev nlohmann-json3-dev
-  doctest-dev libcli11-dev librandom123-dev libssl-dev libpng-dev
+  doctest-dev libcli11-dev librandom123-dev libssl-dev libpng-dev libjpeg-dev
   gnuplot-nox
 )
 missing=()

@@ -1,5 +1,6 @@
 #include "evaluate_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -11,7 +12,7 @@
 #include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
-#include "pcmkit/data/cifar10_binary.h"
+#include "pcmkit/data/evaluation_data.h"
 #include "pcmkit/device/pcm_model_json.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/experiment/drift_report.h"
@@ -49,8 +50,18 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
                   "../shared/weights/resnet32-d509ac18.h5 when present)");
   cmd->add_option("--arch", o.arch, "resnet20/32/44/56, resnet18/34")->capture_default_str();
   cmd->add_option("--data", o.data_dir,
-                  "CIFAR-10 binary directory (default ~/.cache/pcmkit/cifar10, filled by "
-                  "tools/fetch_cifar10.sh)");
+                  "Test images: a CIFAR-10 binary directory (test_batch.bin; default "
+                  "~/.cache/pcmkit/cifar10, filled by tools/fetch_cifar10.sh), or an "
+                  "ImageNet-style folder of JPEGs (one sub-folder per class, or labels.txt "
+                  "with lines '<file> <label>')");
+  cmd->add_option("--calibration-data", o.calibration_data,
+                  "AdaBS calibration images: for an image folder, the training split's folder "
+                  "(images taken round-robin across classes); for CIFAR-10, the directory of "
+                  "data_batch_1.bin (default: --data)");
+  cmd->add_option("--resize", o.resize, "Image folders: resize the shorter side to this")
+      ->capture_default_str();
+  cmd->add_option("--crop", o.crop, "Image folders: centre crop of this side")
+      ->capture_default_str();
   cmd->add_option("--times", o.times, "Times after programming")->capture_default_str();
   cmd->add_option("--repeats", o.repeats, "Programming realisations")->capture_default_str();
   cmd->add_option("--compensation", o.compensation, "Any of none, gdc, adabs")
@@ -59,8 +70,9 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--batch-size", o.batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--max-images", o.max_images, "Test images used (0 = all)")
       ->capture_default_str();
-  cmd->add_option("--adabs-images", o.adabs_images, "Training images for AdaBS")
-      ->capture_default_str();
+  cmd->add_option("--adabs-images", o.adabs_images,
+                  "Training images for AdaBS (default 2600 for CIFAR-10, 1300 for image "
+                  "folders)");
   cmd->add_flag("--first-layer-digital", o.first_digital, "Keep the first layer in fp32");
   cmd->add_flag("--last-layer-digital", o.last_digital, "Keep the last layer in fp32");
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
@@ -95,23 +107,27 @@ int run_evaluate(const EvaluateOptions& o) {
   options.last_layer_digital = o.last_digital;
   options.batch_size = o.batch_size;
   options.max_test_images = o.max_images;
-  options.adabs_images = o.adabs_images;
+  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  const data::DatasetKind kind = data::detect_dataset_kind(data_dir);
+  options.adabs_images = o.adabs_images.value_or(data::default_adabs_images(kind));
   options.validate(model);
+  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
+                                experiment::Compensation::kAdaBs) > 0;
 
   nn::Network network = nn::make_resnet(o.arch);
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(weights, network);
-  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
-  data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, info.normalization);
-  const bool adabs = o.compensation.find("adabs") != std::string::npos;
-  std::unique_ptr<data::CifarBinaryReader> calibration;
-  if (adabs)
-    calibration = std::make_unique<data::CifarBinaryReader>(
-        std::vector<fs::path>{data_dir / "data_batch_1.bin"}, info.normalization);
+  data::EvaluationDataOptions data_options;
+  data_options.data_dir = data_dir;
+  data_options.calibration_dir = o.calibration_data;
+  data_options.calibration_images = adabs ? options.adabs_images : 0;
+  data_options.preprocessing = {o.resize, o.crop, info.normalization};
+  data_options.num_classes = static_cast<int>(network.num_classes());
+  const data::EvaluationData data = data::open_evaluation_data(data_options);
   require_creatable_directory(o.output);
 
   ProgressPrinter progress("pcmkit evaluate", o.quiet);
   const experiment::DriftEvaluationResult result = experiment::evaluate_drift(
-      network, model, test, calibration.get(), options, progress.callback());
+      network, model, *data.test, data.calibration.get(), options, progress.callback());
 
   experiment::RunSettings settings;
   settings.entries = {{"arch", quoted(o.arch)},
@@ -123,10 +139,15 @@ int run_evaluate(const EvaluateOptions& o) {
                       {"compensation", quoted(o.compensation)},
                       {"seed", std::to_string(o.seed)},
                       {"max_images", std::to_string(o.max_images)},
-                      {"adabs_images", std::to_string(o.adabs_images)},
+                      {"adabs_images", std::to_string(options.adabs_images)},
                       {"first_layer_digital", o.first_digital ? "true" : "false"},
                       {"last_layer_digital", o.last_digital ? "true" : "false"},
-                      {"data", quoted(data_dir.string())}};
+                      {"data", quoted(data_dir.string())},
+                      {"data_kind", quoted(data::dataset_kind_name(kind))},
+                      {"calibration_data", quoted(o.calibration_data)}};
+  if (kind == data::DatasetKind::kImageFolder)
+    settings.entries.insert(settings.entries.end(), {{"resize", std::to_string(o.resize)},
+                                                     {"crop", std::to_string(o.crop)}});
   settings.device_model_json = ideal ? "null" : device::model_to_json(model);
   std::fputs(experiment::accuracy_table(result).c_str(), stdout);
   for (const fs::path& p : experiment::write_drift_results(result, settings, o.output))

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace pcmkit::cli {
@@ -13,13 +14,16 @@ struct EvaluateOptions {
   std::string weights;
   std::string arch = "resnet32";
   std::string data_dir;
+  std::string calibration_data;  // AdaBS images: image-folder training split (or CIFAR-10 dir)
+  int resize = 256;              // image folders: Resize(shorter side)
+  int crop = 224;                // image folders: CenterCrop
   std::string times = "25,1h,1d,30d,1y";
   int repeats = 10;
   std::string compensation = "none,gdc,adabs";
   std::uint64_t seed = 1;
   long batch_size = 200;
   long max_images = 0;
-  long adabs_images = 2600;
+  std::optional<long> adabs_images;  // unset: 2600 for CIFAR-10, 1300 for image folders
   bool first_digital = false;
   bool last_digital = false;
   int threads = 0;

@@ -9,6 +9,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
+#include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
 

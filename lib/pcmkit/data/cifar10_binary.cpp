@@ -53,7 +53,7 @@ void CifarBinaryReader::rewind() {
   record_in_file_ = 0;
 }
 
-bool CifarBinaryReader::next(std::int64_t max_images, CifarBatch& batch) {
+bool CifarBinaryReader::next(std::int64_t max_images, ImageBatch& batch) {
   PCMKIT_CHECK(max_images >= 1, "CifarBinaryReader::next: max_images < 1");
   // Skip finished files and open the next one.
   std::int64_t remaining = 0;

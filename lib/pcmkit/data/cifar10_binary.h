@@ -10,8 +10,8 @@
 #include <fstream>
 #include <vector>
 
+#include "pcmkit/data/image_dataset.h"
 #include "pcmkit/nn/input_normalization.h"
-#include "pcmkit/nn/tensor.h"
 
 namespace pcmkit::data {
 
@@ -20,13 +20,11 @@ inline constexpr int kCifarChannels = 3;
 inline constexpr int kCifarClasses = 10;
 inline constexpr std::int64_t kCifarRecordBytes = 1 + kCifarChannels * 32 * 32;  // 3073
 
-struct CifarBatch {
-  nn::Tensor images;        // [n, 3, 32, 32], normalised
-  std::vector<int> labels;  // n labels in 0..9
-};
+// A batch of [n, 3, 32, 32] images and labels in 0..9.
+using CifarBatch = ImageBatch;
 
 // Reads one or more files in order, as one stream of records.
-class CifarBinaryReader {
+class CifarBinaryReader final : public ImageDataset {
  public:
   // Opens every file and checks its size. `normalization` is empty (pixels in [0, 1]) or has
   // three means and three positive stds (PCMKIT_CHECK).
@@ -34,14 +32,15 @@ class CifarBinaryReader {
   //   zero or not a whole number of 3073-byte records.
   CifarBinaryReader(std::vector<std::filesystem::path> files, nn::InputNormalization normalization);
 
-  std::int64_t num_images() const { return num_images_; }
+  std::int64_t num_images() const override { return num_images_; }
+  int num_classes() const override { return kCifarClasses; }
   // Reads the next min(max_images, remaining) records into `batch`; false (and an empty batch)
   // when none remain. Requires: max_images ≥ 1 (PCMKIT_CHECK).
   // Errors: InputError{file, "record K", problem} for a label outside 0..9 or a read that fails
   //   (a file truncated after opening).
-  bool next(std::int64_t max_images, CifarBatch& batch);
+  bool next(std::int64_t max_images, ImageBatch& batch) override;
   // Starts again from the first record of the first file.
-  void rewind();
+  void rewind() override;
 
  private:
   std::vector<std::filesystem::path> files_;

@@ -45,13 +45,13 @@ void restore_batch_norms(const std::vector<SavedBatchNorm>& saved) {
 
 // AdaBS: every BatchNorm re-estimates its statistics on the calibration images.
 void reestimate_batch_norms(nn::Network& network,
-                            data::CifarBinaryReader& calibration,
+                            data::ImageDataset& calibration,
                             std::int64_t num_images,
                             std::int64_t batch_size) {
   const std::vector<nn::BatchNorm2d*> bns = network.batch_norms();
   for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
   calibration.rewind();
-  data::CifarBatch batch;
+  data::ImageBatch batch;
   std::int64_t seen = 0;
   while (seen < num_images && calibration.next(std::min(batch_size, num_images - seen), batch)) {
     seen += batch.images.n();
@@ -113,12 +113,12 @@ void DriftEvaluationOptions::validate(const device::PcmModel& model) const {
 }
 
 double evaluate_accuracy(nn::Network& network,
-                         data::CifarBinaryReader& images,
+                         data::ImageDataset& images,
                          std::int64_t batch_size,
                          std::int64_t max_images) {
   images.rewind();
   const std::int64_t limit = max_images > 0 ? max_images : images.num_images();
-  data::CifarBatch batch;
+  data::ImageBatch batch;
   std::int64_t seen = 0, correct = 0;
   while (seen < limit && images.next(std::min(batch_size, limit - seen), batch)) {
     const nn::RowMatrixXf logits = network.forward(std::move(batch.images));
@@ -135,8 +135,8 @@ double evaluate_accuracy(nn::Network& network,
 
 DriftEvaluationResult evaluate_drift(nn::Network& network,
                                      const device::PcmModel& model,
-                                     data::CifarBinaryReader& test,
-                                     data::CifarBinaryReader* calibration,
+                                     data::ImageDataset& test,
+                                     data::ImageDataset* calibration,
                                      const DriftEvaluationOptions& options,
                                      const ProgressCallback& progress) {
   options.validate(model);

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "pcmkit/core/progress.h"
-#include "pcmkit/data/cifar10_binary.h"
+#include "pcmkit/data/image_dataset.h"
 #include "pcmkit/device/pcm_model.h"
 #include "pcmkit/nn/network.h"
 
@@ -60,7 +60,7 @@ struct DriftEvaluationResult {
 
 // Top-1 accuracy (%) of the network as it is, over (up to max_images of) the reader's images.
 double evaluate_accuracy(nn::Network& network,
-                         data::CifarBinaryReader& images,
+                         data::ImageDataset& images,
                          std::int64_t batch_size,
                          std::int64_t max_images = 0);
 
@@ -70,8 +70,8 @@ double evaluate_accuracy(nn::Network& network,
 // Cost: repeats × times × compensations test-set passes, plus AdaBS passes.
 DriftEvaluationResult evaluate_drift(nn::Network& network,
                                      const device::PcmModel& model,
-                                     data::CifarBinaryReader& test,
-                                     data::CifarBinaryReader* calibration,
+                                     data::ImageDataset& test,
+                                     data::ImageDataset* calibration,
                                      const DriftEvaluationOptions& options,
                                      const ProgressCallback& progress = {});
 
