@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "pcmkit/nn/matrix_product.h"
 #include "pcmkit/nn/tensor.h"
 
 namespace pcmkit::nn {
@@ -32,7 +33,8 @@ struct ParameterRef {
 // A layer whose weight lives on a crossbar (every Conv2d and Linear). It keeps the fp32 master
 // weight, as out_features × fan_in (PyTorch's layout flattened), and an optional effective
 // weight of the same shape that forward() uses instead when set (the PCM read-out, or a noisy
-// copy).
+// copy), and an optional matrix-product unit (matrix_product.h) that forward() computes
+// W · x with instead of the plain GEMM when set (DAC, ADC and crossbar tiles).
 class AnalogLayer {
  public:
   virtual ~AnalogLayer() = default;
@@ -44,12 +46,18 @@ class AnalogLayer {
   bool has_effective_weight() const { return effective_.has_value(); }
   // The weight forward() computes with: the effective weight when set, else the master weight.
   const RowMatrixXf& forward_weight() const { return effective_ ? *effective_ : weight_; }
+  // Sets the unit forward() computes its product with. Ownership is shared with the caller.
+  void set_matrix_product(std::shared_ptr<const MatrixProduct> unit) { product_ = std::move(unit); }
+  void clear_matrix_product() { product_.reset(); }
+  // The unit set, or null (then forward() uses the plain GEMM).
+  const MatrixProduct* matrix_product() const { return product_.get(); }
 
  protected:
   RowMatrixXf weight_;
 
  private:
   std::optional<RowMatrixXf> effective_;
+  std::shared_ptr<const MatrixProduct> product_;
 };
 
 struct AnalogLayerRef {
