@@ -230,7 +230,7 @@ TEST_CASE("ADC saturation: a small range clips every tile output at ±range") {
   PeripheryOptions o;
   o.dac_bits = 8;
   o.adc_bits = 8;
-  o.tile_rows = 64;  // two tiles of 50 inputs: y = 50 · (0.5/0.5) · 1 = 50 each
+  o.tile_rows = 64;   // two tiles of 50 inputs: y = 50 · (0.5/0.5) · 1 = 50 each
   o.adc_range = 127;  // ADC step 127/127 = 1: y = 50 is a level
   RowMatrixXf y = apply(CrossbarPeriphery(o, 0.5), w, x);
   CHECK(y.col(0).isApprox(Eigen::VectorXf::Constant(4, 100.0f)));  // 0.5 · 100 · 2, unclipped
