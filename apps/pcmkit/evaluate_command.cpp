@@ -36,6 +36,18 @@ std::string default_weights() {
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+// Shortest text that reads back as the same double.
+std::string json_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", v);
+  for (int digits = 1; digits <= 17; ++digits) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
+    if (std::strtod(shorter, nullptr) == v) return shorter;
+  }
+  return text;
+}
+
 }  // namespace
 
 void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
@@ -75,6 +87,17 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
                   "folders)");
   cmd->add_flag("--first-layer-digital", o.first_digital, "Keep the first layer in fp32");
   cmd->add_flag("--last-layer-digital", o.last_digital, "Keep the last layer in fp32");
+  cmd->add_option("--dac-bits", o.dac_bits,
+                  "Input DAC bits per analog layer (0 = ideal; 2-24; per-tile abs-max scaling)")
+      ->capture_default_str();
+  cmd->add_option("--adc-bits", o.adc_bits, "Output ADC bits per tile (0 = ideal; 2-24)")
+      ->capture_default_str();
+  cmd->add_option("--adc-range", o.adc_range,
+                  "ADC clipping bound on the normalised tile output (aihwkit out_bound)")
+      ->capture_default_str();
+  cmd->add_option("--tile-size", o.tile_size,
+                  "Crossbar tile ROWSxCOLS: max inputs x outputs per tile (0 = unlimited)")
+      ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("-o,--output", o.output, "Results directory")->required();
@@ -110,6 +133,10 @@ int run_evaluate(const EvaluateOptions& o) {
   const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
   const data::DatasetKind kind = data::detect_dataset_kind(data_dir);
   options.adabs_images = o.adabs_images.value_or(data::default_adabs_images(kind));
+  options.periphery.dac_bits = o.dac_bits;
+  options.periphery.adc_bits = o.adc_bits;
+  options.periphery.adc_range = o.adc_range;
+  analog::parse_tile_size(o.tile_size, "--tile-size", options.periphery);
   options.validate(model);
   const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
                                 experiment::Compensation::kAdaBs) > 0;
@@ -142,6 +169,10 @@ int run_evaluate(const EvaluateOptions& o) {
                       {"adabs_images", std::to_string(options.adabs_images)},
                       {"first_layer_digital", o.first_digital ? "true" : "false"},
                       {"last_layer_digital", o.last_digital ? "true" : "false"},
+                      {"dac_bits", std::to_string(o.dac_bits)},
+                      {"adc_bits", std::to_string(o.adc_bits)},
+                      {"adc_range", json_number(o.adc_range)},
+                      {"tile_size", quoted(options.periphery.tile_size_text())},
                       {"data", quoted(data_dir.string())},
                       {"data_kind", quoted(data::dataset_kind_name(kind))},
                       {"calibration_data", quoted(o.calibration_data)}};

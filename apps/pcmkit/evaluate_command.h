@@ -26,6 +26,10 @@ struct EvaluateOptions {
   std::optional<long> adabs_images;  // unset: 2600 for CIFAR-10, 1300 for image folders
   bool first_digital = false;
   bool last_digital = false;
+  int dac_bits = 0;  // 0 = ideal DAC, ADC and untiled crossbar (the default)
+  int adc_bits = 0;
+  double adc_range = 10.0;
+  std::string tile_size = "0x0";
   int threads = 0;
   bool quiet = false;
   std::string output;

@@ -87,6 +87,36 @@ TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
   REQUIRE(r.exit_code == 0);
 }
 
+TEST_CASE("evaluate with DAC, ADC and tiles records them in results.json") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const Outcome r =
+      run_pcmkit(in.args({"--model", kModel, "--compensation", "none,gdc", "--times", "25",
+                          "--repeats", "1", "--dac-bits", "8", "--adc-bits", "6", "--adc-range",
+                          "12.5", "--tile-size", "64x32", "--first-layer-digital", "-o", "out"}),
+                 scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string json = read_text(scratch / "out/results.json");
+  CHECK(contains(json, "\"dac_bits\": 8"));
+  CHECK(contains(json, "\"adc_bits\": 6"));
+  CHECK(contains(json, "\"adc_range\": 12.5"));
+  CHECK(contains(json, "\"tile_size\": \"64x32\""));
+}
+
+TEST_CASE("evaluate without periphery flags records them off") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const Outcome r = run_pcmkit(in.args({"--device", "ideal", "--compensation", "none", "--times",
+                                        "25", "--repeats", "1", "-o", "out"}),
+                               scratch.path());
+  REQUIRE(r.exit_code == 0);
+  const std::string json = read_text(scratch / "out/results.json");
+  CHECK(contains(json, "\"dac_bits\": 0"));
+  CHECK(contains(json, "\"adc_range\": 10"));
+  CHECK(contains(json, "\"tile_size\": \"0x0\""));
+}
+
 TEST_CASE("evaluate: bad input exits 2 with one line and writes nothing") {
   EvaluateInputs in;
   struct Case {
@@ -105,6 +135,14 @@ TEST_CASE("evaluate: bad input exits 2 with one line and writes nothing") {
       {{"--model", "missing.json"}, "missing.json"},
       {{"--model", kModel, "--weights", "missing.h5"}, "missing.h5"},
       {{"--model", kModel, "--data", "no_such_dir"}, "test_batch.bin"},
+      {{"--device", "ideal", "--dac-bits", "1"}, "--dac-bits"},
+      {{"--model", kModel, "--dac-bits", "eight"}, "--dac-bits"},
+      {{"--model", kModel, "--adc-bits", "25"}, "--adc-bits"},
+      {{"--model", kModel, "--adc-bits", "-2"}, "--adc-bits"},
+      {{"--model", kModel, "--adc-range", "0"}, "--adc-range"},
+      {{"--model", kModel, "--adc-range", "inf"}, "--adc-range"},
+      {{"--model", kModel, "--tile-size", "256"}, "--tile-size"},
+      {{"--model", kModel, "--tile-size", "2x-1"}, "--tile-size"},
   };
   for (const auto& entry : fs::directory_iterator(bad_model))
     if (entry.path().extension() == ".json") {

@@ -110,6 +110,7 @@ void DriftEvaluationOptions::validate(const device::PcmModel& model) const {
                 static_cast<double>(adabs_images));
   require_input(adabs_batch_size >= 2, "", "--adabs-batch-size", "must be >= 2",
                 static_cast<double>(adabs_batch_size));
+  periphery.validate();
 }
 
 double evaluate_accuracy(nn::Network& network,
@@ -149,13 +150,22 @@ DriftEvaluationResult evaluate_drift(nn::Network& network,
                                ? std::min(options.max_test_images, test.num_images())
                                : test.num_images();
   const std::vector<nn::AnalogLayerRef> layers = network.analog_layers();
-  for (const auto& l : layers) l.layer->clear_effective_weight();
+  for (const auto& l : layers) {
+    l.layer->clear_effective_weight();
+    l.layer->clear_matrix_product();
+  }
   result.fp32_accuracy_percent =
       evaluate_accuracy(network, test, options.batch_size, options.max_test_images);
 
   for (double t : options.times_s)
     for (Compensation c : options.compensations) result.points.push_back({t, c, {}, 0, 0, 0, 0});
   const std::vector<SavedBatchNorm> saved = save_batch_norms(network);
+  std::vector<bool> kept_digital(layers.size()), periphery(layers.size());
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    kept_digital[l] = (options.first_layer_digital && l == 0) ||
+                      (options.last_layer_digital && l + 1 == layers.size());
+    periphery[l] = options.periphery.enabled() && !kept_digital[l];
+  }
   const std::int64_t total =
       static_cast<std::int64_t>(options.repeats) * static_cast<std::int64_t>(result.points.size());
   std::int64_t done = 0;
@@ -166,9 +176,7 @@ DriftEvaluationResult evaluate_drift(nn::Network& network,
     std::vector<std::unique_ptr<analog::ProgrammedWeights>> programmed(layers.size());
     std::vector<Eigen::ArrayXf> w_ref(layers.size());
     for (std::size_t l = 0; l < layers.size(); ++l) {
-      const bool digital = options.ideal_device || (options.first_layer_digital && l == 0) ||
-                           (options.last_layer_digital && l + 1 == layers.size());
-      if (digital) continue;
+      if (options.ideal_device || kept_digital[l]) continue;
       const nn::RowMatrixXf& w = layers[l].layer->master_weight();
       const Eigen::Map<const Eigen::ArrayXf> flat(w.data(), w.size());
       programmed[l] = std::make_unique<analog::ProgrammedWeights>(
@@ -187,15 +195,26 @@ DriftEvaluationResult evaluate_drift(nn::Network& network,
       for (std::size_t ci = 0; ci < options.compensations.size(); ++ci) {
         const Compensation comp = options.compensations[ci];
         for (std::size_t l = 0; l < layers.size(); ++l) {
+          nn::AnalogLayer& layer = *layers[l].layer;
+          const nn::RowMatrixXf& master = layer.master_weight();
           if (!programmed[l]) {
-            layers[l].layer->clear_effective_weight();
+            layer.clear_effective_weight();
+            if (periphery[l])  // the ideal device: the fp32 weight on the crossbar
+              layer.set_matrix_product(std::make_shared<analog::CrossbarPeriphery>(
+                  options.periphery, static_cast<double>(master.cwiseAbs().maxCoeff())));
             continue;
           }
-          const nn::RowMatrixXf& master = layers[l].layer->master_weight();
+          const Eigen::Map<const nn::RowMatrixXf> read(w_t[l].data(), master.rows(), master.cols());
+          if (periphery[l]) {  // W(t) on the crossbar, α after the ADC
+            layer.set_effective_weight(read);
+            layer.set_matrix_product(std::make_shared<analog::CrossbarPeriphery>(
+                options.periphery, programmed[l]->w_max(),
+                comp == Compensation::kNone ? 1.0 : alpha[l]));
+            continue;
+          }
           const float a = comp == Compensation::kNone ? 1.0f : static_cast<float>(alpha[l]);
-          nn::RowMatrixXf w =
-              Eigen::Map<const nn::RowMatrixXf>(w_t[l].data(), master.rows(), master.cols()) * a;
-          layers[l].layer->set_effective_weight(std::move(w));
+          nn::RowMatrixXf w = read * a;
+          layer.set_effective_weight(std::move(w));
         }
         if (comp == Compensation::kAdaBs)
           reestimate_batch_norms(network, *calibration, options.adabs_images,
@@ -207,7 +226,10 @@ DriftEvaluationResult evaluate_drift(nn::Network& network,
       }
     }
   }
-  for (const auto& l : layers) l.layer->clear_effective_weight();
+  for (const auto& l : layers) {
+    l.layer->clear_effective_weight();
+    l.layer->clear_matrix_product();
+  }
   restore_batch_norms(saved);
   for (AccuracyPoint& p : result.points) summarise(p);
   return result;

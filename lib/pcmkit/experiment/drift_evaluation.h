@@ -8,13 +8,17 @@
 //   adabs  α(t)·W(t), then every BatchNorm's running mean and variance re-estimated on
 //          calibration images from the training split (cumulative average over batches, as
 //          PyTorch's momentum=None in training mode); γ and β stay.
-// Not modelled here (TODO(#3)): DAC/ADC quantisation and crossbar tiling.
+// With a periphery (analog/crossbar_periphery.h: tiles, DAC, ADC), every analog layer computes
+// through it instead: the crossbar holds W(t) (W_max of the layer's mapping), and α(t) is applied
+// in digital after the ADC. With the ideal device the crossbar holds the fp32 weight (W_max =
+// max|W|), so the points show the periphery alone. Layers kept digital never use it.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "pcmkit/analog/crossbar_periphery.h"
 #include "pcmkit/core/progress.h"
 #include "pcmkit/data/image_dataset.h"
 #include "pcmkit/device/pcm_model.h"
@@ -40,8 +44,10 @@ struct DriftEvaluationOptions {
   std::int64_t max_test_images = 0;  // 0 = the whole test set
   std::int64_t adabs_images = 2600;  // calibration images for AdaBS, ≥ 1
   std::int64_t adabs_batch_size = 200;
+  analog::PeripheryOptions periphery;  // all ideal (off) by default: the plain GEMM
 
-  // Errors: InputError{"", "--option", problem}; times before model.t0_s name "--times".
+  // Errors: InputError{"", "--option", problem}; times before model.t0_s name "--times";
+  //   periphery options as PeripheryOptions::validate.
   void validate(const device::PcmModel& model) const;
 };
 

@@ -108,6 +108,7 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
   const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
+  const MatrixProduct* unit = matrix_product();  // null: the plain GEMM
   const Index k = kernel_, s = stride_, p = padding_;
 
 #pragma omp parallel for schedule(dynamic, 1)
@@ -153,7 +154,10 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
       }
     }
 
-    result.noalias() = weight * cols;
+    if (unit)
+      unit->multiply(weight, cols, result);
+    else
+      result.noalias() = weight * cols;
 
     // Scatter each image's columns into place, applying the bias and the epilogue on the way,
     // while the chunk's result is still in cache.

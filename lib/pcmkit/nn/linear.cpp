@@ -20,7 +20,14 @@ Tensor Linear::forward(Tensor input) {
                    std::to_string(in_features()));
   Tensor output(input.n(), out_features(), 1, 1);
   Eigen::Map<RowMatrixXf> out = output.rows();
-  out.noalias() = input.rows() * forward_weight().transpose();
+  if (const MatrixProduct* unit = matrix_product()) {
+    const RowMatrixXf inputs = input.rows().transpose();  // one sample per column
+    RowMatrixXf products(out_features(), input.n());
+    unit->multiply(forward_weight(), inputs, products);
+    out = products.transpose();
+  } else {
+    out.noalias() = input.rows() * forward_weight().transpose();
+  }
   if (has_bias()) out.rowwise() += bias_.transpose();
   return output;
 }

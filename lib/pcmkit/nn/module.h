@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "pcmkit/nn/matrix_product.h"
 #include "pcmkit/nn/tensor.h"
 
 namespace pcmkit::nn {
@@ -36,9 +37,12 @@ struct ParameterRef {
 // A layer whose weight lives on a crossbar (every Conv2d and Linear). It keeps the fp32 master
 // weight, as out_features × fan_in (PyTorch's layout flattened), and an optional effective
 // weight of the same shape that forward() uses instead when set (the PCM read-out, or a noisy
-// copy). In training, forward_train() and backward() compute activations and dL/d(input) with
-// that same forward_weight(), and the weight gradient accumulates into master_weight_grad():
-// the optimiser updates the clean master weight (weight-noise injection, Joshi et al. 2020).
+// copy), and an optional matrix-product unit (matrix_product.h) that forward() computes
+// W · x with instead of the plain GEMM when set (DAC, ADC and crossbar tiles). In training,
+// forward_train() and backward() compute activations and dL/d(input) with that same
+// forward_weight() (the plain GEMM: the unit is for evaluation), and the weight gradient
+// accumulates into master_weight_grad(): the optimiser updates the clean master weight
+// (weight-noise injection, Joshi et al. 2020).
 class AnalogLayer {
  public:
   virtual ~AnalogLayer() = default;
@@ -53,6 +57,11 @@ class AnalogLayer {
   // dL/d(master weight), the master weight's shape; accumulated by backward().
   RowMatrixXf& master_weight_grad() { return weight_grad_; }
   const RowMatrixXf& master_weight_grad() const { return weight_grad_; }
+  // Sets the unit forward() computes its product with. Ownership is shared with the caller.
+  void set_matrix_product(std::shared_ptr<const MatrixProduct> unit) { product_ = std::move(unit); }
+  void clear_matrix_product() { product_.reset(); }
+  // The unit set, or null (then forward() uses the plain GEMM).
+  const MatrixProduct* matrix_product() const { return product_.get(); }
 
  protected:
   RowMatrixXf weight_;
@@ -60,6 +69,7 @@ class AnalogLayer {
 
  private:
   std::optional<RowMatrixXf> effective_;
+  std::shared_ptr<const MatrixProduct> product_;
 };
 
 struct AnalogLayerRef {
