@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
