@@ -37,7 +37,7 @@ double json_number(const std::string& line, const std::string& key) {
 
 // PyTorch images/s, or 0 with the reason in `why_not`.
 double run_pytorch(int threads, int batch, int steps, std::string& why_not) {
-  const fs::path python = "/usr/bin/python3";
+  const fs::path python = std::getenv("PCMKIT_BENCH_NO_TORCH") ? "/nonexistent" : "/usr/bin/python3";
   const fs::path script = fs::path(__FILE__).parent_path() / "pytorch_train.py";
   if (!fs::exists(python) || !fs::exists(script)) {
     why_not = "no " + (fs::exists(python) ? script : python).string();

@@ -137,28 +137,19 @@ Tensor Conv2d::backward(Tensor grad_output) {
   const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
-  // A "same" convolution's dL/dx is the correlation of the gradient with the flipped kernel:
+  // dL/dx of a "same" convolution is the correlation of the gradient with the flipped kernel:
   //   dx[c, y, x] = Σ_{o, ky, kx} W[o, c, k−1−ky, k−1−kx] · g[o, y − p + ky, x − p + kx],
-  // i.e. a forward pass (im2col of g, one GEMM of forward's shape) instead of a thin GEMM with
-  // out rows and a col2im scatter.
+  // i.e. the forward pass of a convolution out → in with that kernel (after the chunk loop),
+  // which is a GEMM of forward's shape instead of a thin one with `out` rows plus a col2im
+  // scatter, and gains from any speed-up of forward().
   const bool same = g.same_shape();
-  const Geometry g_grad{outs, g.h_out, g.w_out, g.k, 1, g.p, g.h, g.w};
-  RowMatrixXf flipped;
-  if (same) {
-    flipped.resize(in_channels_, outs * kernel_ * kernel_);
-    const Index kk = kernel_ * kernel_;
-    for (Index o = 0; o < outs; ++o)
-      for (Index c = 0; c < in_channels_; ++c)
-        for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
-  }
-  Tensor grad_input =
-      same ? Tensor::uninitialized(n, in_channels_, g.h, g.w) : Tensor(n, in_channels_, g.h, g.w);
+  Tensor grad_input = same ? Tensor() : Tensor(n, in_channels_, g.h, g.w);
   RowMatrixXf partial_dw(num_chunks * outs, depth);
   RowMatrixXf partial_db(num_chunks, outs);
 
 #pragma omp parallel for schedule(dynamic, 1)
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {
-    static thread_local Eigen::VectorXf cols_buffer, grad_buffer, grad_cols_buffer, dx_buffer;
+    static thread_local Eigen::VectorXf cols_buffer, grad_buffer;
     const Index first = chunk * images_per_chunk;
     const Index count = std::min(images_per_chunk, n - first);
     const Index columns = count * plane;
@@ -169,19 +160,19 @@ Tensor Conv2d::backward(Tensor grad_output) {
     im2col(input.data(), g, first, count, cols.data());
     partial_dw.middleRows(chunk * outs, outs).noalias() = grad * cols.transpose();
     partial_db.row(chunk) = grad.rowwise().sum().transpose();
-    if (same) {
-      const Index grad_depth = outs * kernel_ * kernel_;
-      Eigen::Map<RowMatrixXf> grad_cols(scratch(grad_cols_buffer, grad_depth * columns), grad_depth,
-                                        columns);
-      im2col(grad_output.data(), g_grad, first, count, grad_cols.data());
-      Eigen::Map<RowMatrixXf> dx(scratch(dx_buffer, in_channels_ * columns), in_channels_, columns);
-      dx.noalias() = flipped * grad_cols;
-      for (Index b = 0; b < count; ++b)
-        grad_input.image(first + b) = dx.middleCols(b * plane, plane);
-    } else {
+    if (!same) {
       cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
       col2im_add(cols.data(), g, first, count, grad_input.data());
     }
+  }
+  if (same) {
+    Conv2d transposed(outs, in_channels_, kernel_, 1, padding_);
+    const Index kk = kernel_ * kernel_;
+    RowMatrixXf& flipped = transposed.master_weight();
+    for (Index o = 0; o < outs; ++o)
+      for (Index c = 0; c < in_channels_; ++c)
+        for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
+    grad_input = transposed.forward_fused(grad_output, {});
   }
   // In chunk order, whatever thread computed each chunk.
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {
