@@ -4,7 +4,7 @@
 // in the same run, with PyTorch (benchmarks/pytorch_train.py through /usr/bin/python3, same
 // architecture and step, same thread count; skipped when python3 or torch is missing).
 // Prints images/s of each, their ratio, and pcmkit's time per phase. One warm-up step each.
-// Usage: train_benchmark [steps=10] [threads=2] [batch=128]
+// Usage: train_benchmark [steps=10] [threads=2] [batch=128] [torch=1] (torch=0: pcmkit only)
 #include <sys/wait.h>
 
 #include <chrono>
@@ -37,7 +37,7 @@ double json_number(const std::string& line, const std::string& key) {
 
 // PyTorch images/s, or 0 with the reason in `why_not`.
 double run_pytorch(int threads, int batch, int steps, std::string& why_not) {
-  const fs::path python = std::getenv("PCMKIT_BENCH_NO_TORCH") ? "/nonexistent" : "/usr/bin/python3";
+  const fs::path python = "/usr/bin/python3";
   const fs::path script = fs::path(__FILE__).parent_path() / "pytorch_train.py";
   if (!fs::exists(python) || !fs::exists(script)) {
     why_not = "no " + (fs::exists(python) ? script : python).string();
@@ -73,8 +73,9 @@ int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int batch = argc > 3 ? std::atoi(argv[3]) : 128;
+  const bool with_torch = argc > 4 ? std::atoi(argv[4]) != 0 : true;
   if (steps < 1 || threads < 1 || batch < 2) {
-    std::fprintf(stderr, "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2]\n");
+    std::fprintf(stderr, "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2] [torch=0|1]\n");
     return 2;
   }
   try {
@@ -122,8 +123,8 @@ int main(int argc, char** argv) {
         "SGD %.4f s; last loss %.4f)\n",
         pcmkit_rate, forward_s / steps, backward_s / steps, update_s / steps, loss);
     std::fflush(stdout);
-    std::string why_not;
-    const double torch_rate = run_pytorch(threads, batch, steps, why_not);
+    std::string why_not = "torch=0";
+    const double torch_rate = with_torch ? run_pytorch(threads, batch, steps, why_not) : 0.0;
     if (torch_rate > 0) {
       std::printf("PyTorch: %8.1f images/s\n", torch_rate);
       std::printf("ratio pcmkit/PyTorch: %.2f (issue #4 asks >= 2)\n", pcmkit_rate / torch_rate);
