@@ -39,6 +39,7 @@ struct ParameterRef {
 // copy). In training, forward_train() and backward() compute activations and dL/d(input) with
 // that same forward_weight(), and the weight gradient accumulates into master_weight_grad():
 // the optimiser updates the clean master weight (weight-noise injection, Joshi et al. 2020).
+// The effective weight is a copy: after each optimiser step it is stale until set again.
 class AnalogLayer {
  public:
   virtual ~AnalogLayer() = default;
