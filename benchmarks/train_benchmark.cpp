@@ -7,6 +7,9 @@
 // The process keeps freed memory (glibc mallopt): a training step allocates and frees tensors of
 // several MB per layer, and returning them to the kernel costs ~10% in page faults per step.
 // Usage: train_benchmark [steps=10] [threads=2] [batch=128] [torch=1] (torch=0: pcmkit only)
+// On a shared machine run it with OMP_WAIT_POLICY=passive (PyTorch inherits it): with more busy
+// threads than cores, spinning at the ~250 parallel-region barriers of a step made either side
+// 2-3× slower at random, and the ratio meaningless.
 #include <malloc.h>
 #include <sys/wait.h>
 
