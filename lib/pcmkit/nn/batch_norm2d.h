@@ -12,7 +12,8 @@
 // out = γ·x̂ + β, and updates μ ← 0.9·μ + 0.1·μ_B, σ² ← 0.9·σ² + 0.1·σ²_B·m/(m − 1) (the
 // unbiased variance; m = n·h·w). backward(), with sums over (n, h, w):
 //   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/sqrt(σ²_B + ε) · (g − dβ/m − x̂·dγ/m).
-// Statistics are computed in double, per channel in a fixed order.
+// Sums run in float within each plane and in double over the planes, per channel in a fixed
+// order (results do not depend on the thread count).
 #pragma once
 
 #include <cstdint>

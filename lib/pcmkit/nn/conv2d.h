@@ -61,7 +61,9 @@ class Conv2d : public Module, public AnalogLayer {
   Tensor forward_train(Tensor input) override;
   // Backward pass (Module::backward), per chunk of images (the chunks of forward()):
   //   dW_chunk = G · colsᵀ, db_chunk = G · 1 (G: out × columns of grad_output; cols: im2col),
-  //   d(cols) = forward_weight()ᵀ · G, then col2im adds d(cols) into dL/d(input).
+  //   d(cols) = forward_weight()ᵀ · G, then col2im adds d(cols) into dL/d(input); for "same"
+  //   convolutions (stride 1, output plane = input plane) dL/d(input) is instead the
+  //   correlation of grad_output with the flipped kernel (im2col of G and one GEMM).
   // The chunks' dW and db are summed in chunk order, then added to master_weight_grad() and
   // bias_grad(). Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
   // (chunks · out · in·k²) floats of partial dW.

@@ -1,6 +1,7 @@
 // Conv2d's training pass and backward pass (contract and equations in conv2d.h). Kept apart from
 // conv2d.cpp so that the evaluation fast path can change without touching the gradients.
 #include <algorithm>
+#include <cstring>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
@@ -11,6 +12,7 @@ namespace {
 struct Geometry {
   Index channels, h, w, k, s, p, h_out, w_out;
   Index plane() const { return h_out * w_out; }
+  bool same_shape() const { return s == 1 && h_out == h && w_out == w; }
   // Output columns x with 0 ≤ x·s − p + kx < w: [x_lo, x_hi).
   Index x_lo(Index kx) const { return std::min(w_out, std::max<Index>(0, (p - kx + s - 1) / s)); }
   Index x_hi(Index kx) const {
@@ -18,6 +20,25 @@ struct Geometry {
     return last < 0 ? x_lo(kx) : std::max(x_lo(kx), std::min(w_out, last / s + 1));
   }
 };
+
+// One im2col row of one image for a "same" convolution (stride 1, 2p = k − 1): the input
+// shifted by (dy, dx) with zeros outside, as one contiguous copy whose wrapped border columns are
+// then zeroed (the same method as conv2d.cpp's forward; TODO(#4): share one copy after merging).
+void shifted_plane(const float* src, float* dst, Index h, Index w, Index dy, Index dx) {
+  const Index y_lo = std::clamp<Index>(-dy, 0, h), y_hi = std::clamp<Index>(h - dy, y_lo, h);
+  const Index x_lo = std::clamp<Index>(-dx, 0, w), x_hi = std::clamp<Index>(w - dx, x_lo, w);
+  const bool empty = y_lo == y_hi || x_lo == x_hi;
+  const Index first = empty ? 0 : y_lo * w + x_lo;
+  const Index end = empty ? 0 : (y_hi - 1) * w + x_hi;
+  std::fill(dst, dst + first, 0.0f);
+  std::memcpy(dst + first, src + first + dy * w + dx, sizeof(float) * (end - first));
+  std::fill(dst + end, dst + h * w, 0.0f);
+  if (empty) return;
+  for (Index x = 0; x < x_lo; ++x)
+    for (Index y = y_lo; y < y_hi; ++y) dst[y * w + x] = 0.0f;
+  for (Index x = x_hi; x < w; ++x)
+    for (Index y = y_lo; y < y_hi; ++y) dst[y * w + x] = 0.0f;
+}
 
 float* scratch(Eigen::VectorXf& buffer, Index size) {
   if (buffer.size() < size) buffer.resize(size);
@@ -28,6 +49,17 @@ float* scratch(Eigen::VectorXf& buffer, Index size) {
 // the input; `cols` holds channels·k² rows of count·plane floats.
 void im2col(const float* input, const Geometry& g, Index first, Index count, float* cols) {
   const Index plane = g.plane(), columns = count * plane;
+  if (g.same_shape()) {
+    for (Index c = 0; c < g.channels; ++c)
+      for (Index ky = 0; ky < g.k; ++ky)
+        for (Index kx = 0; kx < g.k; ++kx) {
+          float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
+          for (Index b = 0; b < count; ++b)
+            shifted_plane(input + ((first + b) * g.channels + c) * plane, row + b * plane, g.h, g.w,
+                          ky - g.p, kx - g.p);
+        }
+    return;
+  }
   for (Index c = 0; c < g.channels; ++c)
     for (Index ky = 0; ky < g.k; ++ky)
       for (Index kx = 0; kx < g.k; ++kx) {
@@ -105,7 +137,13 @@ Tensor Conv2d::backward(Tensor grad_output) {
   const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
-  Tensor grad_input(n, in_channels_, g.h, g.w);
+  // dL/dx of a "same" convolution is the correlation of the gradient with the flipped kernel:
+  //   dx[c, y, x] = Σ_{o, ky, kx} W[o, c, k−1−ky, k−1−kx] · g[o, y − p + ky, x − p + kx],
+  // i.e. the forward pass of a convolution out → in with that kernel (after the chunk loop),
+  // which is a GEMM of forward's shape instead of a thin one with `out` rows plus a col2im
+  // scatter, and gains from any speed-up of forward().
+  const bool same = g.same_shape();
+  Tensor grad_input = same ? Tensor() : Tensor(n, in_channels_, g.h, g.w);
   RowMatrixXf partial_dw(num_chunks * outs, depth);
   RowMatrixXf partial_db(num_chunks, outs);
 
@@ -122,8 +160,19 @@ Tensor Conv2d::backward(Tensor grad_output) {
     im2col(input.data(), g, first, count, cols.data());
     partial_dw.middleRows(chunk * outs, outs).noalias() = grad * cols.transpose();
     partial_db.row(chunk) = grad.rowwise().sum().transpose();
-    cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
-    col2im_add(cols.data(), g, first, count, grad_input.data());
+    if (!same) {
+      cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
+      col2im_add(cols.data(), g, first, count, grad_input.data());
+    }
+  }
+  if (same) {
+    Conv2d transposed(outs, in_channels_, kernel_, 1, padding_);
+    const Index kk = kernel_ * kernel_;
+    RowMatrixXf& flipped = transposed.master_weight();
+    for (Index o = 0; o < outs; ++o)
+      for (Index c = 0; c < in_channels_; ++c)
+        for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
+    grad_input = transposed.forward_fused(grad_output, {});
   }
   // In chunk order, whatever thread computed each chunk.
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {

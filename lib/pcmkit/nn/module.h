@@ -42,7 +42,8 @@ struct ParameterRef {
 // forward_train() and backward() compute activations and dL/d(input) with that same
 // forward_weight() (the plain GEMM: the unit is for evaluation), and the weight gradient
 // accumulates into master_weight_grad(): the optimiser updates the clean master weight
-// (weight-noise injection, Joshi et al. 2020).
+// (weight-noise injection, Joshi et al. 2020). The effective weight is a copy: after each
+// optimiser step it is stale until set again.
 class AnalogLayer {
  public:
   virtual ~AnalogLayer() = default;
