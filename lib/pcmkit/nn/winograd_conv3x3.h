@@ -1,0 +1,74 @@
+// 3×3 convolution with stride 1 and padding 1 (the output has the input's h × w), by Winograd's
+// minimal filtering F(m×m, 3×3) (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural
+// Networks", eq. 8). Per output tile Y (m × m) of output channel o:
+//   Y = Aᵀ [ Σ_c U_{o,c} ⊙ V_c ] A,  U_{o,c} = G g_{o,c} Gᵀ,  V_c = Bᵀ d_c B,
+// with g the 3×3 kernel and d the (m+2)×(m+2) input tile (zeros outside the image). The sum over
+// c is, for each of the (m+2)² tile elements ξ, one GEMM
+//   M_ξ [(tile, image) × out] = V_ξ [(tile, image) × in] · U_ξ [in × out]
+// (Eigen). The tile transforms run vectorised over (image, channel) planes, so the input is
+// transposed to plane-last order first and the result transposed back to NCHW at the end.
+// m = 2 does 16 products per 4 outputs, m = 4 does 36 per 16 (2.25× and 4× fewer than direct).
+// Not exact: the transforms add rounding error that grows with m (about 1e-6 relative for m = 2,
+// 1e-5 for m = 4; tests/nn/winograd_conv3x3_test.cpp states the budgets).
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <mutex>
+
+#include "pcmkit/nn/tensor.h"
+
+namespace pcmkit::nn {
+
+enum class WinogradTile : int { k2x2 = 2, k4x4 = 4 };
+
+// The transformed kernels U, stored [ξ][in][out] (ξ = row·(m+2) + column of the tile element).
+struct WinogradWeights {
+  // Transforms `weight`, out × in·9 (PyTorch's [out, in, 3, 3] flattened), in double precision.
+  // Requires: weight.cols() == 9·in_channels, in_channels ≥ 1 (PCMKIT_CHECK).
+  // Cost: ≈ 200·out·in flops.
+  WinogradWeights(const RowMatrixXf& weight, Index in_channels, WinogradTile tile);
+  WinogradTile tile;
+  Index in_channels, out_channels;
+  Eigen::VectorXf u;
+};
+
+// The transformed weight of one layer, rebuilt only when the weight it came from changes. The
+// weight is compared by value (≈ 4·out·in·9 bytes read per call), because a layer's weight can
+// change in place (ParameterRef, master_weight()) without notice. Copies start empty.
+// Threads: get() is safe to call concurrently; the result stays valid while held.
+class WinogradWeightCache {
+ public:
+  WinogradWeightCache() = default;
+  WinogradWeightCache(const WinogradWeightCache&) {}
+  WinogradWeightCache& operator=(const WinogradWeightCache&) { return *this; }
+  std::shared_ptr<const WinogradWeights> get(const RowMatrixXf& weight,
+                                             Index in_channels,
+                                             WinogradTile tile);
+
+ private:
+  std::mutex mutex_;
+  RowMatrixXf source_;
+  std::shared_ptr<const WinogradWeights> weights_;
+};
+
+// Images per call of winograd_conv3x3 that keep its transformed tiles (V and M) within about
+// kWinogradFloatsPerChunk floats; at least 1.
+inline constexpr Index kWinogradFloatsPerChunk = Index{1} << 18;  // 1 MB
+Index winograd_images_per_chunk(WinogradTile tile, Index in, Index out, Index h, Index w);
+
+// output[i, o, y, x] = Σ_{c, ky, kx} g[o, c, ky, kx] · input[i, c, y + ky − 1, x + kx − 1] for
+// `count` consecutive NCHW images of weights.in_channels × h × w at `input`; writes count ×
+// out_channels × h × w floats to `output` (no bias).
+// Requires: count, h, w ≥ 1; `output` does not overlap `input`.
+// Threads: none inside; safe to call concurrently (thread-local scratch).
+// Cost: 2·(m+2)²·in·out flops per tile plus O((m+2)³·(in + out)) per tile for the transforms;
+//   scratch of about (m+2)²·tiles·count·(in + out) + 2·h·w·count·max(in, out) floats per thread.
+void winograd_conv3x3(const WinogradWeights& weights,
+                      const float* input,
+                      Index count,
+                      Index h,
+                      Index w,
+                      float* output);
+
+}  // namespace pcmkit::nn
