@@ -36,6 +36,9 @@ class Conv2d : public Module, public AnalogLayer {
   //   so results never depend on the thread count.
   // Cost: 2·out·in·k²·H_out·W_out flops per image; per thread, scratch of about
   //   kColumnFloatsPerChunk·(1 + out/(in·k²)) floats (more when one image needs more).
+  //   Winograd F(4×4): about 2·out·in·9·H·W/4 flops in GEMMs plus the tile transforms; scratch
+  //   as in winograd_conv3x3.h for about kWinogradFloatsPerChunk floats of tiles, and a copy of
+  //   the transformed weight (36·out·in floats) kept per layer.
   Tensor forward(Tensor input) override;
 
   // What forward_fused applies to each output value v[i, o, y, x] (after the bias), in order:
@@ -67,7 +70,12 @@ class Conv2d : public Module, public AnalogLayer {
   // (4× fewer multiplications, rounding error ~1e-5 relative instead of ~1e-7; only for kernel 3,
   // stride 1, padding 1, other layers fall back to im2col + GEMM).
   enum class Algorithm { kIm2colGemm, kWinograd2x2, kWinograd4x4 };
+  // The build option PCMKIT_WINOGRAD=OFF makes im2col + GEMM the default.
+#ifdef PCMKIT_CONV2D_IM2COL_DEFAULT
+  static constexpr Algorithm kDefaultAlgorithm = Algorithm::kIm2colGemm;
+#else
   static constexpr Algorithm kDefaultAlgorithm = Algorithm::kWinograd4x4;
+#endif
   // Not thread-safe against concurrent forward calls on this layer.
   void set_algorithm(Algorithm algorithm) { algorithm_ = algorithm; }
   Algorithm algorithm() const { return algorithm_; }
