@@ -124,17 +124,19 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
         algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
     const std::shared_ptr<const WinogradWeights> transformed =
         winograd_weights_.get(forward_weight(), in_channels_, tile);
-    const Index per_chunk = winograd_images_per_chunk(tile, in_channels_, outs, h, w);
+    const Index per_chunk = winograd_images_per_chunk(tile, n, in_channels_, outs, h, w);
     const Index chunks = (n + per_chunk - 1) / per_chunk;
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index chunk = 0; chunk < chunks; ++chunk) {
-      static thread_local Eigen::VectorXf raw_buffer;
       const Index first = chunk * per_chunk;
       const Index count = std::min(per_chunk, n - first);
-      float* raw = scratch(raw_buffer, count * outs * plane);
-      winograd_conv3x3(*transformed, input.data() + first * in_channels_ * plane, count, h, w, raw);
-      for (Index b = 0; b < count; ++b)
-        for (Index o = 0; o < outs; ++o) finish(raw + (b * outs + o) * plane, first + b, o);
+      const Index offset = first * outs * plane;
+      const WinogradEpilogue steps{
+          has_bias() ? bias_.data() : nullptr, epilogue.scale ? epilogue.scale->data() : nullptr,
+          epilogue.shift ? epilogue.shift->data() : nullptr,
+          epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu};
+      winograd_conv3x3(*transformed, input.data() + first * in_channels_ * plane, count, h, w,
+                       output.data() + offset, steps);
     }
     return output;
   }

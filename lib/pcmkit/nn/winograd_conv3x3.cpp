@@ -164,7 +164,8 @@ void convolve(const WinogradWeights& weights,
               Index count,
               Index h,
               Index w,
-              float* output) {
+              float* output,
+              const WinogradEpilogue& epilogue) {
   constexpr int a = m + 2;
   const Index in = weights.in_channels, out = weights.out_channels;
   const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m, tiles = tiles_y * tiles_x;
@@ -239,9 +240,22 @@ void convolve(const WinogradWeights& weights,
       for (; q < planes_out; ++q) output_tile<m, float>(s + q, m_xi, dst + q, y_row, y_column);
     }
 
-  // Back to NCHW.
+  // Back to NCHW, with the epilogue: 16 planes × 16 pixels at a time through registers.
   const auto y_at = [&](Index pixel) {
     return y_last + ((pixel / w) * full_w + pixel % w) * planes_out;
+  };
+  const auto finish = [&]<class T>(T value, Index q, Index pixel) {
+    const Index o = q % out;
+    if (epilogue.bias) value = value + epilogue.bias[o];
+    if (epilogue.scale) value = value * epilogue.scale[o] + epilogue.shift[o];
+    if (epilogue.residual) value = value + load<T>(epilogue.residual + q * plane + pixel);
+    if (epilogue.relu) {
+      if constexpr (std::is_same_v<T, float>)
+        value = std::max(value, 0.0f);
+      else
+        value = value > T{} ? value : T{};
+    }
+    store<T>(output + q * plane + pixel, value);
   };
   const Index q_lanes = planes_out - planes_out % kLanes;
   for (Index q0 = 0; q0 < q_lanes; q0 += kLanes) {
@@ -249,13 +263,13 @@ void convolve(const WinogradWeights& weights,
       Lanes block[kLanes];
       for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(y_at(pixel0 + k) + q0);
       transpose16(block);
-      for (Index k = 0; k < kLanes; ++k) store<Lanes>(output + (q0 + k) * plane + pixel0, block[k]);
+      for (Index k = 0; k < kLanes; ++k) finish(block[k], q0 + k, pixel0);
     }
     for (Index pixel = plane_blocks; pixel < plane; ++pixel)
-      for (Index k = 0; k < kLanes; ++k) output[(q0 + k) * plane + pixel] = y_at(pixel)[q0 + k];
+      for (Index k = 0; k < kLanes; ++k) finish(y_at(pixel)[q0 + k], q0 + k, pixel);
   }
   for (Index q = q_lanes; q < planes_out; ++q)
-    for (Index pixel = 0; pixel < plane; ++pixel) output[q * plane + pixel] = y_at(pixel)[q];
+    for (Index pixel = 0; pixel < plane; ++pixel) finish(y_at(pixel)[q], q, pixel);
 }
 
 }  // namespace
@@ -306,10 +320,12 @@ std::shared_ptr<const WinogradWeights> WinogradWeightCache::get(const RowMatrixX
   return weights_;
 }
 
-Index winograd_images_per_chunk(WinogradTile tile, Index in, Index out, Index h, Index w) {
+Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w) {
   const Index m = static_cast<Index>(tile), a = m + 2;
   const Index tiles = ((h + m - 1) / m) * ((w + m - 1) / m);
-  return std::max<Index>(1, kWinogradFloatsPerChunk / (a * a * tiles * (in + out)));
+  const Index most = std::max<Index>(1, kWinogradFloatsPerChunk / (a * a * tiles * (in + out)));
+  const Index chunks = std::max<Index>(1, (n + most - 1) / most);
+  return std::max<Index>(1, (n + chunks - 1) / chunks);
 }
 
 void winograd_conv3x3(const WinogradWeights& weights,
@@ -317,11 +333,12 @@ void winograd_conv3x3(const WinogradWeights& weights,
                       Index count,
                       Index h,
                       Index w,
-                      float* output) {
+                      float* output,
+                      const WinogradEpilogue& epilogue) {
   if (weights.tile == WinogradTile::k2x2)
-    convolve<2>(weights, input, count, h, w, output);
+    convolve<2>(weights, input, count, h, w, output, epilogue);
   else
-    convolve<4>(weights, input, count, h, w, output);
+    convolve<4>(weights, input, count, h, w, output, epilogue);
 }
 
 }  // namespace pcmkit::nn

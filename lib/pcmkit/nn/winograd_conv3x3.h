@@ -52,15 +52,27 @@ class WinogradWeightCache {
   std::shared_ptr<const WinogradWeights> weights_;
 };
 
-// Images per call of winograd_conv3x3 that keep its transformed tiles (V and M) within about
-// kWinogradFloatsPerChunk floats; at least 1.
+// Images per call of winograd_conv3x3 for a batch of n: the batch split into equal chunks
+// (±1 image) of at most what keeps the transformed tiles (V and M) within about
+// kWinogradFloatsPerChunk floats, and at least 1. Depends only on the shapes.
 inline constexpr Index kWinogradFloatsPerChunk = Index{1} << 18;  // 1 MB
-Index winograd_images_per_chunk(WinogradTile tile, Index in, Index out, Index h, Index w);
+Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w);
 
-// output[i, o, y, x] = Σ_{c, ky, kx} g[o, c, ky, kx] · input[i, c, y + ky − 1, x + kx − 1] for
-// `count` consecutive NCHW images of weights.in_channels × h × w at `input`; writes count ×
-// out_channels × h × w floats to `output` (no bias).
-// Requires: count, h, w ≥ 1; `output` does not overlap `input`.
+// What winograd_conv3x3 applies to each output value v[i, o, y, x], in order (each step when its
+// pointer is set): v += bias[o]; v = scale[o]·v + shift[o]; v += residual[i, o, y, x];
+// v = max(v, 0) when relu. The steps of Conv2d::Epilogue, done while the values are in registers.
+struct WinogradEpilogue {
+  const float* bias = nullptr;      // out_channels values
+  const float* scale = nullptr;     // out_channels values; requires shift
+  const float* shift = nullptr;     // out_channels values
+  const float* residual = nullptr;  // count × out_channels × h × w values, NCHW
+  bool relu = false;
+};
+
+// output[i, o, y, x] = Σ_{c, ky, kx} g[o, c, ky, kx] · input[i, c, y + ky − 1, x + kx − 1],
+// then the epilogue, for `count` consecutive NCHW images of weights.in_channels × h × w at
+// `input`; writes count × out_channels × h × w floats to `output`.
+// Requires: count, h, w ≥ 1; `output` does not overlap `input` (it may be `residual`).
 // Threads: none inside; safe to call concurrently (thread-local scratch).
 // Cost: 2·(m+2)²·in·out flops per tile plus O((m+2)³·(in + out)) per tile for the transforms;
 //   scratch of about (m+2)²·tiles·count·(in + out) + 2·h·w·count·max(in, out) floats per thread.
@@ -69,6 +81,7 @@ void winograd_conv3x3(const WinogradWeights& weights,
                       Index count,
                       Index h,
                       Index w,
-                      float* output);
+                      float* output,
+                      const WinogradEpilogue& epilogue = {});
 
 }  // namespace pcmkit::nn
