@@ -4,7 +4,8 @@
 // post-ops (BatchNorm folded into weights and bias, sum for the residual, ReLU).
 // Each layer shape of ResNet-32 (16 ch at 32², 32 ch at 16², 64 ch at 8²) runs as Network does:
 // 2 threads, each convolving its own 16 images. Prints µs per image per layer, the images/s of
-// the 28 same-shape 3×3 layers of ResNet-32 together, the ratio to im2col + GEMM, and each
+// the 28 same-shape 3×3 layers of ResNet-32 together, the ratio to im2col + GEMM in wall time and
+// in CPU time (summed over the threads: steadier on a shared machine), and each
 // candidate's largest |difference| to im2col + GEMM relative to the largest |output|.
 // oneDNN modes: "blocked" keeps nChw16c tensors (no reorders timed), "nchw" reorders the input,
 // the residual and the output from and to NCHW inside the clock; weight reorders are not timed.
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -158,8 +160,15 @@ Runner dnnl_runner(const Problem& p, dnnl::algorithm algorithm, bool blocked, bo
 }
 #endif
 
+// CPU time of the calling thread: on a shared machine it counts only this thread's work.
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
 struct Measurement {
-  double us_per_image = 0, max_rel_diff = 0;
+  double us_per_image = 0, cpu_us_per_image = 0, max_rel_diff = 0;
   bool ok = false;
   std::string error;
 };
@@ -185,18 +194,27 @@ Measurement measure(const Factory& factory,
     }
   }
   if (!m.error.empty()) return m;
-  double best = 1e30;
+  double best = 1e30, best_cpu = 1e30;
   for (int round = 0; round < 3; ++round) {
     const Clock::time_point start = Clock::now();
+    double cpu_s = 0;
     if (threaded_inside) {
+      const double cpu_start = thread_cpu_s();
       for (int r = 0; r < repeats * kThreads; ++r) runners[0].run();
+      cpu_s = thread_cpu_s() - cpu_start;
     } else {
-#pragma omp parallel num_threads(kThreads)
-      for (int r = 0; r < repeats; ++r) runners[omp_get_thread_num()].run();
+#pragma omp parallel num_threads(kThreads) reduction(+ : cpu_s)
+      {
+        const double cpu_start = thread_cpu_s();
+        for (int r = 0; r < repeats; ++r) runners[omp_get_thread_num()].run();
+        cpu_s += thread_cpu_s() - cpu_start;
+      }
     }
     best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+    best_cpu = std::min(best_cpu, cpu_s);
   }
   m.us_per_image = best * 1e6 / (double(repeats) * kThreads * kImagesPerThread);
+  m.cpu_us_per_image = best_cpu * 1e6 / (double(repeats) * kThreads * kImagesPerThread);
   const std::vector<float> out = runners[0].result();
   if (reference) {
     double max_abs = 0, max_diff = 0;
@@ -242,16 +260,16 @@ int main(int argc, char** argv) {
   std::printf(
       "3x3 stride-1 convolutions of ResNet-32, %d threads x %lld images, fused BN+residual+ReLU\n",
       kThreads, static_cast<long long>(kImagesPerThread));
-  std::printf("%-30s %9s %9s %9s %12s %8s %10s\n", "candidate", "16@32 us", "32@16 us", "64@8 us",
-              "28 layers/s", "ratio", "max rel d");
+  std::printf("%-30s %9s %9s %9s %12s %8s %8s %10s\n", "candidate", "16@32 us", "32@16 us",
+              "64@8 us", "28 layers/s", "ratio", "CPU rat", "max rel d");
   std::vector<std::vector<Problem>> problems;
   for (const Shape& s : kShapes) problems.push_back({make_problem(s, 1), make_problem(s, 1)});
   std::vector<std::vector<float>> reference(std::size(kShapes));
-  double base_total = 0;
+  double base_total = 0, base_cpu = 0;
   const std::string only = argc > 2 ? argv[2] : "";
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     if (candidates[k].name.find(only) == std::string::npos) continue;
-    double total_us = 0, worst = 0;
+    double total_us = 0, total_cpu_us = 0, worst = 0;
     std::string line, error;
     for (std::size_t s = 0; s < std::size(kShapes); ++s) {
       const Measurement m =
@@ -266,15 +284,16 @@ int main(int argc, char** argv) {
       std::snprintf(cell, sizeof cell, " %9.1f", m.us_per_image);
       line += cell;
       total_us += m.us_per_image * double(kShapes[s].layers);
+      total_cpu_us += m.cpu_us_per_image * double(kShapes[s].layers);
       worst = std::max(worst, m.max_rel_diff);
     }
     if (!error.empty()) {
       std::printf("%-30s not available: %s\n", candidates[k].name.c_str(), error.c_str());
       continue;
     }
-    if (base_total == 0) base_total = total_us;
-    std::printf("%-30s%s %12.1f %7.2fx %10.2e\n", candidates[k].name.c_str(), line.c_str(),
-                1e6 / total_us, base_total / total_us, worst);
+    if (base_total == 0) base_total = total_us, base_cpu = total_cpu_us;
+    std::printf("%-30s%s %12.1f %7.2fx %7.2fx %10.2e\n", candidates[k].name.c_str(), line.c_str(),
+                1e6 / total_us, base_total / total_us, base_cpu / total_cpu_us, worst);
     std::fflush(stdout);
   }
   return 0;

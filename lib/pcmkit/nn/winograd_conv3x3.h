@@ -55,7 +55,7 @@ class WinogradWeightCache {
 // Images per call of winograd_conv3x3 for a batch of n: the batch split into equal chunks
 // (±1 image) of at most what keeps the transformed tiles (V and M) within about
 // kWinogradFloatsPerChunk floats, and at least 1. Depends only on the shapes.
-inline constexpr Index kWinogradFloatsPerChunk = Index{1} << 18;  // 1 MB
+inline constexpr Index kWinogradFloatsPerChunk = Index{1} << 17;  // 512 KB
 Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w);
 
 // What winograd_conv3x3 applies to each output value v[i, o, y, x], in order (each step when its
