@@ -67,8 +67,8 @@ class Conv2d : public Module, public AnalogLayer {
   static constexpr Index kColumnFloatsPerChunk = Index{1} << 17;  // 512 KB
 
   // How forward computes: im2col + GEMM (any geometry), or Winograd F(2×2, 3×3) / F(4×4, 3×3)
-  // (4× fewer multiplications, rounding error ~1e-5 relative instead of ~1e-7; only for kernel 3,
-  // stride 1, padding 1, other layers fall back to im2col + GEMM).
+  // (4× fewer multiplications; rounding error up to ~3e-6 of Σ|w·x| instead of ~1e-7). Winograd
+  // applies only to kernel 3, stride 1, padding 1; other layers fall back to im2col + GEMM.
   enum class Algorithm { kIm2colGemm, kWinograd2x2, kWinograd4x4 };
   // The build option PCMKIT_WINOGRAD=OFF makes im2col + GEMM the default.
 #ifdef PCMKIT_CONV2D_IM2COL_DEFAULT
