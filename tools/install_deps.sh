@@ -6,6 +6,7 @@ packages=(
   libeigen3-dev libboost-dev libceres-dev libhdf5-dev nlohmann-json3-dev
   doctest-dev libcli11-dev librandom123-dev libssl-dev libpng-dev libjpeg-dev
   gnuplot-nox
+  libdnnl-dev  # optional: only benchmarks/conv3x3_benchmark compares against oneDNN with it
 )
 missing=()
 for p in "${packages[@]}"; do

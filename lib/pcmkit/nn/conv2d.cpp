@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -82,6 +83,11 @@ Conv2d::Conv2d(Index in_channels,
 
 Tensor Conv2d::forward(Tensor input) { return forward_fused(input, {}); }
 
+Conv2d::Algorithm Conv2d::effective_algorithm() const {
+  const bool same_3x3 = kernel_ == 3 && stride_ == 1 && padding_ == 1;
+  return same_3x3 ? algorithm_ : Algorithm::kIm2colGemm;
+}
+
 Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
   PCMKIT_CHECK(input.channels() == in_channels_,
                "Conv2d: input has " + std::to_string(input.channels()) + " channels, expected " +
@@ -105,6 +111,38 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
                "Conv2d: residual " +
                    (epilogue.residual ? epilogue.residual->shape_text() : std::string()) +
                    " differs from the output " + output.shape_text());
+  // Bias and epilogue for output row (image, o) from `src`, while the chunk is still in cache.
+  const auto finish = [&](const float* src, Index image, Index o) {
+    const Index offset = (image * outs + o) * plane;
+    finish_row(src, output.data() + offset, plane, has_bias() ? &bias_[o] : nullptr,
+               epilogue.scale ? &(*epilogue.scale)[o] : nullptr,
+               epilogue.shift ? &(*epilogue.shift)[o] : nullptr,
+               epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu);
+  };
+
+  const Algorithm algorithm = effective_algorithm();
+  if (algorithm != Algorithm::kIm2colGemm) {
+    const WinogradTile tile =
+        algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
+    const std::shared_ptr<const WinogradWeights> transformed =
+        winograd_weights_.get(forward_weight(), in_channels_, tile);
+    const Index per_chunk = winograd_images_per_chunk(tile, n, in_channels_, outs, h, w);
+    const Index chunks = (n + per_chunk - 1) / per_chunk;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index chunk = 0; chunk < chunks; ++chunk) {
+      const Index first = chunk * per_chunk;
+      const Index count = std::min(per_chunk, n - first);
+      const Index offset = first * outs * plane;
+      const WinogradEpilogue steps{
+          has_bias() ? bias_.data() : nullptr, epilogue.scale ? epilogue.scale->data() : nullptr,
+          epilogue.shift ? epilogue.shift->data() : nullptr,
+          epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu};
+      winograd_conv3x3(*transformed, input.data() + first * in_channels_ * plane, count, h, w,
+                       output.data() + offset, steps);
+    }
+    return output;
+  }
+
   const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
@@ -161,17 +199,9 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
 
     // Scatter each image's columns into place, applying the bias and the epilogue on the way,
     // while the chunk's result is still in cache.
-    for (Index b = 0; b < count; ++b) {
-      const Index image_offset = (first + b) * outs * plane;
-      for (Index o = 0; o < outs; ++o) {
-        const Index offset = image_offset + o * plane;
-        finish_row(result.data() + o * columns + b * plane, output.data() + offset, plane,
-                   has_bias() ? &bias_[o] : nullptr,
-                   epilogue.scale ? &(*epilogue.scale)[o] : nullptr,
-                   epilogue.shift ? &(*epilogue.shift)[o] : nullptr,
-                   epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu);
-      }
-    }
+    for (Index b = 0; b < count; ++b)
+      for (Index o = 0; o < outs; ++o)
+        finish(result.data() + o * columns + b * plane, first + b, o);
   }
   return output;
 }

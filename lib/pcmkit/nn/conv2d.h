@@ -2,10 +2,12 @@
 //   out[i, o, y, x] = b[o] + Σ_{c, ky, kx} W[o, c, ky, kx] · in[i, c, y·s − p + ky, x·s − p + kx]
 // with zeros outside the input; H_out = (H + 2p − k)/s + 1 (integer division), same for W.
 // Computed as im2col + one Eigen float GEMM per chunk of images: W (out × c·k·k) times the
-// columns (c·k·k × images·H_out·W_out).
+// columns (c·k·k × images·H_out·W_out); 3×3 "same" convolutions (stride 1, padding 1) use
+// Winograd's F(4×4, 3×3) by default instead (winograd_conv3x3.h), selectable per layer.
 #pragma once
 
 #include "pcmkit/nn/module.h"
+#include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn {
 
@@ -34,6 +36,9 @@ class Conv2d : public Module, public AnalogLayer {
   //   so results never depend on the thread count.
   // Cost: 2·out·in·k²·H_out·W_out flops per image; per thread, scratch of about
   //   kColumnFloatsPerChunk·(1 + out/(in·k²)) floats (more when one image needs more).
+  //   Winograd F(4×4): about 2·out·in·9·H·W/4 flops in GEMMs plus the tile transforms; scratch
+  //   as in winograd_conv3x3.h for about kWinogradFloatsPerChunk floats of tiles, and a copy of
+  //   the transformed weight (36·out·in floats) kept per layer.
   Tensor forward(Tensor input) override;
 
   // What forward_fused applies to each output value v[i, o, y, x] (after the bias), in order:
@@ -75,12 +80,30 @@ class Conv2d : public Module, public AnalogLayer {
   // least one image; images are never split across chunks.
   static constexpr Index kColumnFloatsPerChunk = Index{1} << 17;  // 512 KB
 
+  // How forward computes: im2col + GEMM (any geometry), or Winograd F(2×2, 3×3) / F(4×4, 3×3)
+  // (4× fewer multiplications; rounding error up to ~3e-6 of Σ|w·x| instead of ~1e-7). Winograd
+  // applies only to kernel 3, stride 1, padding 1; other layers fall back to im2col + GEMM.
+  enum class Algorithm { kIm2colGemm, kWinograd2x2, kWinograd4x4 };
+  // The build option PCMKIT_WINOGRAD=OFF makes im2col + GEMM the default.
+#ifdef PCMKIT_CONV2D_IM2COL_DEFAULT
+  static constexpr Algorithm kDefaultAlgorithm = Algorithm::kIm2colGemm;
+#else
+  static constexpr Algorithm kDefaultAlgorithm = Algorithm::kWinograd4x4;
+#endif
+  // Not thread-safe against concurrent forward calls on this layer.
+  void set_algorithm(Algorithm algorithm) { algorithm_ = algorithm; }
+  Algorithm algorithm() const { return algorithm_; }
+  // The algorithm forward uses for this layer's geometry.
+  Algorithm effective_algorithm() const;
+
  private:
   Index in_channels_, kernel_, stride_, padding_;
   Eigen::VectorXf bias_;
   Eigen::VectorXf bias_grad_;
   Tensor train_input_;  // forward_train()'s input, until backward()
   bool has_train_input_ = false;
+  Algorithm algorithm_ = kDefaultAlgorithm;
+  mutable WinogradWeightCache winograd_weights_;
 };
 
 }  // namespace pcmkit::nn
