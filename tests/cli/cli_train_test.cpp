@@ -1,0 +1,99 @@
+// pcmkit train through the real binary on a small learnable CIFAR-format set
+// (test_support/synthetic_cifar.h): the files it writes, that its weights feed evaluate, resume,
+// and bad input (exit 2, one stderr line naming the option or file, nothing written).
+#include <doctest/doctest.h>
+
+#include "cli_process.h"
+#include "test_support/synthetic_cifar.h"
+
+namespace pcmkit::cli_test {
+namespace {
+
+struct TrainInputs {
+  ScratchDir dir;
+  fs::path data;
+  TrainInputs() {
+    data = dir / "cifar";
+    test::write_synthetic_cifar_dir(data, 20, 40);  // 100 training, 40 test images
+  }
+  std::vector<std::string> args(std::vector<std::string> extra) const {
+    std::vector<std::string> a = {"train",       "--quiet",  "--arch", "resnet20",     "--data",
+                                  data.string(), "--epochs", "2",      "--batch-size", "25"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("train writes checkpoint, weights, log, settings and plot; evaluate reads the weights") {
+  TrainInputs in;
+  ScratchDir scratch;
+  const Outcome r =
+      run_pcmkit(in.args({"--weight-noise", "0.038", "--clip", "2", "-o", "run"}), scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "epoch 2/2"));
+  for (const char* f : {"checkpoint.h5", "weights.h5", "log.csv", "settings.json", "training.gp"})
+    CHECK(fs::exists(scratch / "run" / f));
+  CHECK(count_lines(read_text(scratch / "run/log.csv")) == 3);
+  CHECK(contains(read_text(scratch / "run/settings.json"), "\"weight_noise\": 0.038"));
+
+  const Outcome e =
+      run_pcmkit({"evaluate", "--quiet", "--device", "ideal", "--arch", "resnet20", "--weights",
+                  (scratch / "run/weights.h5").string(), "--data", in.data.string(),
+                  "--compensation", "none", "--times", "25", "--repeats", "1", "-o", "eval"},
+                 scratch.path());
+  INFO("evaluate stderr: ", e.err);
+  CHECK(e.exit_code == 0);
+
+  // The run is complete: resuming it is an input error, and so is starting over in its place.
+  const Outcome again = run_pcmkit(
+      in.args({"--weight-noise", "0.038", "--clip", "2", "--resume", "-o", "run"}), scratch.path());
+  CHECK(again.exit_code == 2);
+  CHECK(contains(again.err, "already complete"));
+  const Outcome over = run_pcmkit(in.args({"-o", "run"}), scratch.path());
+  CHECK(over.exit_code == 2);
+  CHECK(contains(over.err, "--resume"));
+}
+
+TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
+  TrainInputs in;
+  struct Case {
+    std::vector<std::string> extra;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{"--arch", "resnet99"}, "resnet99"},
+      {{"--lr", "-1"}, "--lr"},
+      {{"--schedule", "linear"}, "linear"},
+      {{"--schedule", "step", "--milestones", "2,1"}, "--milestones"},
+      {{"--milestones", "a"}, "--milestones"},
+      {{"--batch-size", "1"}, "--batch-size"},
+      {{"--weight-noise", "-0.1"}, "--weight-noise"},
+      {{"--clip", "-2"}, "--clip"},
+      {{"--label-smoothing", "1"}, "--label-smoothing"},
+      {{"--momentum", "1.5"}, "momentum"},
+      {{"--resume"}, "checkpoint.h5"},
+      {{"--init-weights", "missing.h5"}, "missing.h5"},
+      {{"--data", "no_such_dir"}, "data_batch_1.bin"},
+  };
+  for (const Case& c : cases) {
+    ScratchDir scratch;
+    std::vector<std::string> extra = c.extra;
+    extra.insert(extra.end(), {"-o", "out"});
+    std::vector<std::string> args = in.args(extra);
+    // An option given twice is a CLI11 error: the case's own --arch or --data replaces the base.
+    if (c.extra.front() == "--data") args.erase(args.begin() + 4, args.begin() + 6);
+    if (c.extra.front() == "--arch") args.erase(args.begin() + 2, args.begin() + 4);
+    INFO(command_line(args));
+    const Outcome r = run_pcmkit(args, scratch.path());
+    INFO("stderr: ", r.err);
+    CHECK(r.exit_code == 2);
+    check_one_error_line(r.err);
+    CHECK(contains(r.err, c.expected));
+    CHECK(scratch.entries().empty());
+  }
+}
+
+}  // namespace pcmkit::cli_test
