@@ -12,6 +12,7 @@
 #include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
+#include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/data/evaluation_data.h"
 #include "pcmkit/device/pcm_model_json.h"
 #include "pcmkit/experiment/drift_evaluation.h"
@@ -23,11 +24,6 @@ namespace pcmkit::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string default_data_dir() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/pcmkit/cifar10";
-}
 
 std::string default_weights() {
   const fs::path shared = "../shared/weights/resnet32-d509ac18.h5";
@@ -130,7 +126,7 @@ int run_evaluate(const EvaluateOptions& o) {
   options.last_layer_digital = o.last_digital;
   options.batch_size = o.batch_size;
   options.max_test_images = o.max_images;
-  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  const fs::path data_dir = o.data_dir.empty() ? data::default_cifar10_dir() : fs::path(o.data_dir);
   const data::DatasetKind kind = data::detect_dataset_kind(data_dir);
   options.adabs_images = o.adabs_images.value_or(data::default_adabs_images(kind));
   options.periphery.dac_bits = o.dac_bits;

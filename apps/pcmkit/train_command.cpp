@@ -25,11 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string default_data_dir() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : ".") + "/.cache/pcmkit/cifar10";
-}
-
 // CIFAR-10 training-split channel statistics of pixels in [0, 1] (the usual published values).
 const nn::InputNormalization kCifar10Normalization = {{0.4914f, 0.4822f, 0.4465f},
                                                       {0.2470f, 0.2435f, 0.2616f}};
@@ -157,7 +152,7 @@ int run_train(const TrainOptions& o) {
   if (trainer.epochs_done() >= options.epochs)
     throw InputError(checkpoint.string(), "", "the run is already complete");
 
-  const fs::path data_dir = o.data_dir.empty() ? default_data_dir() : o.data_dir;
+  const fs::path data_dir = o.data_dir.empty() ? data::default_cifar10_dir() : fs::path(o.data_dir);
   const data::CifarTrainingSet train(data::cifar10_training_files(data_dir), normalization);
   data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, normalization);
   std::error_code ec;

@@ -68,7 +68,7 @@ TEST_CASE("with the published model, W(t0) scatters around W by the programming 
   CHECK(sd == doctest::Approx(expected_sd).epsilon(0.05));
 }
 
-TEST_CASE("same seed and items give identical reads; other items differ") {
+TEST_CASE("same seed and items give identical reads — other items differ") {
   const device::PcmModel m = device::PcmModel::published();
   Eigen::ArrayXf w = Eigen::ArrayXf::LinSpaced(1000, -1, 1);
   const analog::ProgrammedWeights a(m, w, 5, 0), b(m, w, 5, 0), c(m, w, 5, 1 << 20);

@@ -87,7 +87,7 @@ class ScopedPath {
   std::optional<std::string> old_;
 };
 
-TEST_CASE("report.md, CSV tables, figure data and scripts; PNGs when gnuplot is on PATH") {
+TEST_CASE("report.md, CSV tables, figure data and scripts — PNGs when gnuplot is on PATH") {
   const CalibrationResult& r = result();
   REQUIRE(r.spectrum.available);  // the traces give a spectra figure too
   TempDir tmp;

@@ -105,7 +105,7 @@ TEST_CASE("calibration_json -> parse_model_json gives the same numbers bit for b
   }
 }
 
-TEST_CASE("std_error equals the result's; not_identified lists exactly the unidentified") {
+TEST_CASE("std_error equals the result's — not_identified lists exactly the unidentified") {
   const CalibrationResult& r = result();
   const std::string text = calibration_json(r, provenance());
   const device::ModelFile f = device::parse_model_json(text, "m.json");
@@ -185,7 +185,7 @@ TEST_CASE("deterministic: the same result gives the same bytes") {
   CHECK(calibration_json(copy, provenance()) == a);
 }
 
-TEST_CASE("write_calibration_json writes the same text; an unwritable path is a RunError") {
+TEST_CASE("write_calibration_json writes the same text — an unwritable path is a RunError") {
   const fs::path dir = fs::temp_directory_path() / ("pcmkit_export_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);

@@ -125,7 +125,7 @@ TEST_CASE("coverage: estimates within 2 reported standard errors in >= 85% of 20
   }
 }
 
-TEST_CASE("censored, missing and non-converged traces are skipped; outliers rejected") {
+TEST_CASE("censored, missing and non-converged traces are skipped — outliers rejected") {
   Synthetic s;
   Campaign c = make_campaign(s, 3);
   const Eigen::Index m = s.traces_per_level, num_devices = c.num_devices();

@@ -130,7 +130,7 @@ TEST_CASE("a wrong Q_s shows in drift_chi2_per_dof") {
   CHECK(std::abs(f.drift_chi2_per_dof - 1 / 1.44) <= 5 * chi2_sd(kNumDevices));
 }
 
-TEST_CASE("outliers are rejected and counted; the estimates stay unbiased") {
+TEST_CASE("outliers are rejected and counted — the estimates stay unbiased") {
   const device::PcmModel truth = device::PcmModel::published();
   const double g = 12.5;
   measurement::Campaign c = one_level(g, 34);

@@ -26,7 +26,7 @@ struct TrainInputs {
 
 }  // namespace
 
-TEST_CASE("train writes checkpoint, weights, log, settings and plot; evaluate reads the weights") {
+TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate reads the weights") {
   TrainInputs in;
   ScratchDir scratch;
   const Outcome r =

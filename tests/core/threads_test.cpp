@@ -6,7 +6,7 @@
 namespace pcmkit {
 namespace {
 
-TEST_CASE("set_num_threads sets the count; 0 leaves it unchanged") {
+TEST_CASE("set_num_threads sets the count — 0 leaves it unchanged") {
   const int before = num_threads();
   CHECK(before >= 1);
   set_num_threads(2);

@@ -54,7 +54,7 @@ TEST_CASE("ImageFolder: classes sorted by name are labels, files sorted, nested 
                                                                "2:zebra/a.JPEG", "2:zebra/b.jpg"});
 }
 
-TEST_CASE("labels.txt: files in list order with their labels; comments and blank lines skipped") {
+TEST_CASE("labels.txt: files in list order with their labels — comments and blank lines skipped") {
   TempDir dir;
   for (const char* p : {"b.jpg", "a.jpg", "with space.jpg", "unlisted.jpg"}) touch(dir / p);
   dir.write("labels.txt", "# file label\nb.jpg 7\n\na.jpg\t0\nwith space.jpg 999\r\n");

@@ -52,7 +52,7 @@ TEST_CASE("weight -> (G+, G-) -> weight round trip") {
   }
 }
 
-TEST_CASE("|w| = w_max maps to G_max; w = 0 maps to (0, 0)") {
+TEST_CASE("|w| = w_max maps to G_max — w = 0 maps to (0, 0)") {
   for (const double w_max : {1.0, 0.3, 0.0123, 7.5}) {
     for (const double g_max_uS : {25.0, 10.0, 0.7}) {
       CAPTURE(w_max);

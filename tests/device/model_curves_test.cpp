@@ -37,7 +37,7 @@ std::string fixed4(double v) {
   return buf;
 }
 
-TEST_CASE("12 lines: a header and 11 rows G_T = 0, 2.5, ..., 25 uS; the text ends in a newline") {
+TEST_CASE("12 lines: a header and 11 rows G_T = 0, 2.5, ..., 25 uS — the text ends in a newline") {
   const std::string table = model_curve_table(PcmModel::published());
   REQUIRE(!table.empty());
   CHECK(table.back() == '\n');

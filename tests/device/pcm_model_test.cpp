@@ -222,7 +222,7 @@ TEST_CASE("drift exponent follows the folded normal |N(mu_nu, sigma_nu^2)|") {
   }
 }
 
-TEST_CASE("drift: G_d(t) = G_prog (t/t0)^-nu for one device; none at t = t0") {
+TEST_CASE("drift: G_d(t) = G_prog (t/t0)^-nu for one device — none at t = t0") {
   const PcmModel m = PcmModel::published();
   const DevicePopulation d = program_level(m, 10.0, 1, 3);
   REQUIRE(d.g_prog_uS.size() == 1);
@@ -235,7 +235,7 @@ TEST_CASE("drift: G_d(t) = G_prog (t/t0)^-nu for one device; none at t = t0") {
   }
 }
 
-TEST_CASE("read noise band: closed forms and quadrature; zero when the band is empty") {
+TEST_CASE("read noise band: closed forms and quadrature — zero when the band is empty") {
   PcmModel m = PcmModel::published();
   for (const double t_s : {m.t0_s, 25.0, kDay_s}) {
     CAPTURE(t_s);

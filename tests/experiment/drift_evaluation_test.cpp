@@ -85,7 +85,7 @@ TEST_CASE("uniform drift without noise: GDC restores fp32, no compensation does 
   CHECK(r.points[2].mean < r.fp32_accuracy_percent - 20);              // 1 day, none
 }
 
-TEST_CASE("published model: compensation helps at one day; results depend on the seed only") {
+TEST_CASE("published model: compensation helps at one day — results depend on the seed only") {
   Fixture f;
   if (!f.available) {
     MESSAGE("skipped: " << kShared << " not present");

@@ -75,7 +75,7 @@ TEST_CASE("training learns the synthetic classes: loss falls, accuracy far above
   CHECK(trainer.log().back().learning_rate < 0.1 * 0.05);  // cosine reaches ~0 at the end
 }
 
-TEST_CASE("same seed, same weights for 1 and 2 threads; weight noise and clipping change them") {
+TEST_CASE("same seed, same weights for 1 and 2 threads, and weight noise and clipping change them") {
   Data d;
   const int threads_before = num_threads();
   std::vector<std::vector<float>> results;

@@ -91,7 +91,7 @@ void edit(const fs::path& file, const std::function<void(H5::H5File&)>& change) 
   change(h5);
 }
 
-TEST_CASE("num_batches_tracked is ignored; wrong types, values and attributes are errors") {
+TEST_CASE("num_batches_tracked is ignored — wrong types, values and attributes are errors") {
   TempDir dir;
   Network net = make_resnet("resnet20");
   testing::randomize(net, 5);

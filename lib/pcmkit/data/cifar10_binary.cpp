@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <system_error>
 
 #include "pcmkit/core/error.h"
@@ -111,6 +112,11 @@ std::vector<fs::path> cifar10_training_files(const fs::path& directory) {
   for (int k = 1; k <= 5; ++k)
     files.push_back(directory / ("data_batch_" + std::to_string(k) + ".bin"));
   return files;
+}
+
+fs::path default_cifar10_dir() {
+  const char* home = std::getenv("HOME");
+  return fs::path(home ? home : ".") / ".cache/pcmkit/cifar10";
 }
 
 fs::path cifar10_test_file(const fs::path& directory) { return directory / "test_batch.bin"; }

@@ -55,6 +55,9 @@ class CifarBinaryReader final : public ImageDataset {
 
 // data_batch_1.bin .. data_batch_5.bin in `directory` (the training split).
 std::vector<std::filesystem::path> cifar10_training_files(const std::filesystem::path& directory);
+// Where tools/fetch_cifar10.sh caches CIFAR-10 and the commands look by default:
+// $HOME/.cache/pcmkit/cifar10 (./.cache/pcmkit/cifar10 when HOME is unset).
+std::filesystem::path default_cifar10_dir();
 // test_batch.bin in `directory`.
 std::filesystem::path cifar10_test_file(const std::filesystem::path& directory);
 
