@@ -8,52 +8,18 @@ Prints one JSON line: {"images", "seconds", "images_per_s", "accuracy_percent", 
 Usage: pytorch_forward.py WEIGHTS(.h5|.th) TEST_BATCH_BIN [threads=2] [batch=200]
 """
 import json
+import os
 import sys
 import time
 
 try:
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    from torch_cifar_resnet import CifarResNet  # one definition for every script
 except ImportError:
     sys.exit(3)
 import numpy as np
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        sc = x if self.pad is None else F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
-        return F.relu(out + sc)
-
-
-class ResNetCifar(nn.Module):
-    def __init__(self, n=5):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        in_planes = 16
-        for li, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
-            blocks = []
-            for b in range(n):
-                blocks.append(BasicBlock(in_planes, planes, stride if b == 0 else 1))
-                in_planes = planes
-            setattr(self, f"layer{li}", nn.Sequential(*blocks))
-        self.linear = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.linear(F.avg_pool2d(x, x.shape[3]).flatten(1))
 
 
 def main():
@@ -73,7 +39,7 @@ def main():
     else:
         ckpt = torch.load(weights, map_location="cpu")
         state = {k.replace("module.", "", 1): v for k, v in ckpt["state_dict"].items()}
-    model = ResNetCifar(5)
+    model = CifarResNet(32)
     model.load_state_dict(state, strict=False)
     model.eval()
 

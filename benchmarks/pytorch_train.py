@@ -9,52 +9,18 @@ Exit 3 when torch cannot be imported.
 Usage: pytorch_train.py [threads=2] [batch=128] [steps=10] [widths=16,28,56] [depth=32]
 """
 import json
+import os
 import sys
 import time
 
 try:
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    from torch_cifar_resnet import CifarResNet  # one definition for every script
 except ImportError:
     sys.exit(3)
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = None
-        if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False),
-                                          nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + (x if self.shortcut is None else self.shortcut(x)))
-
-
-class CifarResNet(nn.Module):
-    def __init__(self, depth, widths):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(widths[0])
-        layers, in_planes = [], widths[0]
-        for planes, stride in zip(widths, (1, 2, 2)):
-            for b in range(n):
-                layers.append(BasicBlock(in_planes, planes, stride if b == 0 else 1))
-                in_planes = planes
-        self.layers = nn.Sequential(*layers)
-        self.linear = nn.Linear(in_planes, 10)
-
-    def forward(self, x):
-        x = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def main():
@@ -65,7 +31,7 @@ def main():
     depth = int(sys.argv[5]) if len(sys.argv) > 5 else 32
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = CifarResNet(depth, widths).train()
+    model = CifarResNet(depth, widths, "B").train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     x = torch.rand(batch, 3, 32, 32) * 2 - 1
     y = torch.randint(0, 10, (batch,))

@@ -27,6 +27,7 @@ Needs torch, numpy and h5py; pcmkit's build and tests do not.
 
 import argparse
 import os
+import sys
 
 import h5py
 import numpy as np
@@ -34,44 +35,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_cifar_resnet import CifarResNet  # noqa: E402  (one definition for every script)
+
 LR = (0.1, 0.05)
 MOMENTUM, WEIGHT_DECAY, LABEL_SMOOTHING = 0.9, 5e-4, 0.1
 WIDTHS, BATCH, SIDE = (4, 6, 8), 8, 12
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = None
-        if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False),
-                                          nn.BatchNorm2d(planes))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return F.relu(out + (x if self.shortcut is None else self.shortcut(x)))
-
-
-class ResNet8(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, WIDTHS[0], 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(WIDTHS[0])
-        in_planes = WIDTHS[0]
-        for li, (planes, stride) in enumerate(zip(WIDTHS, (1, 2, 2)), start=1):
-            setattr(self, f"layer{li}", nn.Sequential(BasicBlock(in_planes, planes, stride)))
-            in_planes = planes
-        self.linear = nn.Linear(in_planes, 10)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
 def state(model):
@@ -89,7 +58,7 @@ def main():
                                                    "data", "training_fixture.h5"))
     args = parser.parse_args()
     torch.manual_seed(20240604)
-    model = ResNet8()
+    model = CifarResNet(8, WIDTHS, "B")
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, nn.Conv2d):

@@ -38,7 +38,9 @@ import time
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_cifar_resnet import CifarResNet  # noqa: E402  (one definition for every script)
 
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
@@ -46,46 +48,6 @@ UNITS_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": 365.25 * 86400
 
 
 # ---------------------------------------------------------------- network (akamaster resnet.py)
-class BasicBlock(nn.Module):
-    def __init__(self, in_planes, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.pad = planes // 4 if (stride != 1 or in_planes != planes) else None
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.pad is None:
-            sc = x
-        else:  # option A: subsample by 2, zero channels at both ends
-            sc = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad))
-        return F.relu(out + sc)
-
-
-class ResNetCifar(nn.Module):
-    def __init__(self, n=5):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        in_planes = 16
-        for li, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)], start=1):
-            blocks = []
-            for b in range(n):
-                blocks.append(BasicBlock(in_planes, planes, stride if b == 0 else 1))
-                in_planes = planes
-            setattr(self, f"layer{li}", nn.Sequential(*blocks))
-        self.linear = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer3(self.layer2(self.layer1(x)))
-        x = F.avg_pool2d(x, x.shape[3]).flatten(1)
-        return self.linear(x)
-
-
 def load_weights(model, path):
     if path.endswith(".h5"):
         import h5py
@@ -214,7 +176,7 @@ def main():
     if any(t < dev.t0 for t in times):
         sys.exit("--times: every time must be >= t0")
 
-    model = ResNetCifar(5)
+    model = CifarResNet(32)
     load_weights(model, a.weights)
     model.eval()
     x_test, y_test = read_cifar(os.path.join(a.data, "test_batch.bin"), a.max_images)
