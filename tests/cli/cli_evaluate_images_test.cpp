@@ -118,19 +118,11 @@ TEST_CASE("evaluate on image folders: bad input exits 2 with one line and writes
       {in.val, {"--compensation", "none", "--crop", "300"}, "--crop"},
   };
   for (const Case& c : cases) {
-    ScratchDir scratch;
     std::vector<std::string> extra = c.extra;
     if (std::find(extra.begin(), extra.end(), "--crop") == extra.end())
       extra.insert(extra.end(), {"--resize", "40", "--crop", "32"});  // small and fast
     extra.insert(extra.end(), {"-o", "out"});
-    const std::vector<std::string> args = in.args(c.data, extra);
-    INFO(command_line(args));
-    const Outcome r = run_pcmkit(args, scratch.path());
-    INFO("stderr: ", r.err);
-    CHECK(r.exit_code == 2);
-    check_one_error_line(r.err);
-    CHECK(contains(r.err, c.expected));
-    CHECK(scratch.entries().empty());
+    check_rejected(in.args(c.data, extra), c.expected);
   }
 }
 

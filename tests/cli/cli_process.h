@@ -210,6 +210,19 @@ inline void check_one_error_line(const std::string& err) {
   CHECK(contains(err, "error"));
 }
 
+// Runs pcmkit with `args` in a fresh scratch directory and checks the bad-input contract: exit 2,
+// one error line that mentions `expected`, and nothing written.
+inline void check_rejected(const std::vector<std::string>& args, const std::string& expected) {
+  ScratchDir scratch;
+  INFO(command_line(args));
+  const Outcome r = run_pcmkit(args, scratch.path());
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 2);
+  check_one_error_line(r.err);
+  CHECK(contains(r.err, expected));
+  CHECK(scratch.entries().empty());
+}
+
 inline std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
