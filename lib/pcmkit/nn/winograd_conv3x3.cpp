@@ -31,24 +31,31 @@ void convolve(const WinogradWeights& weights,
               const WinogradEpilogue& epilogue) {
   constexpr int a = m + 2;
   const Index in = weights.in_channels, out = weights.out_channels;
+  // V and M rows hold whole vectors of channels: the lanes past `in` are other channels' values
+  // that the products never read (their depth is `in`); those past `out` are exact zeros (U's
+  // padding columns).
+  const Index in_lanes = whole_lanes(in), out_lanes = weights.out_stride;
   const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m;
   const Index planes_in = count * in, plane = h * w;
   const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2, full_w = tiles_x * m;
   static thread_local Eigen::VectorXf padded_buffer, v_buffer, m_buffer, strip_buffer;
 
-  // Plane-last copy of the input with a zero border: padded[(y + 1, x + 1)][image][in].
-  float* padded = scratch(padded_buffer, padded_h * padded_w * planes_in);
+  // Plane-last copy of the input with a zero border: padded[(y + 1, x + 1)][image][in], and
+  // zeros after it for the last tile's vector of channels to read.
+  const Index padded_size = padded_h * padded_w * planes_in;
+  float* padded = scratch(padded_buffer, padded_size + kLanes);
   pad_transpose(input, planes_in, h, w, padded_h, padded_w, padded);
+  std::fill(padded + padded_size, padded + padded_size + kLanes, 0.0f);
 
   // Blocks of whole strips (image, tile row ty); the block's rows are (strip, tx).
   const Index strips = count * tiles_y;
   const Index strips_per_block =
-      std::clamp<Index>(kBlockFloats / (a * a * tiles_x * (in + out)), 1, strips);
+      std::clamp<Index>(kBlockFloats / (a * a * tiles_x * (in_lanes + out_lanes)), 1, strips);
   const Index most_rows = strips_per_block * tiles_x;
-  float* v = scratch(v_buffer, a * a * most_rows * in);
-  float* products = scratch(m_buffer, a * a * most_rows * out);
-  // One strip of output rows, plane-last: strip[(i, x)][out], i < m, x < full_w.
-  float* strip = scratch(strip_buffer, m * full_w * out);
+  float* v = scratch(v_buffer, a * a * most_rows * in_lanes);
+  float* products = scratch(m_buffer, a * a * most_rows * out_lanes);
+  // One strip of output rows, plane-last: strip[(i, x)][out_lanes], i < m, x < full_w.
+  float* strip = scratch(strip_buffer, m * full_w * out_lanes);
   const Index row = padded_w * planes_in, column = planes_in;
 
   // The epilogue for `value` of output channel o at `pixel` of the image's plane.
@@ -68,51 +75,48 @@ void convolve(const WinogradWeights& weights,
   // `n` consecutive pixels of the strip from strip pixel s0 to the plane from pixel p0, channels
   // 16 at a time through register transposes.
   const auto write_segment = [&](Index image, Index s0, Index p0, Index n) {
-    const Index whole = n - n % kLanes, q_lanes = out - out % kLanes;
-    for (Index q0 = 0; q0 < q_lanes; q0 += kLanes) {
+    const Index whole = n - n % kLanes;
+    for (Index q0 = 0; q0 < out; q0 += kLanes) {
+      const Index q_end = std::min(out, q0 + kLanes);
       for (Index k0 = 0; k0 < whole; k0 += kLanes) {
         Lanes block[kLanes];
-        for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(strip + (s0 + k0 + k) * out + q0);
+        for (Index k = 0; k < kLanes; ++k)
+          block[k] = load<Lanes>(strip + (s0 + k0 + k) * out_lanes + q0);
         transpose16(block);
-        for (Index k = 0; k < kLanes; ++k) finish(block[k], image, q0 + k, p0 + k0);
+        for (Index q = q0; q < q_end; ++q) finish(block[q - q0], image, q, p0 + k0);
       }
       for (Index k = whole; k < n; ++k)
-        for (Index q = q0; q < q0 + kLanes; ++q)
-          finish(strip[(s0 + k) * out + q], image, q, p0 + k);
+        for (Index q = q0; q < q_end; ++q)
+          finish(strip[(s0 + k) * out_lanes + q], image, q, p0 + k);
     }
-    for (Index q = q_lanes; q < out; ++q)
-      for (Index k = 0; k < n; ++k) finish(strip[(s0 + k) * out + q], image, q, p0 + k);
   };
 
   for (Index s0 = 0; s0 < strips; s0 += strips_per_block) {
     const Index block_strips = std::min(strips_per_block, strips - s0);
     const Index rows = block_strips * tiles_x;
-    // V[ξ][row][in] = Bᵀ d B.
+    // V[ξ][row][in_lanes] = Bᵀ d B.
     for (Index sl = 0; sl < block_strips; ++sl) {
       const Index image = (s0 + sl) / tiles_y, ty = (s0 + sl) % tiles_y;
       for (Index tx = 0; tx < tiles_x; ++tx) {
         const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in + image * in;
-        float* v_tile = v + (sl * tiles_x + tx) * in;
-        Index c = 0;
-        for (; c + kLanes <= in; c += kLanes)
-          input_tile<m, Lanes>(tile + c, row, column, v_tile + c, rows * in);
-        for (; c < in; ++c) input_tile<m, float>(tile + c, row, column, v_tile + c, rows * in);
+        float* v_tile = v + (sl * tiles_x + tx) * in_lanes;
+        for (Index c = 0; c < in_lanes; c += kLanes)
+          input_tile<m, Lanes>(tile + c, row, column, v_tile + c, rows * in_lanes);
       }
     }
-    // M_ξ = V_ξ · U_ξ: [ξ][row][out].
+    // M_ξ = V_ξ · U_ξ: [ξ][row][out_lanes].
     for (Index xi = 0; xi < a * a; ++xi)
-      small_gemm(v + xi * rows * in, in, 1, weights.u.data() + xi * in * out, out,
-                 products + xi * rows * out, out, rows, in, out, false);
+      small_gemm(v + xi * rows * in_lanes, in_lanes, 1, weights.u.data() + xi * in * out_lanes,
+                 out_lanes, products + xi * rows * out_lanes, out_lanes, rows, in, out_lanes,
+                 false);
     // Y = Aᵀ M A per strip, then the epilogue on the way to NCHW.
     for (Index sl = 0; sl < block_strips; ++sl) {
       const Index image = (s0 + sl) / tiles_y, y0 = ((s0 + sl) % tiles_y) * m;
       for (Index tx = 0; tx < tiles_x; ++tx) {
-        const float* s = products + (sl * tiles_x + tx) * out;
-        float* dst = strip + tx * m * out;
-        Index q = 0;
-        for (; q + kLanes <= out; q += kLanes)
-          output_tile<m, Lanes>(s + q, rows * out, dst + q, full_w * out, out);
-        for (; q < out; ++q) output_tile<m, float>(s + q, rows * out, dst + q, full_w * out, out);
+        const float* s = products + (sl * tiles_x + tx) * out_lanes;
+        float* dst = strip + tx * m * out_lanes;
+        for (Index q = 0; q < out_lanes; q += kLanes)
+          output_tile<m, Lanes>(s + q, rows * out_lanes, dst + q, full_w * out_lanes, out_lanes);
       }
       const Index valid_rows = std::min<Index>(m, h - y0);
       if (full_w == w) {
@@ -127,11 +131,14 @@ void convolve(const WinogradWeights& weights,
 }  // namespace
 
 WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTile tile_size)
-    : tile(tile_size), in_channels(in), out_channels(weight.rows()) {
+    : tile(tile_size),
+      in_channels(in),
+      out_channels(weight.rows()),
+      out_stride(winograd_detail::whole_lanes(weight.rows())) {
   PCMKIT_CHECK(in >= 1 && weight.cols() == 9 * in, "WinogradWeights: weight is not out × in·9");
   const auto transform = [&]<int m>() {
     constexpr int a = m + 2;
-    u.resize(a * a * in * out_channels);
+    u.setZero(a * a * in * out_stride);
     for (Index o = 0; o < out_channels; ++o)
       for (Index c = 0; c < in; ++c) {
         double g[3][3], gt[3][a], result[a][a];
@@ -149,7 +156,7 @@ WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTi
           for (int i = 0; i < a; ++i) result[i][j] = column_u[i];
         }
         for (int xi = 0; xi < a * a; ++xi)
-          u[(xi * in + c) * out_channels + o] = static_cast<float>(result[xi / a][xi % a]);
+          u[(xi * in + c) * out_stride + o] = static_cast<float>(result[xi / a][xi % a]);
       }
   };
   if (tile == WinogradTile::k2x2)

@@ -27,7 +27,8 @@ namespace pcmkit::nn {
 
 enum class WinogradTile : int { k2x2 = 2, k4x4 = 4 };
 
-// The transformed kernels U, stored [ξ][in][out] (ξ = row·(m+2) + column of the tile element).
+// The transformed kernels U, stored [ξ][in][out_stride] (ξ = row·(m+2) + column of the tile
+// element), zero in the columns from out_channels to out_stride.
 struct WinogradWeights {
   // Transforms `weight`, out × in·9 (PyTorch's [out, in, 3, 3] flattened), in double precision.
   // Requires: weight.cols() == 9·in_channels, in_channels ≥ 1 (PCMKIT_CHECK).
@@ -35,6 +36,7 @@ struct WinogradWeights {
   WinogradWeights(const RowMatrixXf& weight, Index in_channels, WinogradTile tile);
   WinogradTile tile;
   Index in_channels, out_channels;
+  Index out_stride;  // out_channels rounded up to a multiple of 16 (whole vectors)
   Eigen::VectorXf u;
 };
 

@@ -20,6 +20,9 @@ namespace pcmkit::nn::winograd_detail {
 inline constexpr Index kLanes = 16;
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 
+// n rounded up to whole vectors.
+constexpr Index whole_lanes(Index n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
 template <class T>
 [[gnu::always_inline]] inline T load(const float* p) {
   if constexpr (std::is_same_v<T, float>)
