@@ -129,11 +129,23 @@ void pad_transpose(const float* input,
   };
   const Index plane_blocks = plane - plane % kLanes, plane_lanes = planes - planes % kLanes;
   for (Index p0 = 0; p0 < plane_lanes; p0 += kLanes) {
+    const float* source = input + p0 * plane;
+    Index y = 0, x = 0;  // of pixel0, stepped instead of divided (two divisions per pixel cost
+                         // as much as the transpose)
     for (Index pixel0 = 0; pixel0 < plane_blocks; pixel0 += kLanes) {
       Lanes block[kLanes];
-      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(input + (p0 + k) * plane + pixel0);
+      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(source + k * plane + pixel0);
       transpose16(block);
-      for (Index k = 0; k < kLanes; ++k) store<Lanes>(padded_at(pixel0 + k) + p0, block[k]);
+      float* destination = padded + ((y + 1) * padded_w + x + 1) * planes + p0;
+      for (Index k = 0; k < kLanes; ++k) {
+        store<Lanes>(destination, block[k]);
+        destination += planes;
+        if (++x == w) {
+          x = 0;
+          ++y;
+          destination += (padded_w - w) * planes;
+        }
+      }
     }
     for (Index pixel = plane_blocks; pixel < plane; ++pixel)
       for (Index k = 0; k < kLanes; ++k) padded_at(pixel)[p0 + k] = input[(p0 + k) * plane + pixel];
