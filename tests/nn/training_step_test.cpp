@@ -176,8 +176,8 @@ TEST_CASE("Two training steps of a small ResNet match PyTorch") {
       check_close("update " + p.name, update, expected_update, kUpdateRelativeTolerance);
     offset += v.size();
   });
-  MESSAGE("largest error / max|value| over logits, gradients and parameters: "
-          << worst_gradient_ratio);
+  MESSAGE(
+      "largest error / max|value| over logits, gradients and parameters: " << worst_gradient_ratio);
 }
 
 TEST_CASE("A training step is bit-identical on 1 and 2 threads") {

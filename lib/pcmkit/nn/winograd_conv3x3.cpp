@@ -58,13 +58,17 @@ void convolve(const WinogradWeights& weights,
   float* strip = scratch(strip_buffer, m * full_w * out_lanes);
   const Index row = padded_w * planes_in, column = planes_in;
 
-  // The epilogue for `value` of output channel o at `pixel` of the image's plane.
-  const auto finish = [&]<class T>(T value, Index image, Index o, Index pixel) {
+  // The epilogue for `value` of output channel o at `pixel` of the image's plane. Its pointers
+  // are copied to locals: the output stores could alias the struct, forcing reloads per value.
+  const float *const bias = epilogue.bias, *const scale = epilogue.scale;
+  const float *const shift = epilogue.shift, *const residual = epilogue.residual;
+  const bool relu = epilogue.relu;
+  const auto finish = [=]<class T>(T value, Index image, Index o, Index pixel) {
     const Index offset = (image * out + o) * plane + pixel;
-    if (epilogue.bias) value = value + epilogue.bias[o];
-    if (epilogue.scale) value = value * epilogue.scale[o] + epilogue.shift[o];
-    if (epilogue.residual) value = value + load<T>(epilogue.residual + offset);
-    if (epilogue.relu) {
+    if (bias) value = value + bias[o];
+    if (scale) value = value * scale[o] + shift[o];
+    if (residual) value = value + load<T>(residual + offset);
+    if (relu) {
       if constexpr (std::is_same_v<T, float>)
         value = std::max(value, 0.0f);
       else

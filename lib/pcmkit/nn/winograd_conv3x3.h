@@ -12,7 +12,7 @@
 // epilogue applied on the way.
 // m = 2 does 16 products per 4 outputs, m = 4 does 36 per 16 (2.25× and 4× fewer than direct).
 // Not exact: the transforms add rounding error that grows with m; measured up to 1.4e-7 (m = 2)
-// and 2.4e-6 (m = 4) of Σ|w·x| against ~1e-7 for a direct sum (tests/nn/winograd_conv3x3_test.cpp
+// and 3.4e-6 (m = 4) of Σ|w·x| against ~1e-7 for a direct sum (tests/nn/winograd_conv3x3_test.cpp
 // states the budgets). On the shared CIFAR ResNets, m = 4 moves the logits by up to 6e-5 from
 // PyTorch's (im2col + GEMM: 2.5e-5) and changes no prediction.
 #pragma once
