@@ -68,10 +68,13 @@ class Conv2d : public Module, public AnalogLayer {
   //   dW_chunk = G · colsᵀ, db_chunk = G · 1 (G: out × columns of grad_output; cols: im2col),
   //   d(cols) = forward_weight()ᵀ · G, then col2im adds d(cols) into dL/d(input); for "same"
   //   convolutions (stride 1, output plane = input plane) dL/d(input) is instead the
-  //   correlation of grad_output with the flipped kernel (im2col of G and one GEMM).
+  //   correlation of grad_output with the flipped kernel (forward_fused of the transposed
+  //   convolution, with this layer's algorithm).
   // The chunks' dW and db are summed in chunk order, then added to master_weight_grad() and
-  // bias_grad(). Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
-  // (chunks · out · in·k²) floats of partial dW.
+  // bias_grad(). Layers on a Winograd algorithm compute dW with winograd_weight_gradient.h (same
+  // tile size; its own fixed chunks) and db as sums in image order instead.
+  // Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
+  // (chunks · out · in·k²) floats of partial dW (Winograd: (m+2)²·out·in per chunk).
   Tensor backward(Tensor grad_output) override;
   Eigen::VectorXf& bias_grad() { return bias_grad_; }  // empty without bias
 
@@ -97,6 +100,7 @@ class Conv2d : public Module, public AnalogLayer {
   Algorithm effective_algorithm() const;
 
  private:
+  Tensor flipped_kernel_forward(const Tensor& grad_output) const;  // conv2d_train.cpp
   Index in_channels_, kernel_, stride_, padding_;
   Eigen::VectorXf bias_;
   Eigen::VectorXf bias_grad_;

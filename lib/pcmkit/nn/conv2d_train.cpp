@@ -5,6 +5,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
+#include "pcmkit/nn/winograd_weight_gradient.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -117,6 +118,20 @@ Tensor Conv2d::forward_train(Tensor input) {
   return output;
 }
 
+// dL/dx of a "same" convolution (see backward) as the forward pass of the convolution out → in
+// with the flipped, transposed kernel and this layer's algorithm.
+Tensor Conv2d::flipped_kernel_forward(const Tensor& grad_output) const {
+  const RowMatrixXf& weight = forward_weight();
+  const Index outs = weight.rows(), kk = kernel_ * kernel_;
+  Conv2d transposed(outs, in_channels_, kernel_, 1, padding_);
+  transposed.set_algorithm(algorithm_);
+  RowMatrixXf& flipped = transposed.master_weight();
+  for (Index o = 0; o < outs; ++o)
+    for (Index c = 0; c < in_channels_; ++c)
+      for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
+  return transposed.forward_fused(grad_output, {});
+}
+
 Tensor Conv2d::backward(Tensor grad_output) {
   PCMKIT_CHECK(has_train_input_, "Conv2d::backward without forward_train");
   const Tensor& input = train_input_;
@@ -134,9 +149,24 @@ Tensor Conv2d::backward(Tensor grad_output) {
                "Conv2d::backward: gradient " + grad_output.shape_text() + " for an output [" +
                    std::to_string(n) + ", " + std::to_string(outs) + ", " +
                    std::to_string(g.h_out) + ", " + std::to_string(g.w_out) + "]");
+  const RowMatrixXf& weight = forward_weight();
+  const Algorithm algorithm = effective_algorithm();
+  if (algorithm != Algorithm::kIm2colGemm) {
+    // dW by the adjoint of the Winograd forward pass; db as plain sums in image order; dx as
+    // below (the flipped kernel, through forward_fused's Winograd path).
+    const WinogradTile tile =
+        algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
+    weight_grad_ += winograd_weight_gradient(tile, input.data(), grad_output.data(), n,
+                                             in_channels_, outs, g.h, g.w);
+    if (has_bias())
+      for (Index i = 0; i < n; ++i) bias_grad_ += grad_output.image(i).rowwise().sum();
+    Tensor grad_input = flipped_kernel_forward(grad_output);
+    train_input_ = Tensor();
+    has_train_input_ = false;
+    return grad_input;
+  }
   const Index images_per_chunk = std::max<Index>(1, kColumnFloatsPerChunk / (depth * plane));
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
-  const RowMatrixXf& weight = forward_weight();
   // dL/dx of a "same" convolution is the correlation of the gradient with the flipped kernel:
   //   dx[c, y, x] = Σ_{o, ky, kx} W[o, c, k−1−ky, k−1−kx] · g[o, y − p + ky, x − p + kx],
   // i.e. the forward pass of a convolution out → in with that kernel (after the chunk loop),
@@ -165,15 +195,7 @@ Tensor Conv2d::backward(Tensor grad_output) {
       col2im_add(cols.data(), g, first, count, grad_input.data());
     }
   }
-  if (same) {
-    Conv2d transposed(outs, in_channels_, kernel_, 1, padding_);
-    const Index kk = kernel_ * kernel_;
-    RowMatrixXf& flipped = transposed.master_weight();
-    for (Index o = 0; o < outs; ++o)
-      for (Index c = 0; c < in_channels_; ++c)
-        for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
-    grad_input = transposed.forward_fused(grad_output, {});
-  }
+  if (same) grad_input = flipped_kernel_forward(grad_output);
   // In chunk order, whatever thread computed each chunk.
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {
     weight_grad_ += partial_dw.middleRows(chunk * outs, outs);

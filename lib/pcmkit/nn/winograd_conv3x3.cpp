@@ -4,159 +4,22 @@
 #include <cstring>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {
 
-// 16 floats handled as one value (one AVX-512 register; GCC splits it on narrower units). The
-// plane-last layout makes every tile transform the same arithmetic on 16 neighbouring planes.
-constexpr Index kLanes = 16;
-typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
-
-template <class T>
-T load(const float* p) {
-  if constexpr (std::is_same_v<T, float>)
-    return *p;
-  else
-    return *reinterpret_cast<const Lanes*>(p);
-}
-template <class T>
-void store(float* p, T v) {
-  if constexpr (std::is_same_v<T, float>)
-    *p = v;
-  else
-    *reinterpret_cast<Lanes*>(p) = v;
-}
-
-// Transposes 16 vectors in place (rows[k][l] ↔ rows[l][k]) in four stages; stage b swaps the
-// off-diagonal b × b blocks of every 2b × 2b block (one two-source permute per row).
-typedef int LaneIndex __attribute__((vector_size(kLanes * sizeof(int))));
-template <int b>
-inline LaneIndex low_lanes() {
-  LaneIndex r{};
-  for (int l = 0; l < kLanes; ++l) r[l] = (l & b) ? kLanes + l - b : l;
-  return r;
-}
-template <int b>
-inline LaneIndex high_lanes() {
-  LaneIndex r{};
-  for (int l = 0; l < kLanes; ++l) r[l] = (l & b) ? kLanes + l : l + b;
-  return r;
-}
-template <int b>
-[[gnu::always_inline]] inline void transpose_stage(Lanes rows[kLanes]) {
-  const LaneIndex low = low_lanes<b>(), high = high_lanes<b>();
-  for (int i = 0; i < kLanes; ++i) {
-    if (i & b) continue;
-    const Lanes a = rows[i], c = rows[i + b];
-    rows[i] = __builtin_shuffle(a, c, low);
-    rows[i + b] = __builtin_shuffle(a, c, high);
-  }
-}
-[[gnu::always_inline]] inline void transpose16(Lanes rows[kLanes]) {
-  transpose_stage<8>(rows);
-  transpose_stage<4>(rows);
-  transpose_stage<2>(rows);
-  transpose_stage<1>(rows);
-}
-
-// The one-dimensional transforms: v = Bᵀ d, y = Aᵀ m (header), for tile size a = m + 2.
-template <int m>
-struct Transforms;
-
-template <>
-struct Transforms<2> {
-  template <class T>
-  static void input(const T d[4], T v[4]) {
-    v[0] = d[0] - d[2];
-    v[1] = d[1] + d[2];
-    v[2] = d[2] - d[1];
-    v[3] = d[1] - d[3];
-  }
-  template <class T>
-  static void output(const T s[4], T y[2]) {
-    y[0] = s[0] + s[1] + s[2];
-    y[1] = s[1] - s[2] - s[3];
-  }
-  static void kernel(const double g[3], double u[4]) {
-    u[0] = g[0];
-    u[1] = 0.5 * (g[0] + g[1] + g[2]);
-    u[2] = 0.5 * (g[0] - g[1] + g[2]);
-    u[3] = g[2];
-  }
-};
-
-template <>
-struct Transforms<4> {
-  template <class T>
-  static void input(const T d[6], T v[6]) {
-    const T d13 = d[1] + d[2], e13 = d[1] - d[2], d42 = d[4] - d[2], d31 = d[3] - d[1];
-    v[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
-    v[1] = (d[3] + d[4]) - 4.0f * d13;
-    v[2] = (d[4] - d[3]) + 4.0f * e13;
-    v[3] = d42 + 2.0f * d31;
-    v[4] = d42 - 2.0f * d31;
-    v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
-  }
-  template <class T>
-  static void output(const T s[6], T y[4]) {
-    const T p12 = s[1] + s[2], m12 = s[1] - s[2], p34 = s[3] + s[4], m34 = s[3] - s[4];
-    y[0] = s[0] + p12 + p34;
-    y[1] = m12 + 2.0f * m34;
-    y[2] = p12 + 4.0f * p34;
-    y[3] = m12 + 8.0f * m34 + s[5];
-  }
-  static void kernel(const double g[3], double u[6]) {
-    u[0] = g[0] / 4;
-    u[1] = -(g[0] + g[1] + g[2]) / 6;
-    u[2] = -(g[0] - g[1] + g[2]) / 6;
-    u[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-    u[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
-    u[5] = g[2];
-  }
-};
-
-// V[ξ] = Bᵀ d B for one tile and lanes of planes: d[i][j] at tile[i·row + j·column], V[ξ] at
-// v[ξ·xi_stride].
-template <int m, class T>
-void input_tile(const float* tile, Index row, Index column, float* v, Index xi_stride) {
-  constexpr int a = m + 2;
-  T t[a][a];
-  for (int i = 0; i < a; ++i) {
-    T d[a];
-    for (int j = 0; j < a; ++j) d[j] = load<T>(tile + i * row + j * column);
-    Transforms<m>::input(d, t[i]);
-  }
-  for (int j = 0; j < a; ++j) {
-    T column_values[a], out[a];
-    for (int i = 0; i < a; ++i) column_values[i] = t[i][j];
-    Transforms<m>::input(column_values, out);
-    for (int i = 0; i < a; ++i) store<T>(v + (i * a + j) * xi_stride, out[i]);
-  }
-}
-
-// y = Aᵀ M A for one tile: M[ξ] at s[ξ·xi_stride], y[i][j] to out[i·row + j·column].
-template <int m, class T>
-void output_tile(const float* s, Index xi_stride, float* out, Index row, Index column) {
-  constexpr int a = m + 2;
-  T t[a][m];
-  for (int i = 0; i < a; ++i) {
-    T values[a];
-    for (int j = 0; j < a; ++j) values[j] = load<T>(s + (i * a + j) * xi_stride);
-    Transforms<m>::output(values, t[i]);
-  }
-  for (int j = 0; j < m; ++j) {
-    T column_values[a], y[m];
-    for (int i = 0; i < a; ++i) column_values[i] = t[i][j];
-    Transforms<m>::output(column_values, y);
-    for (int i = 0; i < m; ++i) store<T>(out + i * row + j * column, y[i]);
-  }
-}
+using namespace winograd_detail;
 
 float* scratch(Eigen::VectorXf& buffer, Index size) {
   if (buffer.size() < size) buffer.resize(size);
   return buffer.data();
 }
+
+// Rows (tile, image) of V and M per block: the block's V and M (a²·rows·(in + out) floats) stay
+// in L2 between the transforms and the 36 products, and the output transform of a block is
+// written to NCHW while the block is still there.
+constexpr Index kBlockFloats = Index{1} << 16;  // 256 KB
 
 template <int m>
 void convolve(const WinogradWeights& weights,
@@ -168,118 +31,118 @@ void convolve(const WinogradWeights& weights,
               const WinogradEpilogue& epilogue) {
   constexpr int a = m + 2;
   const Index in = weights.in_channels, out = weights.out_channels;
-  const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m, tiles = tiles_y * tiles_x;
-  const Index planes_in = count * in, planes_out = count * out, plane = h * w;
-  const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2;
-  static thread_local Eigen::VectorXf padded_buffer, v_buffer, m_buffer, y_buffer;
+  // V and M rows hold whole vectors of channels: the lanes past `in` are other channels' values
+  // that the products never read (their depth is `in`); those past `out` are exact zeros (U's
+  // padding columns).
+  const Index in_lanes = whole_lanes(in), out_lanes = weights.out_stride;
+  const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m;
+  const Index planes_in = count * in, plane = h * w;
+  const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2, full_w = tiles_x * m;
+  static thread_local Eigen::VectorXf padded_buffer, v_buffer, m_buffer, strip_buffer;
 
-  // Plane-last copy of the input with a zero border: padded[(y + 1, x + 1)][plane].
-  float* padded = scratch(padded_buffer, padded_h * padded_w * planes_in);
-  for (Index y = 0; y < padded_h; ++y) {
-    float* row = padded + y * padded_w * planes_in;
-    if (y == 0 || y > h) {
-      std::fill(row, row + padded_w * planes_in, 0.0f);
-      continue;
-    }
-    std::fill(row, row + planes_in, 0.0f);
-    std::fill(row + (w + 1) * planes_in, row + padded_w * planes_in, 0.0f);
-  }
-  // Interior: 16 planes × 16 pixels at a time through registers; scalar for the remainders.
-  const auto padded_at = [&](Index pixel) {
-    return padded + ((pixel / w + 1) * padded_w + pixel % w + 1) * planes_in;
-  };
-  const Index plane_blocks = plane - plane % kLanes, plane_lanes = planes_in - planes_in % kLanes;
-  for (Index p0 = 0; p0 < plane_lanes; p0 += kLanes) {
-    for (Index pixel0 = 0; pixel0 < plane_blocks; pixel0 += kLanes) {
-      Lanes block[kLanes];
-      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(input + (p0 + k) * plane + pixel0);
-      transpose16(block);
-      for (Index k = 0; k < kLanes; ++k) store<Lanes>(padded_at(pixel0 + k) + p0, block[k]);
-    }
-    for (Index pixel = plane_blocks; pixel < plane; ++pixel)
-      for (Index k = 0; k < kLanes; ++k) padded_at(pixel)[p0 + k] = input[(p0 + k) * plane + pixel];
-  }
-  for (Index p = plane_lanes; p < planes_in; ++p)
-    for (Index pixel = 0; pixel < plane; ++pixel) padded_at(pixel)[p] = input[p * plane + pixel];
+  // Plane-last copy of the input with a zero border: padded[(y + 1, x + 1)][image][in], and
+  // zeros after it for the last tile's vector of channels to read.
+  const Index padded_size = padded_h * padded_w * planes_in;
+  float* padded = scratch(padded_buffer, padded_size + kLanes);
+  pad_transpose(input, planes_in, h, w, padded_h, padded_w, padded);
+  std::fill(padded + padded_size, padded + padded_size + kLanes, 0.0f);
 
-  // V[ξ][tile][image][in].
-  const Index v_xi = tiles * planes_in;
-  float* v = scratch(v_buffer, a * a * v_xi);
+  // Blocks of whole strips (image, tile row ty); the block's rows are (strip, tx).
+  const Index strips = count * tiles_y;
+  const Index strips_per_block =
+      std::clamp<Index>(kBlockFloats / (a * a * tiles_x * (in_lanes + out_lanes)), 1, strips);
+  const Index most_rows = strips_per_block * tiles_x;
+  float* v = scratch(v_buffer, a * a * most_rows * in_lanes);
+  float* products = scratch(m_buffer, a * a * most_rows * out_lanes);
+  // One strip of output rows, plane-last: strip[(i, x)][out_lanes], i < m, x < full_w.
+  float* strip = scratch(strip_buffer, m * full_w * out_lanes);
   const Index row = padded_w * planes_in, column = planes_in;
-  for (Index ty = 0; ty < tiles_y; ++ty)
-    for (Index tx = 0; tx < tiles_x; ++tx) {
-      const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in;
-      float* v_tile = v + (ty * tiles_x + tx) * planes_in;
-      Index p = 0;
-      for (; p + kLanes <= planes_in; p += kLanes)
-        input_tile<m, Lanes>(tile + p, row, column, v_tile + p, v_xi);
-      for (; p < planes_in; ++p) input_tile<m, float>(tile + p, row, column, v_tile + p, v_xi);
-    }
 
-  // M_ξ = V_ξ · U_ξ: [ξ][tile][image][out].
-  const Index m_xi = tiles * planes_out;
-  float* products = scratch(m_buffer, a * a * m_xi);
-  for (Index xi = 0; xi < a * a; ++xi) {
-    const Eigen::Map<const RowMatrixXf> v_xi_matrix(v + xi * v_xi, tiles * count, in);
-    const Eigen::Map<const RowMatrixXf> u_xi(weights.u.data() + xi * in * out, in, out);
-    Eigen::Map<RowMatrixXf> m_xi_matrix(products + xi * m_xi, tiles * count, out);
-    m_xi_matrix.noalias() = v_xi_matrix * u_xi;
-  }
-
-  // Y = Aᵀ M A, plane-last: y_last[(y, x)][image][out] over the whole tiles.
-  const Index full_w = tiles_x * m;
-  float* y_last = scratch(y_buffer, tiles_y * m * full_w * planes_out);
-  const Index y_row = full_w * planes_out, y_column = planes_out;
-  for (Index ty = 0; ty < tiles_y; ++ty)
-    for (Index tx = 0; tx < tiles_x; ++tx) {
-      const float* s = products + (ty * tiles_x + tx) * planes_out;
-      float* dst = y_last + (ty * m * full_w + tx * m) * planes_out;
-      Index q = 0;
-      for (; q + kLanes <= planes_out; q += kLanes)
-        output_tile<m, Lanes>(s + q, m_xi, dst + q, y_row, y_column);
-      for (; q < planes_out; ++q) output_tile<m, float>(s + q, m_xi, dst + q, y_row, y_column);
-    }
-
-  // Back to NCHW, with the epilogue: 16 planes × 16 pixels at a time through registers.
-  const auto y_at = [&](Index pixel) {
-    return y_last + ((pixel / w) * full_w + pixel % w) * planes_out;
-  };
-  const auto finish = [&]<class T>(T value, Index q, Index pixel) {
-    const Index o = q % out;
-    if (epilogue.bias) value = value + epilogue.bias[o];
-    if (epilogue.scale) value = value * epilogue.scale[o] + epilogue.shift[o];
-    if (epilogue.residual) value = value + load<T>(epilogue.residual + q * plane + pixel);
-    if (epilogue.relu) {
+  // The epilogue for `value` of output channel o at `pixel` of the image's plane. Its pointers
+  // are copied to locals: the output stores could alias the struct, forcing reloads per value.
+  const float *const bias = epilogue.bias, *const scale = epilogue.scale;
+  const float *const shift = epilogue.shift, *const residual = epilogue.residual;
+  const bool relu = epilogue.relu;
+  const auto finish = [=]<class T>(T value, Index image, Index o, Index pixel) {
+    const Index offset = (image * out + o) * plane + pixel;
+    if (bias) value = value + bias[o];
+    if (scale) value = value * scale[o] + shift[o];
+    if (residual) value = value + load<T>(residual + offset);
+    if (relu) {
       if constexpr (std::is_same_v<T, float>)
         value = std::max(value, 0.0f);
       else
         value = value > T{} ? value : T{};
     }
-    store<T>(output + q * plane + pixel, value);
+    store<T>(output + offset, value);
   };
-  const Index q_lanes = planes_out - planes_out % kLanes;
-  for (Index q0 = 0; q0 < q_lanes; q0 += kLanes) {
-    for (Index pixel0 = 0; pixel0 < plane_blocks; pixel0 += kLanes) {
-      Lanes block[kLanes];
-      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(y_at(pixel0 + k) + q0);
-      transpose16(block);
-      for (Index k = 0; k < kLanes; ++k) finish(block[k], q0 + k, pixel0);
+  // `n` consecutive pixels of the strip from strip pixel s0 to the plane from pixel p0, channels
+  // 16 at a time through register transposes.
+  const auto write_segment = [&](Index image, Index s0, Index p0, Index n) {
+    const Index whole = n - n % kLanes;
+    for (Index q0 = 0; q0 < out; q0 += kLanes) {
+      const Index q_end = std::min(out, q0 + kLanes);
+      for (Index k0 = 0; k0 < whole; k0 += kLanes) {
+        Lanes block[kLanes];
+        for (Index k = 0; k < kLanes; ++k)
+          block[k] = load<Lanes>(strip + (s0 + k0 + k) * out_lanes + q0);
+        transpose16(block);
+        for (Index q = q0; q < q_end; ++q) finish(block[q - q0], image, q, p0 + k0);
+      }
+      for (Index k = whole; k < n; ++k)
+        for (Index q = q0; q < q_end; ++q)
+          finish(strip[(s0 + k) * out_lanes + q], image, q, p0 + k);
     }
-    for (Index pixel = plane_blocks; pixel < plane; ++pixel)
-      for (Index k = 0; k < kLanes; ++k) finish(y_at(pixel)[q0 + k], q0 + k, pixel);
+  };
+
+  for (Index s0 = 0; s0 < strips; s0 += strips_per_block) {
+    const Index block_strips = std::min(strips_per_block, strips - s0);
+    const Index rows = block_strips * tiles_x;
+    // V[ξ][row][in_lanes] = Bᵀ d B.
+    for (Index sl = 0; sl < block_strips; ++sl) {
+      const Index image = (s0 + sl) / tiles_y, ty = (s0 + sl) % tiles_y;
+      for (Index tx = 0; tx < tiles_x; ++tx) {
+        const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in + image * in;
+        float* v_tile = v + (sl * tiles_x + tx) * in_lanes;
+        for (Index c = 0; c < in_lanes; c += kLanes)
+          input_tile<m, Lanes>(tile + c, row, column, v_tile + c, rows * in_lanes);
+      }
+    }
+    // M_ξ = V_ξ · U_ξ: [ξ][row][out_lanes].
+    for (Index xi = 0; xi < a * a; ++xi)
+      small_gemm(v + xi * rows * in_lanes, in_lanes, 1, weights.u.data() + xi * in * out_lanes,
+                 out_lanes, products + xi * rows * out_lanes, out_lanes, rows, in, out_lanes,
+                 false);
+    // Y = Aᵀ M A per strip, then the epilogue on the way to NCHW.
+    for (Index sl = 0; sl < block_strips; ++sl) {
+      const Index image = (s0 + sl) / tiles_y, y0 = ((s0 + sl) % tiles_y) * m;
+      for (Index tx = 0; tx < tiles_x; ++tx) {
+        const float* s = products + (sl * tiles_x + tx) * out_lanes;
+        float* dst = strip + tx * m * out_lanes;
+        for (Index q = 0; q < out_lanes; q += kLanes)
+          output_tile<m, Lanes>(s + q, rows * out_lanes, dst + q, full_w * out_lanes, out_lanes);
+      }
+      const Index valid_rows = std::min<Index>(m, h - y0);
+      if (full_w == w) {
+        write_segment(image, 0, y0 * w, valid_rows * w);
+      } else {
+        for (Index i = 0; i < valid_rows; ++i) write_segment(image, i * full_w, (y0 + i) * w, w);
+      }
+    }
   }
-  for (Index q = q_lanes; q < planes_out; ++q)
-    for (Index pixel = 0; pixel < plane; ++pixel) finish(y_at(pixel)[q], q, pixel);
 }
 
 }  // namespace
 
 WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTile tile_size)
-    : tile(tile_size), in_channels(in), out_channels(weight.rows()) {
+    : tile(tile_size),
+      in_channels(in),
+      out_channels(weight.rows()),
+      out_stride(winograd_detail::whole_lanes(weight.rows())) {
   PCMKIT_CHECK(in >= 1 && weight.cols() == 9 * in, "WinogradWeights: weight is not out × in·9");
   const auto transform = [&]<int m>() {
     constexpr int a = m + 2;
-    u.resize(a * a * in * out_channels);
+    u.setZero(a * a * in * out_stride);
     for (Index o = 0; o < out_channels; ++o)
       for (Index c = 0; c < in; ++c) {
         double g[3][3], gt[3][a], result[a][a];
@@ -297,7 +160,7 @@ WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTi
           for (int i = 0; i < a; ++i) result[i][j] = column_u[i];
         }
         for (int xi = 0; xi < a * a; ++xi)
-          u[(xi * in + c) * out_channels + o] = static_cast<float>(result[xi / a][xi % a]);
+          u[(xi * in + c) * out_stride + o] = static_cast<float>(result[xi / a][xi % a]);
       }
   };
   if (tile == WinogradTile::k2x2)
@@ -321,9 +184,10 @@ std::shared_ptr<const WinogradWeights> WinogradWeightCache::get(const RowMatrixX
 }
 
 Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w) {
-  const Index m = static_cast<Index>(tile), a = m + 2;
-  const Index tiles = ((h + m - 1) / m) * ((w + m - 1) / m);
-  const Index most = std::max<Index>(1, kWinogradFloatsPerChunk / (a * a * tiles * (in + out)));
+  (void)out;  // the output is written in blocks, whatever the chunk
+  const Index m = static_cast<Index>(tile);
+  const Index padded = in * (((h + m - 1) / m) * m + 2) * (((w + m - 1) / m) * m + 2);
+  const Index most = std::max<Index>(1, kWinogradFloatsPerChunk / padded);
   const Index chunks = std::max<Index>(1, (n + most - 1) / most);
   return std::max<Index>(1, (n + chunks - 1) / chunks);
 }

@@ -5,11 +5,14 @@
 // with g the 3×3 kernel and d the (m+2)×(m+2) input tile (zeros outside the image). The sum over
 // c is, for each of the (m+2)² tile elements ξ, one GEMM
 //   M_ξ [(tile, image) × out] = V_ξ [(tile, image) × in] · U_ξ [in × out]
-// (Eigen). The tile transforms run vectorised over (image, channel) planes, so the input is
-// transposed to plane-last order first and the result transposed back to NCHW at the end.
+// (a register-blocked product, winograd_transforms.h). The input is transposed once to
+// channel-last order with a zero border; then, block by block of tile rows, the input transform
+// (vectorised over 16 channels), the 36 products and the output transform run while the block
+// is in L2, and the output goes back to NCHW through 16 × 16 register transposes with the
+// epilogue applied on the way.
 // m = 2 does 16 products per 4 outputs, m = 4 does 36 per 16 (2.25× and 4× fewer than direct).
 // Not exact: the transforms add rounding error that grows with m; measured up to 1.4e-7 (m = 2)
-// and 2.4e-6 (m = 4) of Σ|w·x| against ~1e-7 for a direct sum (tests/nn/winograd_conv3x3_test.cpp
+// and 3.4e-6 (m = 4) of Σ|w·x| against ~1e-7 for a direct sum (tests/nn/winograd_conv3x3_test.cpp
 // states the budgets). On the shared CIFAR ResNets, m = 4 moves the logits by up to 6e-5 from
 // PyTorch's (im2col + GEMM: 2.5e-5) and changes no prediction.
 #pragma once
@@ -24,7 +27,8 @@ namespace pcmkit::nn {
 
 enum class WinogradTile : int { k2x2 = 2, k4x4 = 4 };
 
-// The transformed kernels U, stored [ξ][in][out] (ξ = row·(m+2) + column of the tile element).
+// The transformed kernels U, stored [ξ][in][out_stride] (ξ = row·(m+2) + column of the tile
+// element), zero in the columns from out_channels to out_stride.
 struct WinogradWeights {
   // Transforms `weight`, out × in·9 (PyTorch's [out, in, 3, 3] flattened), in double precision.
   // Requires: weight.cols() == 9·in_channels, in_channels ≥ 1 (PCMKIT_CHECK).
@@ -32,6 +36,7 @@ struct WinogradWeights {
   WinogradWeights(const RowMatrixXf& weight, Index in_channels, WinogradTile tile);
   WinogradTile tile;
   Index in_channels, out_channels;
+  Index out_stride;  // out_channels rounded up to a multiple of 16 (whole vectors)
   Eigen::VectorXf u;
 };
 
@@ -55,8 +60,9 @@ class WinogradWeightCache {
 };
 
 // Images per call of winograd_conv3x3 for a batch of n: the batch split into equal chunks
-// (±1 image) of at most what keeps the transformed tiles (V and M) within about
-// kWinogradFloatsPerChunk floats, and at least 1. Depends only on the shapes.
+// (±1 image) of at most what keeps the padded channel-last input (in·(h+2)·(w+2) floats per
+// image, rounded up to whole tiles) within about kWinogradFloatsPerChunk floats, and at least 1.
+// Depends only on the shapes.
 inline constexpr Index kWinogradFloatsPerChunk = Index{1} << 17;  // 512 KB
 Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w);
 
@@ -77,7 +83,7 @@ struct WinogradEpilogue {
 // Requires: count, h, w ≥ 1; `output` does not overlap `input` (it may be `residual`).
 // Threads: none inside; safe to call concurrently (thread-local scratch).
 // Cost: 2·(m+2)²·in·out flops per tile plus O((m+2)³·(in + out)) per tile for the transforms;
-//   scratch of about (m+2)²·tiles·count·(in + out) + 2·h·w·count·max(in, out) floats per thread.
+//   scratch of about (h+2)·(w+2)·count·in + 2¹⁶ + m·w·out floats per thread.
 void winograd_conv3x3(const WinogradWeights& weights,
                       const float* input,
                       Index count,

@@ -1,0 +1,157 @@
+// The out-of-line kernels of winograd_transforms.h. small_gemm keeps R rows × V vectors of 16
+// columns of C in registers, one pass over the depth with a broadcast of A and a load of B per
+// step: Eigen's general product repacks both operands on every call, which costs as much as the
+// arithmetic for the 36 products of [tiles × 16..64]·[16..64 × 16..64] per Winograd block.
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "pcmkit/nn/winograd_transforms.h"
+
+namespace pcmkit::nn::winograd_detail {
+namespace {
+
+template <int R, int V>
+[[gnu::always_inline]] inline void block(const float* a,
+                                         Index a_stride,
+                                         Index a_depth_stride,
+                                         const float* b,
+                                         Index b_stride,
+                                         float* c,
+                                         Index c_stride,
+                                         Index depth,
+                                         bool accumulate) {
+  Lanes acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = accumulate ? load<Lanes>(c + r * c_stride + v * kLanes) : Lanes{};
+  for (Index k = 0; k < depth; ++k) {
+    Lanes bk[V];
+    for (int v = 0; v < V; ++v) bk[v] = load<Lanes>(b + k * b_stride + v * kLanes);
+    for (int r = 0; r < R; ++r) {
+      const Lanes ar = broadcast(a[r * a_stride + k * a_depth_stride]);
+      for (int v = 0; v < V; ++v) acc[r][v] = fused_multiply_add(ar, bk[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) store<Lanes>(c + r * c_stride + v * kLanes, acc[r][v]);
+}
+
+// Rows in blocks of R, then the remaining rows (fewer than R) in one block of their count.
+template <int R, int V>
+void column_block(const float* a,
+                  Index a_stride,
+                  Index a_depth_stride,
+                  const float* b,
+                  Index b_stride,
+                  float* c,
+                  Index c_stride,
+                  Index rows,
+                  Index depth,
+                  bool accumulate) {
+  Index r = 0;
+  for (; r + R <= rows; r += R)
+    block<R, V>(a + r * a_stride, a_stride, a_depth_stride, b, b_stride, c + r * c_stride, c_stride,
+                depth, accumulate);
+  const Index rest = rows - r;
+  if (rest == 0) return;
+  a += r * a_stride;
+  c += r * c_stride;
+  [&]<int... Q>(std::integer_sequence<int, Q...>) {
+    ((rest == Q + 1 ? block<Q + 1, V>(a, a_stride, a_depth_stride, b, b_stride, c, c_stride, depth,
+                                      accumulate)
+                    : void()),
+     ...);
+  }
+  (std::make_integer_sequence<int, R - 1>{});
+}
+
+}  // namespace
+
+void small_gemm(const float* a,
+                Index a_stride,
+                Index a_depth_stride,
+                const float* b,
+                Index b_stride,
+                float* c,
+                Index c_stride,
+                Index rows,
+                Index depth,
+                Index cols,
+                bool accumulate) {
+  Index col = 0;
+  // 4 vectors × 6 rows (or 2 × 12, 1 × 16): 24 accumulators of the 32 vector registers.
+  for (; col + 4 * kLanes <= cols; col += 4 * kLanes)
+    column_block<6, 4>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
+                       depth, accumulate);
+  if (cols - col >= 3 * kLanes) {
+    column_block<8, 3>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
+                       depth, accumulate);
+    col += 3 * kLanes;
+  } else if (cols - col >= 2 * kLanes) {
+    column_block<12, 2>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
+                        depth, accumulate);
+    col += 2 * kLanes;
+  } else if (cols - col >= kLanes) {
+    column_block<16, 1>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
+                        depth, accumulate);
+    col += kLanes;
+  }
+  for (; col < cols; ++col)
+    for (Index r = 0; r < rows; ++r) {
+      float sum = accumulate ? c[r * c_stride + col] : 0.0f;
+      for (Index k = 0; k < depth; ++k)
+        sum = std::fma(a[r * a_stride + k * a_depth_stride], b[k * b_stride + col], sum);
+      c[r * c_stride + col] = sum;
+    }
+}
+
+void pad_transpose(const float* input,
+                   Index planes,
+                   Index h,
+                   Index w,
+                   Index padded_h,
+                   Index padded_w,
+                   float* padded) {
+  for (Index y = 0; y < padded_h; ++y) {
+    float* row = padded + y * padded_w * planes;
+    if (y == 0 || y > h) {
+      std::fill(row, row + padded_w * planes, 0.0f);
+      continue;
+    }
+    std::fill(row, row + planes, 0.0f);
+    std::fill(row + (w + 1) * planes, row + padded_w * planes, 0.0f);
+  }
+  // Interior: 16 planes × 16 pixels at a time through registers; scalar for the remainders.
+  const Index plane = h * w;
+  const auto padded_at = [&](Index pixel) {
+    return padded + ((pixel / w + 1) * padded_w + pixel % w + 1) * planes;
+  };
+  const Index plane_blocks = plane - plane % kLanes, plane_lanes = planes - planes % kLanes;
+  for (Index p0 = 0; p0 < plane_lanes; p0 += kLanes) {
+    const float* source = input + p0 * plane;
+    Index y = 0, x = 0;  // of pixel0, stepped instead of divided (two divisions per pixel cost
+                         // as much as the transpose)
+    for (Index pixel0 = 0; pixel0 < plane_blocks; pixel0 += kLanes) {
+      Lanes block[kLanes];
+      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(source + k * plane + pixel0);
+      transpose16(block);
+      float* destination = padded + ((y + 1) * padded_w + x + 1) * planes + p0;
+      for (Index k = 0; k < kLanes; ++k) {
+        store<Lanes>(destination, block[k]);
+        destination += planes;
+        if (++x == w) {
+          x = 0;
+          ++y;
+          destination += (padded_w - w) * planes;
+        }
+      }
+    }
+    for (Index pixel = plane_blocks; pixel < plane; ++pixel)
+      for (Index k = 0; k < kLanes; ++k) padded_at(pixel)[p0 + k] = input[(p0 + k) * plane + pixel];
+  }
+  for (Index p = plane_lanes; p < planes; ++p)
+    for (Index pixel = 0; pixel < plane; ++pixel) padded_at(pixel)[p] = input[p * plane + pixel];
+}
+
+}  // namespace pcmkit::nn::winograd_detail

@@ -1,0 +1,260 @@
+// Internal to lib/pcmkit/nn (not installed API): the pieces shared by the Winograd convolution
+// (winograd_conv3x3.cpp) and its weight gradient (winograd_weight_gradient.cpp): 16-float vector
+// values, an in-register 16 × 16 transpose, the one-dimensional transforms Bᵀ, Aᵀ, G of
+// F(2, 3) and F(4, 3) (equations in winograd_conv3x3.h) and their tile-sized applications, and a
+// register-blocked product for the batched GEMMs of small channel counts.
+#pragma once
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include <type_traits>
+
+#include "pcmkit/nn/tensor.h"
+
+namespace pcmkit::nn::winograd_detail {
+
+// 16 floats handled as one value (one AVX-512 register; GCC splits it on narrower units). The
+// channel-last layouts make every tile transform the same arithmetic on 16 neighbouring channels.
+inline constexpr Index kLanes = 16;
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+
+// n rounded up to whole vectors.
+constexpr Index whole_lanes(Index n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+template <class T>
+[[gnu::always_inline]] inline T load(const float* p) {
+  if constexpr (std::is_same_v<T, float>)
+    return *p;
+  else
+    return *reinterpret_cast<const Lanes*>(p);
+}
+template <class T>
+[[gnu::always_inline]] inline void store(float* p, T v) {
+  if constexpr (std::is_same_v<T, float>)
+    *p = v;
+  else
+    *reinterpret_cast<Lanes*>(p) = v;
+}
+// (A per-lane assignment loop compiles to 16 masked broadcasts.)
+[[gnu::always_inline]] inline Lanes broadcast(float s) {
+  return Lanes{s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
+}
+// a·b + c, fused (one rounding) where the unit has FMA on 16 lanes, else two roundings.
+[[gnu::always_inline]] inline Lanes fused_multiply_add(Lanes a, Lanes b, Lanes c) {
+#if defined(__AVX512F__)
+  return reinterpret_cast<Lanes>(_mm512_fmadd_ps(
+      reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b), reinterpret_cast<__m512>(c)));
+#else
+  return a * b + c;
+#endif
+}
+
+// Transposes 16 vectors in place (rows[k][l] ↔ rows[l][k]) in four stages; stage b swaps the
+// off-diagonal b × b blocks of every 2b × 2b block (one two-source permute per row).
+typedef int LaneIndex __attribute__((vector_size(kLanes * sizeof(int))));
+template <int b>
+inline LaneIndex low_lanes() {
+  LaneIndex r{};
+  for (int l = 0; l < kLanes; ++l) r[l] = (l & b) ? kLanes + l - b : l;
+  return r;
+}
+template <int b>
+inline LaneIndex high_lanes() {
+  LaneIndex r{};
+  for (int l = 0; l < kLanes; ++l) r[l] = (l & b) ? kLanes + l : l + b;
+  return r;
+}
+template <int b>
+[[gnu::always_inline]] inline void transpose_stage(Lanes rows[kLanes]) {
+  const LaneIndex low = low_lanes<b>(), high = high_lanes<b>();
+  for (int i = 0; i < kLanes; ++i) {
+    if (i & b) continue;
+    const Lanes a = rows[i], c = rows[i + b];
+    rows[i] = __builtin_shuffle(a, c, low);
+    rows[i + b] = __builtin_shuffle(a, c, high);
+  }
+}
+[[gnu::always_inline]] inline void transpose16(Lanes rows[kLanes]) {
+  transpose_stage<8>(rows);
+  transpose_stage<4>(rows);
+  transpose_stage<2>(rows);
+  transpose_stage<1>(rows);
+}
+
+// The one-dimensional transforms: v = Bᵀ d, y = Aᵀ s, u = G g (winograd_conv3x3.h), for tile
+// size a = m + 2, and the transposed ones the weight gradient needs: s = A e (the adjoint of the
+// output transform) and the adjoint of G, dg = Gᵀ du.
+template <int m>
+struct Transforms;
+
+template <>
+struct Transforms<2> {
+  template <class T>
+  static void input(const T d[4], T v[4]) {
+    v[0] = d[0] - d[2];
+    v[1] = d[1] + d[2];
+    v[2] = d[2] - d[1];
+    v[3] = d[1] - d[3];
+  }
+  template <class T>
+  static void output(const T s[4], T y[2]) {
+    y[0] = s[0] + s[1] + s[2];
+    y[1] = s[1] - s[2] - s[3];
+  }
+  template <class T>
+  static void output_adjoint(const T e[2], T s[4]) {
+    s[0] = e[0];
+    s[1] = e[0] + e[1];
+    s[2] = e[0] - e[1];
+    s[3] = -e[1];
+  }
+  static void kernel(const double g[3], double u[4]) {
+    u[0] = g[0];
+    u[1] = 0.5 * (g[0] + g[1] + g[2]);
+    u[2] = 0.5 * (g[0] - g[1] + g[2]);
+    u[3] = g[2];
+  }
+  static void kernel_adjoint(const double du[4], double dg[3]) {
+    dg[0] = du[0] + 0.5 * (du[1] + du[2]);
+    dg[1] = 0.5 * (du[1] - du[2]);
+    dg[2] = 0.5 * (du[1] + du[2]) + du[3];
+  }
+};
+
+template <>
+struct Transforms<4> {
+  template <class T>
+  static void input(const T d[6], T v[6]) {
+    const T d13 = d[1] + d[2], e13 = d[1] - d[2], d42 = d[4] - d[2], d31 = d[3] - d[1];
+    v[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
+    v[1] = (d[3] + d[4]) - 4.0f * d13;
+    v[2] = (d[4] - d[3]) + 4.0f * e13;
+    v[3] = d42 + 2.0f * d31;
+    v[4] = d42 - 2.0f * d31;
+    v[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
+  }
+  template <class T>
+  static void output(const T s[6], T y[4]) {
+    const T p12 = s[1] + s[2], m12 = s[1] - s[2], p34 = s[3] + s[4], m34 = s[3] - s[4];
+    y[0] = s[0] + p12 + p34;
+    y[1] = m12 + 2.0f * m34;
+    y[2] = p12 + 4.0f * p34;
+    y[3] = m12 + 8.0f * m34 + s[5];
+  }
+  // s = A e with Aᵀ the matrix of output(): s_k = Σ_i Aᵀ[i][k] e_i.
+  template <class T>
+  static void output_adjoint(const T e[4], T s[6]) {
+    const T even = e[0] + e[2], odd_1 = e[1] + e[3], odd_2 = 2.0f * e[1] + 8.0f * e[3];
+    const T even_4 = e[0] + 4.0f * e[2];
+    s[0] = e[0];
+    s[1] = even + odd_1;
+    s[2] = even - odd_1;
+    s[3] = even_4 + odd_2;
+    s[4] = even_4 - odd_2;
+    s[5] = e[3];
+  }
+  static void kernel(const double g[3], double u[6]) {
+    u[0] = g[0] / 4;
+    u[1] = -(g[0] + g[1] + g[2]) / 6;
+    u[2] = -(g[0] - g[1] + g[2]) / 6;
+    u[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
+    u[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
+    u[5] = g[2];
+  }
+  static void kernel_adjoint(const double du[6], double dg[3]) {
+    dg[0] = du[0] / 4 - (du[1] + du[2]) / 6 + (du[3] + du[4]) / 24;
+    dg[1] = -(du[1] - du[2]) / 6 + (du[3] - du[4]) / 12;
+    dg[2] = -(du[1] + du[2]) / 6 + (du[3] + du[4]) / 6 + du[5];
+  }
+};
+
+// V[ξ] = Bᵀ d B for one tile and lanes of channels: d[i][j] at tile[i·row + j·column], V[ξ] at
+// v[ξ·xi_stride].
+template <int m, class T>
+[[gnu::always_inline]] inline void input_tile(
+    const float* tile, Index row, Index column, float* v, Index xi_stride) {
+  constexpr int a = m + 2;
+  T t[a][a];
+  for (int i = 0; i < a; ++i) {
+    T d[a];
+    for (int j = 0; j < a; ++j) d[j] = load<T>(tile + i * row + j * column);
+    Transforms<m>::input(d, t[i]);
+  }
+  for (int j = 0; j < a; ++j) {
+    T column_values[a], out[a];
+    for (int i = 0; i < a; ++i) column_values[i] = t[i][j];
+    Transforms<m>::input(column_values, out);
+    for (int i = 0; i < a; ++i) store<T>(v + (i * a + j) * xi_stride, out[i]);
+  }
+}
+
+// y = Aᵀ M A for one tile: M[ξ] at s[ξ·xi_stride], y[i][j] to out[i·row + j·column].
+template <int m, class T>
+[[gnu::always_inline]] inline void output_tile(
+    const float* s, Index xi_stride, float* out, Index row, Index column) {
+  constexpr int a = m + 2;
+  T t[a][m];
+  for (int i = 0; i < a; ++i) {
+    T values[a];
+    for (int j = 0; j < a; ++j) values[j] = load<T>(s + (i * a + j) * xi_stride);
+    Transforms<m>::output(values, t[i]);
+  }
+  for (int j = 0; j < m; ++j) {
+    T column_values[a], y[m];
+    for (int i = 0; i < a; ++i) column_values[i] = t[i][j];
+    Transforms<m>::output(column_values, y);
+    for (int i = 0; i < m; ++i) store<T>(out + i * row + j * column, y[i]);
+  }
+}
+
+// Ẽ[ξ] = A E Aᵀ for one tile (the gradient of M from that of y): E[i][j] at
+// tile[i·row + j·column] (i, j < m), Ẽ[ξ] at e[ξ·xi_stride].
+template <int m, class T>
+[[gnu::always_inline]] inline void gradient_tile(
+    const float* tile, Index row, Index column, float* e, Index xi_stride) {
+  constexpr int a = m + 2;
+  T t[m][a];
+  for (int i = 0; i < m; ++i) {
+    T values[m];
+    for (int j = 0; j < m; ++j) values[j] = load<T>(tile + i * row + j * column);
+    Transforms<m>::output_adjoint(values, t[i]);
+  }
+  for (int q = 0; q < a; ++q) {
+    T column_values[m], out[a];
+    for (int i = 0; i < m; ++i) column_values[i] = t[i][q];
+    Transforms<m>::output_adjoint(column_values, out);
+    for (int p = 0; p < a; ++p) store<T>(e + (p * a + q) * xi_stride, out[p]);
+  }
+}
+
+// C (rows × cols) = A (rows × depth) · B (depth × cols), or C += A · B when `accumulate`. A's
+// element (r, k) is at a[r·a_stride + k·a_depth_stride] (so A may be a transposed view); B and C
+// are row-major with the given row strides. Each C value is its start value plus the products
+// in increasing k (fused multiply-adds), so it does not depend on how callers split the rows.
+// Any cols; whole vectors of 16 columns go through register blocks, the rest through scalars.
+void small_gemm(const float* a,
+                Index a_stride,
+                Index a_depth_stride,
+                const float* b,
+                Index b_stride,
+                float* c,
+                Index c_stride,
+                Index rows,
+                Index depth,
+                Index cols,
+                bool accumulate);
+
+// padded[(y + 1)·padded_w + x + 1][p] = input[p][y·w + x] for `planes` planes of h × w, zero
+// elsewhere in the padded_h × padded_w frame (padded_h ≥ h + 2, padded_w ≥ w + 2): the
+// plane-last copy with a zero border that the tile transforms read.
+void pad_transpose(const float* input,
+                   Index planes,
+                   Index h,
+                   Index w,
+                   Index padded_h,
+                   Index padded_w,
+                   float* padded);
+
+}  // namespace pcmkit::nn::winograd_detail

@@ -1,0 +1,151 @@
+#include "pcmkit/nn/winograd_weight_gradient.h"
+
+#include <algorithm>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/nn/winograd_transforms.h"
+
+namespace pcmkit::nn {
+namespace {
+
+using namespace winograd_detail;
+
+// Rows (image, tile) per block, as in winograd_conv3x3.cpp: the block's V and Ẽ stay in L2.
+constexpr Index kBlockFloats = Index{1} << 16;
+
+float* scratch(Eigen::VectorXf& buffer, Index size) {
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+// dU_ξ (layout [ξ][in][whole_lanes(out)]) = Σ over the chunk's tiles of V_ξᵀ · Ẽ_ξ, overwritten;
+// the columns from `out` on are scratch values.
+template <int m>
+void transformed_gradient(const float* input,
+                          const float* grad_output,
+                          Index count,
+                          Index in,
+                          Index out,
+                          Index h,
+                          Index w,
+                          float* du) {
+  constexpr int a = m + 2;
+  // Rows of whole vectors of channels, as in winograd_conv3x3.cpp; the lanes past `in` are
+  // never read, those past `out` only reach dU's scratch columns.
+  const Index in_lanes = whole_lanes(in), out_lanes = whole_lanes(out);
+  const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m;
+  const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2;
+  const Index planes_in = count * in, planes_out = count * out;
+  static thread_local Eigen::VectorXf input_buffer, grad_buffer, v_buffer, e_buffer;
+  const Index input_size = padded_h * padded_w * planes_in;
+  float* padded = scratch(input_buffer, input_size + kLanes);
+  pad_transpose(input, planes_in, h, w, padded_h, padded_w, padded);
+  std::fill(padded + input_size, padded + input_size + kLanes, 0.0f);
+  // The gradient in the same frame: its tile (ty, tx) starts at (ty·m + 1, tx·m + 1), and the
+  // zero border covers the outputs beyond the image.
+  const Index grad_size = padded_h * padded_w * planes_out;
+  float* grad = scratch(grad_buffer, grad_size + kLanes);
+  pad_transpose(grad_output, planes_out, h, w, padded_h, padded_w, grad);
+  std::fill(grad + grad_size, grad + grad_size + kLanes, 0.0f);
+
+  const Index strips = count * tiles_y;
+  const Index strips_per_block =
+      std::clamp<Index>(kBlockFloats / (a * a * tiles_x * (in_lanes + out_lanes)), 1, strips);
+  const Index most_rows = strips_per_block * tiles_x;
+  float* v = scratch(v_buffer, a * a * most_rows * in_lanes);
+  float* e = scratch(e_buffer, a * a * most_rows * out_lanes);
+  const Index in_row = padded_w * planes_in, out_row = padded_w * planes_out;
+
+  for (Index s0 = 0; s0 < strips; s0 += strips_per_block) {
+    const Index block_strips = std::min(strips_per_block, strips - s0);
+    const Index rows = block_strips * tiles_x;
+    for (Index sl = 0; sl < block_strips; ++sl) {
+      const Index image = (s0 + sl) / tiles_y, ty = (s0 + sl) % tiles_y;
+      for (Index tx = 0; tx < tiles_x; ++tx) {
+        const Index r = sl * tiles_x + tx;
+        const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in + image * in;
+        for (Index c = 0; c < in_lanes; c += kLanes)
+          input_tile<m, Lanes>(tile + c, in_row, planes_in, v + r * in_lanes + c, rows * in_lanes);
+        const float* g_tile =
+            grad + ((ty * m + 1) * padded_w + tx * m + 1) * planes_out + image * out;
+        for (Index q = 0; q < out_lanes; q += kLanes)
+          gradient_tile<m, Lanes>(g_tile + q, out_row, planes_out, e + r * out_lanes + q,
+                                  rows * out_lanes);
+      }
+    }
+    // dU_ξ [in × out_lanes] (+)= V_ξᵀ · Ẽ_ξ, the rows in block order.
+    for (Index xi = 0; xi < a * a; ++xi)
+      small_gemm(v + xi * rows * in_lanes, 1, in_lanes, e + xi * rows * out_lanes, out_lanes,
+                 du + xi * in * out_lanes, out_lanes, in, rows, out_lanes, s0 > 0);
+  }
+}
+
+}  // namespace
+
+Index winograd_weight_gradient_images_per_chunk(
+    WinogradTile tile, Index n, Index in, Index out, Index h, Index w) {
+  const Index m = static_cast<Index>(tile);
+  const Index padded = (in + out) * (((h + m - 1) / m) * m + 2) * (((w + m - 1) / m) * m + 2);
+  const Index most = std::max<Index>(1, kWinogradFloatsPerChunk / padded);
+  const Index chunks = std::max<Index>(1, (n + most - 1) / most);
+  return std::max<Index>(1, (n + chunks - 1) / chunks);
+}
+
+RowMatrixXf winograd_weight_gradient(WinogradTile tile,
+                                     const float* input,
+                                     const float* grad_output,
+                                     Index n,
+                                     Index in,
+                                     Index out,
+                                     Index h,
+                                     Index w) {
+  PCMKIT_CHECK(n >= 1 && in >= 1 && out >= 1 && h >= 1 && w >= 1,
+               "winograd_weight_gradient: empty shape");
+  const Index m = static_cast<Index>(tile), a = m + 2, out_lanes = whole_lanes(out);
+  const Index size = a * a * in * out_lanes;
+  const Index per_chunk = winograd_weight_gradient_images_per_chunk(tile, n, in, out, h, w);
+  const Index chunks = (n + per_chunk - 1) / per_chunk;
+  Eigen::VectorXf partial(chunks * size);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index chunk = 0; chunk < chunks; ++chunk) {
+    const Index first = chunk * per_chunk, count = std::min(per_chunk, n - first);
+    const float* x = input + first * in * h * w;
+    const float* dy = grad_output + first * out * h * w;
+    float* du = partial.data() + chunk * size;
+    if (tile == WinogradTile::k2x2)
+      transformed_gradient<2>(x, dy, count, in, out, h, w, du);
+    else
+      transformed_gradient<4>(x, dy, count, in, out, h, w, du);
+  }
+  // Chunks summed in chunk order, then dg = Gᵀ dU G per (o, c) in double.
+  Eigen::Map<Eigen::VectorXf> total(partial.data(), size);
+  for (Index chunk = 1; chunk < chunks; ++chunk) total += partial.segment(chunk * size, size);
+  RowMatrixXf dw(out, in * 9);
+  const auto inverse = [&]<int mm>() {
+    constexpr int aa = mm + 2;
+    for (Index c = 0; c < in; ++c)
+      for (Index o = 0; o < out; ++o) {
+        double du[aa][aa], half[3][aa];
+        for (int xi = 0; xi < aa * aa; ++xi)
+          du[xi / aa][xi % aa] = total[(xi * in + c) * out_lanes + o];
+        for (int q = 0; q < aa; ++q) {  // Gᵀ dU, column by column
+          double column[aa], dg[3];
+          for (int p = 0; p < aa; ++p) column[p] = du[p][q];
+          Transforms<mm>::kernel_adjoint(column, dg);
+          for (int i = 0; i < 3; ++i) half[i][q] = dg[i];
+        }
+        for (int i = 0; i < 3; ++i) {  // (Gᵀ dU) G, row by row
+          double dg[3];
+          Transforms<mm>::kernel_adjoint(half[i], dg);
+          for (int j = 0; j < 3; ++j) dw(o, c * 9 + i * 3 + j) = static_cast<float>(dg[j]);
+        }
+      }
+  };
+  if (tile == WinogradTile::k2x2)
+    inverse.template operator()<2>();
+  else
+    inverse.template operator()<4>();
+  return dw;
+}
+
+}  // namespace pcmkit::nn
