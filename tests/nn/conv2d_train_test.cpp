@@ -83,7 +83,8 @@ TEST_CASE("Conv2d with an effective weight: activations and dL/dx use it, dW goe
 }
 
 TEST_CASE("Conv2d backward is bit-identical on 1 and 2 threads") {
-  // 16 channels on 32×32: one image per chunk, so the 6 images make 6 chunks.
+  // 16 channels on 32×32: several chunks of images in the forward pass (im2col) and the Winograd
+  // weight gradient (3 images per chunk).
   const Geometry g{16, 16, 3, 1, 1, 32, 32, true};
   const Tensor x = random_tensor(6, 16, 32, 32, 11);
   const Tensor r = random_tensor(6, 16, 32, 32, 12);
@@ -99,6 +100,39 @@ TEST_CASE("Conv2d backward is bit-identical on 1 and 2 threads") {
   set_num_threads(0);
   CHECK(dx[0] == dx[1]);
   CHECK(dw[0] == dw[1]);
+}
+
+TEST_CASE("Conv2d's Winograd backward matches its im2col backward") {
+  // resnet32-pcm's channel counts (not whole vectors of 16), a bias, a ragged plane. Winograd's
+  // weight gradient errs by up to ~2e-6 of Σ|dy·x| (winograd_weight_gradient.h), which is up to
+  // ~√(terms) larger than |dW| for random signs: 1e-4 of the largest value, the training
+  // budget, bounds both algorithms' difference here.
+  constexpr double kRelativeTolerance = 1e-4;
+  const Geometry g{28, 56, 3, 1, 1, 9, 10, true};
+  const Tensor x = random_tensor(5, 28, 9, 10, 21);
+  const Tensor r = random_tensor(5, 56, 9, 10, 22);
+  std::vector<Eigen::VectorXf> dx, dw, db;
+  for (const Conv2d::Algorithm algorithm :
+       {Conv2d::Algorithm::kIm2colGemm, Conv2d::Algorithm::kWinograd2x2,
+        Conv2d::Algorithm::kWinograd4x4}) {
+    Conv2d conv = make_conv(g, 23);
+    conv.set_algorithm(algorithm);
+    conv.master_weight_grad().setZero();
+    conv.bias_grad().setZero();
+    conv.forward_train(x);
+    dx.push_back(conv.backward(r).values());
+    dw.push_back(conv.master_weight_grad().reshaped());
+    db.push_back(conv.bias_grad());
+  }
+  const auto relative = [](const Eigen::VectorXf& a, const Eigen::VectorXf& b) {
+    return (a - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();
+  };
+  for (std::size_t k = 1; k < 3; ++k) {
+    CAPTURE(k);
+    CHECK(relative(dx[k], dx[0]) <= kRelativeTolerance);
+    CHECK(relative(dw[k], dw[0]) <= kRelativeTolerance);
+    CHECK(relative(db[k], db[0]) <= kRelativeTolerance);
+  }
 }
 
 TEST_CASE("Conv2d backward requires forward_train and a gradient of the output's shape") {
