@@ -5,10 +5,14 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
+#include "pcmkit/nn/conv_buffers.h"
 #include "pcmkit/nn/winograd_weight_gradient.h"
 
 namespace pcmkit::nn {
 namespace {
+
+using detail::scratch;
+using detail::shifted_plane;
 
 struct Geometry {
   Index channels, h, w, k, s, p, h_out, w_out;
@@ -21,30 +25,6 @@ struct Geometry {
     return last < 0 ? x_lo(kx) : std::max(x_lo(kx), std::min(w_out, last / s + 1));
   }
 };
-
-// One im2col row of one image for a "same" convolution (stride 1, 2p = k − 1): the input
-// shifted by (dy, dx) with zeros outside, as one contiguous copy whose wrapped border columns are
-// then zeroed (the same method as conv2d.cpp's forward; TODO(#4): share one copy after merging).
-void shifted_plane(const float* src, float* dst, Index h, Index w, Index dy, Index dx) {
-  const Index y_lo = std::clamp<Index>(-dy, 0, h), y_hi = std::clamp<Index>(h - dy, y_lo, h);
-  const Index x_lo = std::clamp<Index>(-dx, 0, w), x_hi = std::clamp<Index>(w - dx, x_lo, w);
-  const bool empty = y_lo == y_hi || x_lo == x_hi;
-  const Index first = empty ? 0 : y_lo * w + x_lo;
-  const Index end = empty ? 0 : (y_hi - 1) * w + x_hi;
-  std::fill(dst, dst + first, 0.0f);
-  std::memcpy(dst + first, src + first + dy * w + dx, sizeof(float) * (end - first));
-  std::fill(dst + end, dst + h * w, 0.0f);
-  if (empty) return;
-  for (Index x = 0; x < x_lo; ++x)
-    for (Index y = y_lo; y < y_hi; ++y) dst[y * w + x] = 0.0f;
-  for (Index x = x_hi; x < w; ++x)
-    for (Index y = y_lo; y < y_hi; ++y) dst[y * w + x] = 0.0f;
-}
-
-float* scratch(Eigen::VectorXf& buffer, Index size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
 
 // im2col of images [first, first + count): row (c, ky, kx), column (image, y, x), zeros outside
 // the input; `cols` holds channels·k² rows of count·plane floats.

@@ -4,17 +4,15 @@
 #include <cstring>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/conv_buffers.h"
 #include "pcmkit/nn/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {
 
-using namespace winograd_detail;
+using detail::scratch;
 
-float* scratch(Eigen::VectorXf& buffer, Index size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
+using namespace winograd_detail;
 
 // Rows (tile, image) of V and M per block: the block's V and M (a²·rows·(in + out) floats) stay
 // in L2 between the transforms and the 36 products, and the output transform of a block is

@@ -3,20 +3,18 @@
 #include <algorithm>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/nn/conv_buffers.h"
 #include "pcmkit/nn/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {
 
+using detail::scratch;
+
 using namespace winograd_detail;
 
 // Rows (image, tile) per block, as in winograd_conv3x3.cpp: the block's V and Ẽ stay in L2.
 constexpr Index kBlockFloats = Index{1} << 16;
-
-float* scratch(Eigen::VectorXf& buffer, Index size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
 
 // dU_ξ (layout [ξ][in][whole_lanes(out)]) = Σ over the chunk's tiles of V_ξᵀ · Ẽ_ξ, overwritten;
 // the columns from `out` on are scratch values.
