@@ -7,7 +7,10 @@
 namespace pcmkit::cli {
 
 ProgressPrinter::ProgressPrinter(std::string command, bool quiet)
-    : command_(std::move(command)), quiet_(quiet || !::isatty(STDERR_FILENO)) {}  // see header
+    : command_(std::move(command)),
+      quiet_(quiet),
+      terminal_(::isatty(STDERR_FILENO) != 0),
+      last_print_(std::chrono::steady_clock::now()) {}
 
 ProgressCallback ProgressPrinter::callback() {
   return [this](const Progress& p) { print(p); };
@@ -16,11 +19,16 @@ ProgressCallback ProgressPrinter::callback() {
 void ProgressPrinter::print(const Progress& p) {
   if (quiet_) return;
   const auto now = std::chrono::steady_clock::now();
-  if (p.stage != stage_) {
+  const bool new_stage = p.stage != stage_;
+  if (new_stage) {
     stage_ = p.stage;
     stage_start_ = now;
-  } else if (p.done < p.total && now - last_print_ < std::chrono::milliseconds(250)) {
-    return;
+  }
+  if (terminal_) {
+    if (!new_stage && p.done < p.total && now - last_print_ < std::chrono::milliseconds(250))
+      return;
+  } else if (now - last_print_ < std::chrono::seconds(30)) {
+    return;  // a log file gets a line every 30 s, not one per item
   }
   last_print_ = now;
   const double elapsed = std::chrono::duration<double>(now - stage_start_).count();

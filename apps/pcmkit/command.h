@@ -13,8 +13,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitBadInput = 2;
 
-// A ProgressCallback that prints "stage: done/total (rate/s, ~N s left)" on stderr, at most a
-// few times a second, and only when stderr is a terminal or verbose is set.
+// A ProgressCallback that prints "stage: done/total (rate/s, ~N s left)" on stderr unless quiet:
+// at each new stage and at most 4 times a second on a terminal; at most every 30 s (and never in
+// the first 30 s) when stderr is a file or pipe, so that logs of long runs show progress and
+// short runs stay silent.
 class ProgressPrinter {
  public:
   explicit ProgressPrinter(std::string command, bool quiet = false);
@@ -23,7 +25,7 @@ class ProgressPrinter {
  private:
   void print(const Progress& p);
   std::string command_;
-  bool quiet_;
+  bool quiet_, terminal_;
   std::string stage_;
   std::chrono::steady_clock::time_point stage_start_, last_print_;
 };

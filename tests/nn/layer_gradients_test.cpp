@@ -3,6 +3,7 @@
 // BatchNorm2d's training statistics against their definition.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "gradient_check.h"
@@ -49,6 +50,34 @@ TEST_CASE("BatchNorm2d training backward matches finite differences") {
   check_gradients(bn, random_tensor(2, 3, 3, 4, 2), 3);
 }
 
+// BatchNorm2d's fused training pass with a ReLU, as a module for check_gradients.
+struct BatchNormReLU : Module {
+  BatchNorm2d bn{3};
+  Tensor forward(Tensor x) override { return ReLU().forward(bn.forward(std::move(x))); }
+  Tensor forward_train(Tensor x) override { return bn.forward_train_relu(std::move(x)); }
+  Tensor backward(Tensor g) override { return bn.backward(std::move(g)); }
+  void collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) override {
+    bn.collect_parameters(prefix, out);
+  }
+};
+
+TEST_CASE("BatchNorm2d with a fused ReLU: max(forward_train, 0) and its gradient") {
+  BatchNormReLU fused;
+  randomize_module(fused.bn, 4);
+  BatchNorm2d plain(3);
+  randomize_module(plain, 4);
+  const Tensor x = random_tensor(2, 3, 3, 4, 5);
+  const Tensor y = fused.forward_train(x), expected = ReLU().forward(plain.forward_train(x));
+  Index clamped = 0;
+  for (Index k = 0; k < y.size(); ++k) {
+    CHECK(y.data()[k] == expected.data()[k]);
+    clamped += y.data()[k] == 0.0f;
+  }
+  CHECK(clamped > 0);  // the ReLU matters for this input
+  fused.bn.backward(y);
+  check_gradients(fused, x, 6);
+}
+
 TEST_CASE("BatchNorm2d training normalises with batch statistics and updates the running ones") {
   BatchNorm2d bn(2);
   bn.weight() << 2.0f, 0.5f;
@@ -90,6 +119,25 @@ TEST_CASE("BatchNorm2d training normalises with batch statistics and updates the
 TEST_CASE("ReLU backward passes the gradient where the output is positive") {
   ReLU relu;
   check_gradients(relu, random_tensor_away_from_zero(2, 3, 3, 3, 5), 6);
+}
+
+TEST_CASE("ReLU after an add: max(x + a, 0), gradient where the sum is positive") {
+  const Tensor x = random_tensor_away_from_zero(2, 3, 2, 3, 7);
+  const Tensor a = random_tensor(2, 3, 2, 3, 8);
+  ReLU relu;
+  const Tensor y = relu.forward_train_after_add(x, a);
+  Tensor g = random_tensor(2, 3, 2, 3, 9);
+  const Tensor dx = relu.backward(g);
+  Index positive = 0;
+  for (Index k = 0; k < y.size(); ++k) {
+    const float sum = x.data()[k] + a.data()[k];
+    CHECK(y.data()[k] == std::max(sum, 0.0f));
+    CHECK(dx.data()[k] == (sum > 0.0f ? g.data()[k] : 0.0f));
+    positive += sum > 0.0f;
+  }
+  CHECK(positive > 0);
+  CHECK(positive < y.size());
+  CHECK_THROWS_AS(relu.forward_train_after_add(x, random_tensor(1, 3, 2, 3, 1)), InternalError);
 }
 
 TEST_CASE("Linear backward matches finite differences, with and without bias") {

@@ -14,24 +14,39 @@ Tensor ReLU::forward(Tensor input) {
   return input;
 }
 
-Tensor ReLU::forward_train(Tensor input) {
-  output_ = forward(std::move(input));
+Tensor ReLU::forward_train(Tensor input) { return forward_train_after_add(std::move(input), {}); }
+
+Tensor ReLU::forward_train_after_add(Tensor input, const Tensor& addend) {
+  const bool add = addend.size() > 0 || addend.n() > 0;
+  PCMKIT_CHECK(!add || addend.same_shape(input),
+               "ReLU: addend " + addend.shape_text() + " for an input " + input.shape_text());
+  const Index size = input.size();
+  positive_.resize(static_cast<std::size_t>(size));
+  shape_ = {input.n(), input.channels(), input.height(), input.width()};
+  float* x = input.data();
+  const float* a = addend.data();
+  std::uint8_t* positive = positive_.data();
+#pragma omp parallel for simd schedule(static)
+  for (Index k = 0; k < size; ++k) {
+    const float value = add ? x[k] + a[k] : x[k];
+    positive[k] = value > 0.0f;
+    x[k] = value > 0.0f ? value : 0.0f;
+  }
   has_train_cache_ = true;
-  return output_;
+  return input;
 }
 
 Tensor ReLU::backward(Tensor grad_output) {
   PCMKIT_CHECK(has_train_cache_, "ReLU::backward without forward_train");
-  PCMKIT_CHECK(grad_output.same_shape(output_), "ReLU::backward: gradient " +
-                                                    grad_output.shape_text() + " for an output " +
-                                                    output_.shape_text());
-  const Index n = grad_output.n();
-#pragma omp parallel for schedule(static)
-  for (Index i = 0; i < n; ++i) {
-    Eigen::Map<RowMatrixXf> g = grad_output.image(i);
-    g = (output_.image(i).array() > 0.0f).select(g, 0.0f);
-  }
-  output_ = Tensor();
+  const std::array<Index, 4> shape{grad_output.n(), grad_output.channels(), grad_output.height(),
+                                   grad_output.width()};
+  PCMKIT_CHECK(shape == shape_, "ReLU::backward: gradient " + grad_output.shape_text() +
+                                    " for an output of another shape");
+  const Index size = grad_output.size();
+  float* g = grad_output.data();
+  const std::uint8_t* positive = positive_.data();
+#pragma omp parallel for simd schedule(static)
+  for (Index k = 0; k < size; ++k) g[k] = positive[k] ? g[k] : 0.0f;
   has_train_cache_ = false;
   return grad_output;
 }

@@ -2,6 +2,10 @@
 // PyTorch's threshold_backward on the result).
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <vector>
+
 #include "pcmkit/nn/module.h"
 
 namespace pcmkit::nn {
@@ -10,12 +14,17 @@ class ReLU : public Module {
  public:
   // Threads: OpenMP over images.
   Tensor forward(Tensor input) override;
-  // Caches the output. Threads: OpenMP over images.
+  // Keeps which outputs are positive (one byte per value, not a copy of the output).
+  // Threads: OpenMP over values.
   Tensor forward_train(Tensor input) override;
+  // forward_train(input + addend) in one pass (a residual block's sum and ReLU).
+  // Requires: same shapes (PCMKIT_CHECK).
+  Tensor forward_train_after_add(Tensor input, const Tensor& addend);
   Tensor backward(Tensor grad_output) override;
 
  private:
-  Tensor output_;  // forward_train()'s output, until backward()
+  std::vector<std::uint8_t> positive_;  // forward_train()'s out > 0, until backward()
+  std::array<Index, 4> shape_{};        // forward_train()'s output shape
   bool has_train_cache_ = false;
 };
 

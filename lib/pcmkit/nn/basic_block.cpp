@@ -79,16 +79,17 @@ std::unique_ptr<Module> make_projection_shortcut(Index in_planes, Index planes, 
 }
 
 Tensor BasicBlock::forward_train(Tensor input) {
-  Tensor residual = shortcut_ ? shortcut_->forward_train(input) : input;
+  Tensor projected;
+  if (shortcut_) projected = shortcut_->forward_train(input);
   Tensor out = conv1_.forward_train(std::move(input));
-  out = bn1_.forward_train(std::move(out));
-  out = relu1_.forward_train(std::move(out));
+  // The identity shortcut reads the block input that conv1 keeps for its backward pass.
+  const Tensor& residual = shortcut_ ? projected : conv1_.train_input();
+  out = bn1_.forward_train_relu(std::move(out));
   out = conv2_.forward_train(std::move(out));
   out = bn2_.forward_train(std::move(out));
   PCMKIT_CHECK(out.same_shape(residual), "BasicBlock: shortcut output " + residual.shape_text() +
                                              " differs from the main path " + out.shape_text());
-  out.values() += residual.values();
-  return relu2_.forward_train(std::move(out));
+  return relu2_.forward_train_after_add(std::move(out), residual);
 }
 
 Tensor BasicBlock::backward(Tensor grad_output) {
@@ -96,13 +97,12 @@ Tensor BasicBlock::backward(Tensor grad_output) {
   Tensor grad_shortcut = shortcut_ ? shortcut_->backward(grad_sum) : grad_sum;
   Tensor grad = bn2_.backward(std::move(grad_sum));
   grad = conv2_.backward(std::move(grad));
-  grad = relu1_.backward(std::move(grad));
-  grad = bn1_.backward(std::move(grad));
+  grad = bn1_.backward(std::move(grad));  // through the ReLU too
   grad = conv1_.backward(std::move(grad));
   PCMKIT_CHECK(grad.same_shape(grad_shortcut), "BasicBlock::backward: shortcut gradient " +
                                                    grad_shortcut.shape_text() + " differs from " +
                                                    grad.shape_text());
-  grad.values() += grad_shortcut.values();
+  add_in_place(grad, grad_shortcut);
   return grad;
 }
 

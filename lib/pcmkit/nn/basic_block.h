@@ -30,18 +30,18 @@ class BasicBlock : public Module {
   void collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) override;
   void collect_batch_norms(std::vector<BatchNorm2d*>& out) override;
   void refresh() override;
-  // Training: the layers' forward_train() one after the other (no fusion; BatchNorm needs the
-  // whole batch), the shortcut's on the same input. Backward: dx = d(main path) + d(shortcut).
+  // Training: the layers' forward_train() one after the other (BatchNorm needs the whole batch
+  // before it can normalise), with bn1 applying the first ReLU and relu2 the residual add in
+  // the same pass; the shortcut's on the same input. Backward: dx = d(main path) + d(shortcut).
   Tensor forward_train(Tensor input) override;
   Tensor backward(Tensor grad_output) override;
 
  private:
   Conv2d conv1_;
   BatchNorm2d bn1_;
-  ReLU relu1_;
   Conv2d conv2_;
   BatchNorm2d bn2_;
-  ReLU relu2_;  // after the residual add
+  ReLU relu2_;  // after the residual add (bn1 applies the first ReLU itself when training)
   std::unique_ptr<Module> shortcut_;
   std::string shortcut_name_;
 };

@@ -96,14 +96,28 @@ void BatchNorm2d::collect_parameters(const std::string& prefix, std::vector<Para
   out.push_back({join_name(prefix, "running_var"), {c}, span(var_), false, {}});
 }
 
-Tensor BatchNorm2d::forward_train(Tensor input) {
+namespace {
+
+// x̂ and γ·x̂ + β exactly as forward_train computes them, so that backward() recomputes the
+// same values (and the same ReLU decisions) bit for bit; std::fma pins the rounding.
+inline float normalized(float x, float mean, float inv_std) { return (x - mean) * inv_std; }
+inline float affine(float x_hat, float gamma, float beta) { return std::fma(x_hat, gamma, beta); }
+
+}  // namespace
+
+Tensor BatchNorm2d::forward_train(Tensor input) { return train_pass(std::move(input), false); }
+
+Tensor BatchNorm2d::forward_train_relu(Tensor input) { return train_pass(std::move(input), true); }
+
+Tensor BatchNorm2d::train_pass(Tensor input, bool relu) {
   PCMKIT_CHECK(input.channels() == channels(),
                "BatchNorm2d: input has " + std::to_string(input.channels()) +
                    " channels, expected " + std::to_string(channels()));
   PCMKIT_CHECK(!collecting_, "BatchNorm2d::forward_train in statistics mode");
   const Index n = input.n(), area = input.plane_size(), count = n * area;
   PCMKIT_CHECK(count >= 2, "BatchNorm2d training needs at least 2 values per channel");
-  x_hat_ = Tensor::uninitialized(n, channels(), input.height(), input.width());
+  Tensor output = Tensor::uninitialized(n, channels(), input.height(), input.width());
+  batch_mean_.resize(channels());
   inv_std_.resize(channels());
   const Index num_channels = channels();
 #pragma omp parallel for schedule(static)
@@ -119,56 +133,111 @@ Tensor BatchNorm2d::forward_train(Tensor input) {
     const float mean_f = static_cast<float>(mean);
     for (Index i = 0; i < n; ++i) sum_sq += (plane(i) - mean_f).square().sum();
     const double biased = sum_sq / static_cast<double>(count);
-    const double inv_std = 1.0 / std::sqrt(biased + static_cast<double>(eps_));
-    inv_std_[c] = static_cast<float>(inv_std);
+    const float inv_std = static_cast<float>(1.0 / std::sqrt(biased + static_cast<double>(eps_)));
+    batch_mean_[c] = mean_f;
+    inv_std_[c] = inv_std;
     const float gamma = gamma_[c], beta = beta_[c];
     for (Index i = 0; i < n; ++i) {
       const Index offset = (i * num_channels + c) * area;
-      const Eigen::Map<const Eigen::ArrayXf> x(input.data() + offset, area);
-      Eigen::Map<Eigen::ArrayXf> x_hat(x_hat_.data() + offset, area);
-      Eigen::Map<Eigen::ArrayXf> out(input.data() + offset, area);
-      x_hat = (x - mean_f) * inv_std_[c];
-      out = x_hat * gamma + beta;
+      const float* x = input.data() + offset;
+      float* y = output.data() + offset;
+      if (relu) {
+#pragma omp simd
+        for (Index k = 0; k < area; ++k) {
+          const float value = affine(normalized(x[k], mean_f, inv_std), gamma, beta);
+          y[k] = value > 0.0f ? value : 0.0f;
+        }
+      } else {
+#pragma omp simd
+        for (Index k = 0; k < area; ++k)
+          y[k] = affine(normalized(x[k], mean_f, inv_std), gamma, beta);
+      }
     }
     const double unbiased = sum_sq / static_cast<double>(count - 1);
     mean_[c] = static_cast<float>((1.0 - kMomentum) * mean_[c] + kMomentum * mean);
     var_[c] = static_cast<float>((1.0 - kMomentum) * var_[c] + kMomentum * unbiased);
   }
+  train_input_ = std::move(input);
+  relu_after_ = relu;
   has_train_cache_ = true;
   refresh();
-  return input;
+  return output;
 }
+
+namespace {
+
+// backward() for channel c, x̂ recomputed from the input x; `relu`: g first goes through the
+// ReLU that forward_train_relu() applied (zero where γ·x̂ + β ≤ 0). A template, so that each
+// variant's loops vectorise without a branch inside.
+template <bool relu>
+void backward_channel(const float* x,
+                      float* g,
+                      Index n,
+                      Index area,
+                      Index stride,
+                      float mean,
+                      float inv_std,
+                      float gamma,
+                      float beta,
+                      float& gamma_grad,
+                      float& beta_grad) {
+  const auto through_relu = [=](float g_k, float x_hat) {
+    if constexpr (relu) return affine(x_hat, gamma, beta) > 0.0f ? g_k : 0.0f;
+    return g_k;
+  };
+  double sum_g = 0, sum_g_x_hat = 0;  // float per plane (vectorised), double over planes
+  for (Index i = 0; i < n; ++i) {
+    const float* x_i = x + i * stride;
+    const float* g_i = g + i * stride;
+    float plane_g = 0.0f, plane_g_x_hat = 0.0f;
+#pragma omp simd reduction(+ : plane_g, plane_g_x_hat)
+    for (Index k = 0; k < area; ++k) {
+      const float x_hat = normalized(x_i[k], mean, inv_std);
+      const float g_k = through_relu(g_i[k], x_hat);
+      plane_g += g_k;
+      plane_g_x_hat += g_k * x_hat;
+    }
+    sum_g += plane_g;
+    sum_g_x_hat += plane_g_x_hat;
+  }
+  beta_grad += static_cast<float>(sum_g);
+  gamma_grad += static_cast<float>(sum_g_x_hat);
+  const double count = static_cast<double>(n * area);
+  const float factor = gamma * inv_std;
+  const float mean_g = static_cast<float>(sum_g / count);
+  const float mean_g_x_hat = static_cast<float>(sum_g_x_hat / count);
+  for (Index i = 0; i < n; ++i) {
+    const float* x_i = x + i * stride;
+    float* g_i = g + i * stride;
+#pragma omp simd
+    for (Index k = 0; k < area; ++k) {
+      const float x_hat = normalized(x_i[k], mean, inv_std);
+      g_i[k] = factor * (through_relu(g_i[k], x_hat) - mean_g - x_hat * mean_g_x_hat);
+    }
+  }
+}
+
+}  // namespace
 
 Tensor BatchNorm2d::backward(Tensor grad_output) {
   PCMKIT_CHECK(has_train_cache_, "BatchNorm2d::backward without forward_train");
-  PCMKIT_CHECK(grad_output.same_shape(x_hat_), "BatchNorm2d::backward: gradient " +
-                                                   grad_output.shape_text() + " for an output " +
-                                                   x_hat_.shape_text());
-  const Index n = x_hat_.n(), area = x_hat_.plane_size(), num_channels = channels();
-  const double count = static_cast<double>(n * area);
+  PCMKIT_CHECK(grad_output.same_shape(train_input_),
+               "BatchNorm2d::backward: gradient " + grad_output.shape_text() + " for an output " +
+                   train_input_.shape_text());
+  const Index n = train_input_.n(), area = train_input_.plane_size(), num_channels = channels();
+  const Index stride = num_channels * area;  // from one image's plane c to the next's
 #pragma omp parallel for schedule(static)
   for (Index c = 0; c < num_channels; ++c) {
-    double sum_g = 0, sum_g_x_hat = 0;  // float per plane, double over planes (as forward)
-    for (Index i = 0; i < n; ++i) {
-      const Index offset = (i * num_channels + c) * area;
-      const Eigen::Map<const Eigen::ArrayXf> g(grad_output.data() + offset, area);
-      const Eigen::Map<const Eigen::ArrayXf> x_hat(x_hat_.data() + offset, area);
-      sum_g += g.sum();
-      sum_g_x_hat += (g * x_hat).sum();
-    }
-    beta_grad_[c] += static_cast<float>(sum_g);
-    gamma_grad_[c] += static_cast<float>(sum_g_x_hat);
-    const float factor = gamma_[c] * inv_std_[c];
-    const float mean_g = static_cast<float>(sum_g / count);
-    const float mean_g_x_hat = static_cast<float>(sum_g_x_hat / count);
-    for (Index i = 0; i < n; ++i) {
-      const Index offset = (i * num_channels + c) * area;
-      Eigen::Map<Eigen::ArrayXf> g(grad_output.data() + offset, area);
-      const Eigen::Map<const Eigen::ArrayXf> x_hat(x_hat_.data() + offset, area);
-      g = factor * (g - mean_g - x_hat * mean_g_x_hat);
-    }
+    const float* x = train_input_.data() + c * area;
+    float* g = grad_output.data() + c * area;
+    if (relu_after_)
+      backward_channel<true>(x, g, n, area, stride, batch_mean_[c], inv_std_[c], gamma_[c],
+                             beta_[c], gamma_grad_[c], beta_grad_[c]);
+    else
+      backward_channel<false>(x, g, n, area, stride, batch_mean_[c], inv_std_[c], gamma_[c],
+                              beta_[c], gamma_grad_[c], beta_grad_[c]);
   }
-  x_hat_ = Tensor();
+  train_input_ = Tensor();
   has_train_cache_ = false;
   return grad_output;
 }

@@ -12,6 +12,10 @@
 // out = γ·x̂ + β, and updates μ ← 0.9·μ + 0.1·μ_B, σ² ← 0.9·σ² + 0.1·σ²_B·m/(m − 1) (the
 // unbiased variance; m = n·h·w). backward(), with sums over (n, h, w):
 //   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/sqrt(σ²_B + ε) · (g − dβ/m − x̂·dγ/m).
+// forward_train_relu() is forward_train() followed by a ReLU in the same pass (backward() then
+// takes g through the ReLU first); x̂ is recomputed from the kept input in backward() instead of
+// stored: a training step is bound by memory traffic, and this saves two passes over the tensor
+// forward and one backward.
 // Sums run in float within each plane and in double over the planes, per channel in a fixed
 // order (results do not depend on the thread count).
 #pragma once
@@ -47,11 +51,14 @@ class BatchNorm2d : public Module {
 
   // Running-statistics momentum of the training mode (PyTorch's default).
   static constexpr double kMomentum = 0.1;
-  // Training pass, above; caches x̂ and updates the running statistics, then refresh()es (so
-  //   that forward() sees the new statistics; call Network::refresh() again after changing γ, β).
+  // Training pass, above; keeps the input and the batch statistics for backward(), updates the
+  //   running statistics, then refresh()es (so that forward() sees the new statistics; call
+  //   Network::refresh() again after changing γ, β). The output is a new tensor.
   // Requires: at least 2 values per channel, not in statistics mode (PCMKIT_CHECK).
   // Threads: OpenMP over channels.
   Tensor forward_train(Tensor input) override;
+  // max(forward_train(input), 0) in one pass; backward() then includes the ReLU's.
+  Tensor forward_train_relu(Tensor input);
   // Requires, threads: as Module::backward; OpenMP over channels.
   Tensor backward(Tensor grad_output) override;
   Eigen::VectorXf& weight_grad() { return gamma_grad_; }  // dL/dγ
@@ -69,8 +76,10 @@ class BatchNorm2d : public Module {
   std::int64_t num_batches_ = 0;
   Eigen::VectorXf gamma_, beta_, mean_, var_, scale_, shift_;
   Eigen::VectorXf gamma_grad_, beta_grad_;
-  Tensor x_hat_;             // forward_train()'s normalised input, until backward()
-  Eigen::VectorXf inv_std_;  // 1/sqrt(σ²_B + ε) of that batch
+  Tensor train_pass(Tensor input, bool relu);
+  Tensor train_input_;                    // forward_train()'s input, until backward()
+  Eigen::VectorXf batch_mean_, inv_std_;  // μ_B and 1/sqrt(σ²_B + ε) of that batch, as floats
+  bool relu_after_ = false;               // forward_train_relu() made the output
   bool has_train_cache_ = false;
 };
 

@@ -64,6 +64,9 @@ class Conv2d : public Module, public AnalogLayer {
   // Training pass (Module::forward_train): forward() with forward_weight(), caching the input.
   // Threads, cost: as forward(). (conv2d_train.cpp)
   Tensor forward_train(Tensor input) override;
+  // The input forward_train() keeps for backward() (empty otherwise): a block's identity
+  // shortcut reads it instead of keeping a copy.
+  const Tensor& train_input() const { return train_input_; }
   // Backward pass (Module::backward), per chunk of images (the chunks of forward()):
   //   dW_chunk = G · colsᵀ, db_chunk = G · 1 (G: out × columns of grad_output; cols: im2col),
   //   d(cols) = forward_weight()ᵀ · G, then col2im adds d(cols) into dL/d(input); for "same"

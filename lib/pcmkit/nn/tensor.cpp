@@ -26,4 +26,14 @@ std::string Tensor::shape_text() const {
          std::to_string(w_) + "]";
 }
 
+void add_in_place(Tensor& sum, const Tensor& addend) {
+  PCMKIT_CHECK(sum.same_shape(addend),
+               "add_in_place: " + sum.shape_text() + " + " + addend.shape_text());
+  const Index size = sum.size();
+  float* s = sum.data();
+  const float* a = addend.data();
+#pragma omp parallel for simd schedule(static)
+  for (Index k = 0; k < size; ++k) s[k] += a[k];
+}
+
 }  // namespace pcmkit::nn

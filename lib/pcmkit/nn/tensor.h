@@ -79,4 +79,8 @@ class Tensor {
   Eigen::VectorXf data_;
 };
 
+// sum += addend, value by value. Requires: same shape (PCMKIT_CHECK). Threads: OpenMP over values
+// (each value's result is independent of the thread count).
+void add_in_place(Tensor& sum, const Tensor& addend);
+
 }  // namespace pcmkit::nn
