@@ -74,8 +74,9 @@ class Conv2d : public Module, public AnalogLayer {
   //   correlation of grad_output with the flipped kernel (forward_fused of the transposed
   //   convolution, with this layer's algorithm).
   // The chunks' dW and db are summed in chunk order, then added to master_weight_grad() and
-  // bias_grad(). Layers on a Winograd algorithm compute dW with winograd_weight_gradient.h (same
-  // tile size; its own fixed chunks) and db as sums in image order instead.
+  // bias_grad(). Layers on a Winograd algorithm compute dW and dx together with
+  // winograd_weight_gradient.h (same tile size; its own fixed chunks) and db as sums in image
+  // order instead.
   // Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
   // (chunks · out · in·k²) floats of partial dW (Winograd: (m+2)²·out·in per chunk).
   Tensor backward(Tensor grad_output) override;
@@ -103,6 +104,7 @@ class Conv2d : public Module, public AnalogLayer {
   Algorithm effective_algorithm() const;
 
  private:
+  RowMatrixXf flipped_kernel() const;                              // conv2d_train.cpp
   Tensor flipped_kernel_forward(const Tensor& grad_output) const;  // conv2d_train.cpp
   Index in_channels_, kernel_, stride_, padding_;
   Eigen::VectorXf bias_;

@@ -98,17 +98,22 @@ Tensor Conv2d::forward_train(Tensor input) {
   return output;
 }
 
-// dL/dx of a "same" convolution (see backward) as the forward pass of the convolution out → in
-// with the flipped, transposed kernel and this layer's algorithm.
-Tensor Conv2d::flipped_kernel_forward(const Tensor& grad_output) const {
+// The kernel of the transposed convolution out → in with the kernel flipped: dL/dx of a "same"
+// convolution is that convolution's forward pass of dL/dy (see backward).
+RowMatrixXf Conv2d::flipped_kernel() const {
   const RowMatrixXf& weight = forward_weight();
   const Index outs = weight.rows(), kk = kernel_ * kernel_;
-  Conv2d transposed(outs, in_channels_, kernel_, 1, padding_);
-  transposed.set_algorithm(algorithm_);
-  RowMatrixXf& flipped = transposed.master_weight();
+  RowMatrixXf flipped(in_channels_, outs * kk);
   for (Index o = 0; o < outs; ++o)
     for (Index c = 0; c < in_channels_; ++c)
       for (Index t = 0; t < kk; ++t) flipped(c, o * kk + kk - 1 - t) = weight(o, c * kk + t);
+  return flipped;
+}
+
+Tensor Conv2d::flipped_kernel_forward(const Tensor& grad_output) const {
+  Conv2d transposed(weight_.rows(), in_channels_, kernel_, 1, padding_);
+  transposed.set_algorithm(algorithm_);
+  transposed.master_weight() = flipped_kernel();
   return transposed.forward_fused(grad_output, {});
 }
 
@@ -132,15 +137,17 @@ Tensor Conv2d::backward(Tensor grad_output) {
   const RowMatrixXf& weight = forward_weight();
   const Algorithm algorithm = effective_algorithm();
   if (algorithm != Algorithm::kIm2colGemm) {
-    // dW by the adjoint of the Winograd forward pass; db as plain sums in image order; dx as
-    // below (the flipped kernel, through forward_fused's Winograd path).
+    // dW by the adjoint of the Winograd forward pass and dx as below (the flipped kernel,
+    // Winograd too), both from one transposed copy of grad_output; db as sums in image order.
     const WinogradTile tile =
         algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
-    weight_grad_ += winograd_weight_gradient(tile, input.data(), grad_output.data(), n,
-                                             in_channels_, outs, g.h, g.w);
+    const WinogradWeights flipped(flipped_kernel(), outs, tile);
+    Tensor grad_input = Tensor::uninitialized(n, in_channels_, g.h, g.w);
+    weight_grad_ +=
+        winograd_weight_gradient(tile, input.data(), grad_output.data(), n, in_channels_, outs, g.h,
+                                 g.w, &flipped, grad_input.data());
     if (has_bias())
       for (Index i = 0; i < n; ++i) bias_grad_ += grad_output.image(i).rowwise().sum();
-    Tensor grad_input = flipped_kernel_forward(grad_output);
     train_input_ = Tensor();
     has_train_input_ = false;
     return grad_input;

@@ -21,7 +21,7 @@ constexpr Index kBlockFloats = Index{1} << 16;  // 256 KB
 
 template <int m>
 void convolve(const WinogradWeights& weights,
-              const float* input,
+              const float* padded,
               Index count,
               Index h,
               Index w,
@@ -33,17 +33,12 @@ void convolve(const WinogradWeights& weights,
   // that the products never read (their depth is `in`); those past `out` are exact zeros (U's
   // padding columns).
   const Index in_lanes = whole_lanes(in), out_lanes = weights.out_stride;
-  const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m;
-  const Index planes_in = count * in, plane = h * w;
-  const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2, full_w = tiles_x * m;
-  static thread_local Eigen::VectorXf padded_buffer, v_buffer, m_buffer, strip_buffer;
-
-  // Plane-last copy of the input with a zero border: padded[(y + 1, x + 1)][image][in], and
-  // zeros after it for the last tile's vector of channels to read.
-  const Index padded_size = padded_h * padded_w * planes_in;
-  float* padded = scratch(padded_buffer, padded_size + kLanes);
-  pad_transpose(input, planes_in, h, w, padded_h, padded_w, padded);
-  std::fill(padded + padded_size, padded + padded_size + kLanes, 0.0f);
+  // `padded`: the plane-last copy of the input with a zero border (padded_copy),
+  // padded[(y + 1, x + 1)][image][in].
+  const PaddedFrame frame(m, h, w);
+  const Index tiles_y = frame.tiles_y, tiles_x = frame.tiles_x, padded_w = frame.padded_w;
+  const Index planes_in = count * in, plane = h * w, full_w = tiles_x * m;
+  static thread_local Eigen::VectorXf v_buffer, m_buffer, strip_buffer;
 
   // Blocks of whole strips (image, tile row ty); the block's rows are (strip, tx).
   const Index strips = count * tiles_y;
@@ -190,6 +185,19 @@ Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out,
   return std::max<Index>(1, (n + chunks - 1) / chunks);
 }
 
+void winograd_detail::winograd_conv3x3_padded(const WinogradWeights& weights,
+                                              const float* padded,
+                                              Index count,
+                                              Index h,
+                                              Index w,
+                                              float* output,
+                                              const WinogradEpilogue& epilogue) {
+  if (weights.tile == WinogradTile::k2x2)
+    convolve<2>(weights, padded, count, h, w, output, epilogue);
+  else
+    convolve<4>(weights, padded, count, h, w, output, epilogue);
+}
+
 void winograd_conv3x3(const WinogradWeights& weights,
                       const float* input,
                       Index count,
@@ -197,10 +205,10 @@ void winograd_conv3x3(const WinogradWeights& weights,
                       Index w,
                       float* output,
                       const WinogradEpilogue& epilogue) {
-  if (weights.tile == WinogradTile::k2x2)
-    convolve<2>(weights, input, count, h, w, output, epilogue);
-  else
-    convolve<4>(weights, input, count, h, w, output, epilogue);
+  static thread_local Eigen::VectorXf padded_buffer;
+  const float* padded = padded_copy(padded_buffer, static_cast<int>(weights.tile), input,
+                                    count * weights.in_channels, h, w);
+  winograd_conv3x3_padded(weights, padded, count, h, w, output, epilogue);
 }
 
 }  // namespace pcmkit::nn

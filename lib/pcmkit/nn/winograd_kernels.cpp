@@ -6,6 +6,7 @@
 #include <cmath>
 #include <utility>
 
+#include "pcmkit/nn/conv_buffers.h"
 #include "pcmkit/nn/winograd_transforms.h"
 
 namespace pcmkit::nn::winograd_detail {
@@ -152,6 +153,16 @@ void pad_transpose(const float* input,
   }
   for (Index p = plane_lanes; p < planes; ++p)
     for (Index pixel = 0; pixel < plane; ++pixel) padded_at(pixel)[p] = input[p * plane + pixel];
+}
+
+float* padded_copy(
+    Eigen::VectorXf& buffer, int m, const float* input, Index planes, Index h, Index w) {
+  const PaddedFrame frame(m, h, w);
+  const Index size = frame.padded_h * frame.padded_w * planes;
+  float* padded = detail::scratch(buffer, size + kLanes);
+  pad_transpose(input, planes, h, w, frame.padded_h, frame.padded_w, padded);
+  std::fill(padded + size, padded + size + kLanes, 0.0f);
+  return padded;
 }
 
 }  // namespace pcmkit::nn::winograd_detail

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "pcmkit/nn/tensor.h"
+#include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn::winograd_detail {
 
@@ -256,5 +257,30 @@ void pad_transpose(const float* input,
                    Index padded_h,
                    Index padded_w,
                    float* padded);
+
+// The frame of pad_transpose for tiles of m: whole m × m tiles plus the 1-pixel border.
+struct PaddedFrame {
+  Index tiles_y, tiles_x, padded_h, padded_w;
+  PaddedFrame(int m, Index h, Index w)
+      : tiles_y((h + m - 1) / m),
+        tiles_x((w + m - 1) / m),
+        padded_h(tiles_y * m + 2),
+        padded_w(tiles_x * m + 2) {}
+};
+
+// pad_transpose of `planes` planes of h × w in the frame for tiles of m, followed by kLanes
+// zeros (which the last tile's vector of channels reads), in `buffer` (grown as needed).
+float* padded_copy(
+    Eigen::VectorXf& buffer, int m, const float* input, Index planes, Index h, Index w);
+
+// winograd_conv3x3 of `count` images given as their padded_copy (count·in planes): for callers
+// that already hold that copy (the backward pass transposes dL/dy once for dW and dx).
+void winograd_conv3x3_padded(const WinogradWeights& weights,
+                             const float* padded,
+                             Index count,
+                             Index h,
+                             Index w,
+                             float* output,
+                             const WinogradEpilogue& epilogue);
 
 }  // namespace pcmkit::nn::winograd_detail

@@ -17,10 +17,11 @@ using namespace winograd_detail;
 constexpr Index kBlockFloats = Index{1} << 16;
 
 // dU_ξ (layout [ξ][in][whole_lanes(out)]) = Σ over the chunk's tiles of V_ξᵀ · Ẽ_ξ, overwritten;
-// the columns from `out` on are scratch values.
+// the columns from `out` on are scratch values. `padded` and `grad` are the chunk's input and
+// dL/dy as padded_copy.
 template <int m>
-void transformed_gradient(const float* input,
-                          const float* grad_output,
+void transformed_gradient(const float* padded,
+                          const float* grad,
                           Index count,
                           Index in,
                           Index out,
@@ -31,20 +32,12 @@ void transformed_gradient(const float* input,
   // Rows of whole vectors of channels, as in winograd_conv3x3.cpp; the lanes past `in` are
   // never read, those past `out` only reach dU's scratch columns.
   const Index in_lanes = whole_lanes(in), out_lanes = whole_lanes(out);
-  const Index tiles_y = (h + m - 1) / m, tiles_x = (w + m - 1) / m;
-  const Index padded_h = tiles_y * m + 2, padded_w = tiles_x * m + 2;
+  const PaddedFrame frame(m, h, w);
+  const Index tiles_y = frame.tiles_y, tiles_x = frame.tiles_x, padded_w = frame.padded_w;
   const Index planes_in = count * in, planes_out = count * out;
-  static thread_local Eigen::VectorXf input_buffer, grad_buffer, v_buffer, e_buffer;
-  const Index input_size = padded_h * padded_w * planes_in;
-  float* padded = scratch(input_buffer, input_size + kLanes);
-  pad_transpose(input, planes_in, h, w, padded_h, padded_w, padded);
-  std::fill(padded + input_size, padded + input_size + kLanes, 0.0f);
-  // The gradient in the same frame: its tile (ty, tx) starts at (ty·m + 1, tx·m + 1), and the
-  // zero border covers the outputs beyond the image.
-  const Index grad_size = padded_h * padded_w * planes_out;
-  float* grad = scratch(grad_buffer, grad_size + kLanes);
-  pad_transpose(grad_output, planes_out, h, w, padded_h, padded_w, grad);
-  std::fill(grad + grad_size, grad + grad_size + kLanes, 0.0f);
+  static thread_local Eigen::VectorXf v_buffer, e_buffer;
+  // The gradient is in the input's frame: its tile (ty, tx) starts at (ty·m + 1, tx·m + 1), and
+  // the zero border covers the outputs beyond the image.
 
   const Index strips = count * tiles_y;
   const Index strips_per_block =
@@ -96,9 +89,15 @@ RowMatrixXf winograd_weight_gradient(WinogradTile tile,
                                      Index in,
                                      Index out,
                                      Index h,
-                                     Index w) {
+                                     Index w,
+                                     const WinogradWeights* flipped,
+                                     float* grad_input) {
   PCMKIT_CHECK(n >= 1 && in >= 1 && out >= 1 && h >= 1 && w >= 1,
                "winograd_weight_gradient: empty shape");
+  PCMKIT_CHECK((flipped == nullptr) == (grad_input == nullptr) &&
+                   (!flipped || (flipped->tile == tile && flipped->in_channels == out &&
+                                 flipped->out_channels == in)),
+               "winograd_weight_gradient: flipped kernel of another shape or tile");
   const Index m = static_cast<Index>(tile), a = m + 2, out_lanes = whole_lanes(out);
   const Index size = a * a * in * out_lanes;
   const Index per_chunk = winograd_weight_gradient_images_per_chunk(tile, n, in, out, h, w);
@@ -110,10 +109,15 @@ RowMatrixXf winograd_weight_gradient(WinogradTile tile,
     const float* x = input + first * in * h * w;
     const float* dy = grad_output + first * out * h * w;
     float* du = partial.data() + chunk * size;
+    static thread_local Eigen::VectorXf input_buffer, grad_buffer;
+    const float* padded = padded_copy(input_buffer, static_cast<int>(m), x, count * in, h, w);
+    const float* grad = padded_copy(grad_buffer, static_cast<int>(m), dy, count * out, h, w);
     if (tile == WinogradTile::k2x2)
-      transformed_gradient<2>(x, dy, count, in, out, h, w, du);
+      transformed_gradient<2>(padded, grad, count, in, out, h, w, du);
     else
-      transformed_gradient<4>(x, dy, count, in, out, h, w, du);
+      transformed_gradient<4>(padded, grad, count, in, out, h, w, du);
+    if (flipped)  // dx from the same transposed gradient
+      winograd_conv3x3_padded(*flipped, grad, count, h, w, grad_input + first * in * h * w, {});
   }
   // Chunks summed in chunk order, then dg = Gᵀ dU G per (o, c) in double.
   Eigen::Map<Eigen::VectorXf> total(partial.data(), size);

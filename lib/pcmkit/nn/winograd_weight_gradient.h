@@ -33,6 +33,11 @@ Index winograd_weight_gradient_images_per_chunk(
 // Threads: OpenMP over chunks of images (winograd_weight_gradient_images_per_chunk); each chunk's
 //   transformed gradient is summed in chunk order, so the result does not depend on the thread
 //   count.
+// With `flipped` (the transformed kernel of the transposed convolution out → in with the flipped
+// kernel, same tile) and `grad_input` (n × in × h × w floats), also writes dL/dx = that
+// convolution of grad_output, chunk by chunk from the same transposed copy of grad_output (the
+// copy is the larger part of a backward pass's memory traffic). Requires: both or neither, of
+// matching shapes (PCMKIT_CHECK).
 // Cost: 2·(m+2)²·in·out flops per tile and image plus the tile transforms; (m+2)²·in·out floats
 //   per chunk of partial sums, and per thread the scratch of winograd_conv3x3.
 RowMatrixXf winograd_weight_gradient(WinogradTile tile,
@@ -42,6 +47,8 @@ RowMatrixXf winograd_weight_gradient(WinogradTile tile,
                                      Index in,
                                      Index out,
                                      Index h,
-                                     Index w);
+                                     Index w,
+                                     const WinogradWeights* flipped = nullptr,
+                                     float* grad_input = nullptr);
 
 }  // namespace pcmkit::nn
