@@ -5,13 +5,13 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv_buffers.h"
+#include "pcmkit/nn/im2col.h"
 #include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn {
 namespace {
 
 using detail::scratch;
-using detail::shifted_plane;
 
 // One output row of `size` values: dst = epilogue(src + bias), with the steps of
 // Conv2d::Epilogue, each the same Eigen expression as the separate layer it replaces. One
@@ -120,7 +120,7 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
   const Index num_chunks = (n + images_per_chunk - 1) / images_per_chunk;
   const RowMatrixXf& weight = forward_weight();
   const MatrixProduct* unit = matrix_product();  // null: the plain GEMM
-  const Index k = kernel_, s = stride_, p = padding_;
+  const detail::ConvGeometry geometry(in_channels_, h, w, kernel_, stride_, padding_);
 
 #pragma omp parallel for schedule(dynamic, 1)
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {
@@ -131,39 +131,7 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
     Eigen::Map<RowMatrixXf> cols(scratch(cols_buffer, depth * columns), depth, columns);
     Eigen::Map<RowMatrixXf> result(scratch(out_buffer, outs * columns), outs, columns);
 
-    // im2col: row (c, ky, kx), column (image, y, x).
-    const bool same_shape = s == 1 && h_out == h && w_out == w;
-    for (Index c = 0; c < in_channels_; ++c) {
-      for (Index ky = 0; ky < k; ++ky) {
-        for (Index kx = 0; kx < k; ++kx) {
-          float* row = cols.data() + ((c * k + ky) * k + kx) * columns;
-          // Output columns x with 0 ≤ x·s − p + kx < w: [x_lo, x_hi).
-          const Index x_lo = std::min(w_out, std::max<Index>(0, (p - kx + s - 1) / s));
-          const Index last = w - 1 + p - kx;  // x·s ≤ last
-          const Index x_hi = last < 0 ? x_lo : std::max(x_lo, std::min(w_out, last / s + 1));
-          for (Index b = 0; b < count; ++b) {
-            const float* src = input.data() + ((first + b) * in_channels_ + c) * h * w;
-            if (same_shape) {
-              shifted_plane(src, row + b * plane, h, w, ky - p, kx - p);
-              continue;
-            }
-            for (Index y = 0; y < h_out; ++y) {
-              float* dst = row + b * plane + y * w_out;
-              const Index iy = y * s - p + ky;
-              if (iy < 0 || iy >= h) {
-                std::fill(dst, dst + w_out, 0.0f);
-                continue;
-              }
-              // One loop without fill/memcpy calls: on rows 8 to 32 wide, three library calls per
-              // row cost more than the copying.
-              const Index base = iy * w - p + kx;  // input index of x = 0
-              for (Index x = 0; x < w_out; ++x)
-                dst[x] = x >= x_lo && x < x_hi ? src[base + x * s] : 0.0f;
-            }
-          }
-        }
-      }
-    }
+    detail::im2col(input.data(), geometry, first, count, cols.data());
 
     if (unit)
       unit->multiply(weight, cols, result);

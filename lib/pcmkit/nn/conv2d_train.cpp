@@ -6,88 +6,15 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
 #include "pcmkit/nn/conv_buffers.h"
+#include "pcmkit/nn/im2col.h"
 #include "pcmkit/nn/winograd_weight_gradient.h"
 
 namespace pcmkit::nn {
 namespace {
 
+using detail::col2im_add;
+using detail::im2col;
 using detail::scratch;
-using detail::shifted_plane;
-
-struct Geometry {
-  Index channels, h, w, k, s, p, h_out, w_out;
-  Index plane() const { return h_out * w_out; }
-  bool same_shape() const { return s == 1 && h_out == h && w_out == w; }
-  // Output columns x with 0 ≤ x·s − p + kx < w: [x_lo, x_hi).
-  Index x_lo(Index kx) const { return std::min(w_out, std::max<Index>(0, (p - kx + s - 1) / s)); }
-  Index x_hi(Index kx) const {
-    const Index last = w - 1 + p - kx;  // x·s ≤ last
-    return last < 0 ? x_lo(kx) : std::max(x_lo(kx), std::min(w_out, last / s + 1));
-  }
-};
-
-// im2col of images [first, first + count): row (c, ky, kx), column (image, y, x), zeros outside
-// the input; `cols` holds channels·k² rows of count·plane floats.
-void im2col(const float* input, const Geometry& g, Index first, Index count, float* cols) {
-  const Index plane = g.plane(), columns = count * plane;
-  if (g.same_shape()) {
-    for (Index c = 0; c < g.channels; ++c)
-      for (Index ky = 0; ky < g.k; ++ky)
-        for (Index kx = 0; kx < g.k; ++kx) {
-          float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
-          for (Index b = 0; b < count; ++b)
-            shifted_plane(input + ((first + b) * g.channels + c) * plane, row + b * plane, g.h, g.w,
-                          ky - g.p, kx - g.p);
-        }
-    return;
-  }
-  for (Index c = 0; c < g.channels; ++c)
-    for (Index ky = 0; ky < g.k; ++ky)
-      for (Index kx = 0; kx < g.k; ++kx) {
-        float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
-        const Index x_lo = g.x_lo(kx), x_hi = g.x_hi(kx);
-        for (Index b = 0; b < count; ++b) {
-          const float* src = input + ((first + b) * g.channels + c) * g.h * g.w;
-          for (Index y = 0; y < g.h_out; ++y) {
-            float* dst = row + b * plane + y * g.w_out;
-            const Index iy = y * g.s - g.p + ky;
-            if (iy < 0 || iy >= g.h) {
-              std::fill(dst, dst + g.w_out, 0.0f);
-              continue;
-            }
-            const Index base = iy * g.w - g.p + kx;  // input index of x = 0
-            for (Index x = 0; x < g.w_out; ++x)
-              dst[x] = x >= x_lo && x < x_hi ? src[base + x * g.s] : 0.0f;
-          }
-        }
-      }
-}
-
-// The adjoint of im2col: adds each column value back to the input position it was read from,
-// in a fixed order (c, ky, kx, y, x), into images [first, first + count) of `grad_input`.
-void col2im_add(const float* cols, const Geometry& g, Index first, Index count, float* grad_input) {
-  const Index plane = g.plane(), columns = count * plane;
-  for (Index c = 0; c < g.channels; ++c)
-    for (Index ky = 0; ky < g.k; ++ky)
-      for (Index kx = 0; kx < g.k; ++kx) {
-        const float* row = cols + ((c * g.k + ky) * g.k + kx) * columns;
-        const Index x_lo = g.x_lo(kx), x_hi = g.x_hi(kx);
-        for (Index b = 0; b < count; ++b) {
-          float* dst = grad_input + ((first + b) * g.channels + c) * g.h * g.w;
-          for (Index y = 0; y < g.h_out; ++y) {
-            const Index iy = y * g.s - g.p + ky;
-            if (iy < 0 || iy >= g.h) continue;
-            const float* src = row + b * plane + y * g.w_out;
-            float* out = dst + iy * g.w - g.p + kx;  // input index of x = 0 (may point before)
-            if (g.s == 1) {
-              for (Index x = x_lo; x < x_hi; ++x) out[x] += src[x];
-            } else {
-              for (Index x = x_lo; x < x_hi; ++x) out[x * g.s] += src[x];
-            }
-          }
-        }
-      }
-}
 
 }  // namespace
 
@@ -120,14 +47,8 @@ Tensor Conv2d::flipped_kernel_forward(const Tensor& grad_output) const {
 Tensor Conv2d::backward(Tensor grad_output) {
   PCMKIT_CHECK(has_train_input_, "Conv2d::backward without forward_train");
   const Tensor& input = train_input_;
-  const Geometry g{in_channels_,
-                   input.height(),
-                   input.width(),
-                   kernel_,
-                   stride_,
-                   padding_,
-                   (input.height() + 2 * padding_ - kernel_) / stride_ + 1,
-                   (input.width() + 2 * padding_ - kernel_) / stride_ + 1};
+  const detail::ConvGeometry g(in_channels_, input.height(), input.width(), kernel_, stride_,
+                               padding_);
   const Index n = input.n(), outs = weight_.rows(), depth = weight_.cols(), plane = g.plane();
   PCMKIT_CHECK(grad_output.n() == n && grad_output.channels() == outs &&
                    grad_output.height() == g.h_out && grad_output.width() == g.w_out,
