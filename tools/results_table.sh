@@ -49,26 +49,36 @@ done
 } >data/results/table.md
 cat data/results/table.md
 
-# One figure: accuracy against time, one line per network and compensation.
+# One figure: accuracy against time, one colour per network (solid AdaBS, dashed GDC), each
+# network's fp32 accuracy as a dotted line in its colour.
 plot=""
+colour=1
 for net in "${nets[@]}"; do
   csv="data/results/$net/results.csv"
   [ -f "$csv" ] || continue
-  for comp in gdc adabs; do
+  for comp in adabs gdc; do
     awk -F, -v comp="$comp" 'NR > 1 && $2 == comp { print $1, $3, $4 }' "$csv" \
       >"data/results/$net-$comp.dat"
-    plot="$plot'$net-$comp.dat' using 1:2:3 with yerrorlines lw 2 title '$net $comp', "
+    dash=1
+    [ "$comp" = gdc ] && dash=2
+    plot="$plot'$net-$comp.dat' using 1:2:3 with yerrorlines lc $colour dt $dash lw 2 pt 7 title '$net $comp', "
   done
+  fp32=$(sed -n 's/^fp32 accuracy: \([0-9.]*\)%.*/\1/p' "data/results/$net.txt")
+  plot="$plot$fp32 with lines lc $colour dt 3 lw 1 title '$net fp32', "
+  colour=$((colour + 1))
 done
 cat >data/results/accuracy.gp <<GP
-set terminal pngcairo size 1000,650 font 'DejaVu Sans,11'
+set terminal pngcairo size 1100,650 font 'DejaVu Sans,11'
 set output 'accuracy.png'
 set logscale x
+set xrange [15:5e7]
+set xtics ("25 s" 25, "1 h" 3600, "1 day" 86400, "30 days" 2592000, "1 year" 31536000)
 set grid
-set key bottom left
-set xlabel 'time after programming (s)'
+set key outside right top
+set xlabel 'time after programming'
 set ylabel 'CIFAR-10 test accuracy (%)'
 set title 'ResNet-32 on PCM (published model, all layers analog; mean ± 1 s.d.)'
+set samples 2
 plot ${plot%, }
 GP
 (cd data/results && gnuplot accuracy.gp) && echo "wrote data/results/accuracy.png"
