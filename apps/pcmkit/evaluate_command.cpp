@@ -30,20 +30,6 @@ std::string default_weights() {
   return fs::exists(shared) ? shared.string() : "";
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-// Shortest text that reads back as the same double.
-std::string json_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  for (int digits = 1; digits <= 17; ++digits) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
-    if (std::strtod(shorter, nullptr) == v) return shorter;
-  }
-  return text;
-}
-
 }  // namespace
 
 void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
@@ -153,28 +139,29 @@ int run_evaluate(const EvaluateOptions& o) {
       network, model, *data.test, data.calibration.get(), options, progress.callback());
 
   experiment::RunSettings settings;
-  settings.entries = {{"arch", quoted(o.arch)},
-                      {"weights", quoted(weights)},
-                      {"weights_sha256", quoted(sha256_of_file(weights))},
-                      {"device", quoted(o.device)},
-                      {"times", quoted(o.times)},
-                      {"repeats", std::to_string(o.repeats)},
-                      {"compensation", quoted(o.compensation)},
-                      {"seed", std::to_string(o.seed)},
-                      {"max_images", std::to_string(o.max_images)},
-                      {"adabs_images", std::to_string(options.adabs_images)},
-                      {"first_layer_digital", o.first_digital ? "true" : "false"},
-                      {"last_layer_digital", o.last_digital ? "true" : "false"},
-                      {"dac_bits", std::to_string(o.dac_bits)},
-                      {"adc_bits", std::to_string(o.adc_bits)},
-                      {"adc_range", json_number(o.adc_range)},
-                      {"tile_size", quoted(options.periphery.tile_size_text())},
-                      {"data", quoted(data_dir.string())},
-                      {"data_kind", quoted(data::dataset_kind_name(kind))},
-                      {"calibration_data", quoted(o.calibration_data)}};
-  if (kind == data::DatasetKind::kImageFolder)
-    settings.entries.insert(settings.entries.end(), {{"resize", std::to_string(o.resize)},
-                                                     {"crop", std::to_string(o.crop)}});
+  settings.text("arch", o.arch);
+  settings.text("weights", weights);
+  settings.text("weights_sha256", sha256_of_file(weights));
+  settings.text("device", o.device);
+  settings.text("times", o.times);
+  settings.integer("repeats", o.repeats);
+  settings.text("compensation", o.compensation);
+  settings.unsigned_integer("seed", o.seed);
+  settings.integer("max_images", o.max_images);
+  settings.integer("adabs_images", options.adabs_images);
+  settings.flag("first_layer_digital", o.first_digital);
+  settings.flag("last_layer_digital", o.last_digital);
+  settings.integer("dac_bits", o.dac_bits);
+  settings.integer("adc_bits", o.adc_bits);
+  settings.number("adc_range", o.adc_range);
+  settings.text("tile_size", options.periphery.tile_size_text());
+  settings.text("data", data_dir.string());
+  settings.text("data_kind", data::dataset_kind_name(kind));
+  settings.text("calibration_data", o.calibration_data);
+  if (kind == data::DatasetKind::kImageFolder) {
+    settings.integer("resize", o.resize);
+    settings.integer("crop", o.crop);
+  }
   settings.device_model_json = ideal ? "null" : device::model_to_json(model);
   std::fputs(experiment::accuracy_table(result).c_str(), stdout);
   for (const fs::path& p : experiment::write_drift_results(result, settings, o.output))

@@ -87,6 +87,22 @@ TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
   REQUIRE(r.exit_code == 0);
 }
 
+TEST_CASE("evaluate records paths with quotes and backslashes as valid JSON") {
+  EvaluateInputs in;
+  const fs::path odd = in.dir / "we\"ights\\ 1.h5";
+  fs::copy_file(in.weights, odd);
+  ScratchDir scratch;
+  const Outcome r =
+      run_pcmkit(in.args({"--weights", odd.string(), "--device", "ideal", "--compensation", "none",
+                          "--times", "25", "--repeats", "1", "-o", "out"}),
+                 scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string json = read_text(scratch / "out/results.json");
+  CHECK(contains(json, "we\\\"ights\\\\ 1.h5"));  // escaped: we\"ights\\ 1.h5
+  CHECK(contains(json, "\"seed\": 1,"));
+}
+
 TEST_CASE("evaluate with DAC, ADC and tiles records them in results.json") {
   EvaluateInputs in;
   ScratchDir scratch;

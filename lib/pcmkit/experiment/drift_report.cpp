@@ -32,6 +32,22 @@ std::string time_label(double t_s) {
 
 }  // namespace
 
+void RunSettings::text(const std::string& key, const std::string& value) {
+  entries.emplace_back(key, json(value).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+void RunSettings::number(const std::string& key, double value) {
+  entries.emplace_back(key, json(value).dump());
+}
+void RunSettings::integer(const std::string& key, long long value) {
+  entries.emplace_back(key, json(value).dump());
+}
+void RunSettings::unsigned_integer(const std::string& key, unsigned long long value) {
+  entries.emplace_back(key, json(value).dump());
+}
+void RunSettings::flag(const std::string& key, bool value) {
+  entries.emplace_back(key, value ? "true" : "false");
+}
+
 std::string accuracy_table(const DriftEvaluationResult& r) {
   std::ostringstream s;
   char line[160];

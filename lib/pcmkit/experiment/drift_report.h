@@ -12,8 +12,15 @@
 
 namespace pcmkit::experiment {
 
-// Everything the run used, recorded in results.json ("key" → JSON value text).
+// Everything the run used, recorded in results.json ("key" → JSON value text), in the order
+// added. Text is escaped as JSON needs (paths may hold quotes or backslashes; bytes that are not
+// UTF-8 become U+FFFD); numbers keep the shortest text that reads back as the same double.
 struct RunSettings {
+  void text(const std::string& key, const std::string& value);
+  void number(const std::string& key, double value);
+  void integer(const std::string& key, long long value);
+  void unsigned_integer(const std::string& key, unsigned long long value);  // seeds
+  void flag(const std::string& key, bool value);
   std::vector<std::pair<std::string, std::string>> entries;
   std::string device_model_json;  // the device model file's JSON text (or "null")
 };
