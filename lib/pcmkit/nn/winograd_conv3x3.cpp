@@ -136,6 +136,8 @@ WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTi
   const auto transform = [&]<int m>() {
     constexpr int a = m + 2;
     u.setZero(a * a * in * out_stride);
+    // Each (o, c) writes its own values: any thread split gives the same u.
+#pragma omp parallel for schedule(static)
     for (Index o = 0; o < out_channels; ++o)
       for (Index c = 0; c < in; ++c) {
         double g[3][3], gt[3][a], result[a][a];

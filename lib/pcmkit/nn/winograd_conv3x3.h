@@ -32,7 +32,7 @@ enum class WinogradTile : int { k2x2 = 2, k4x4 = 4 };
 struct WinogradWeights {
   // Transforms `weight`, out × in·9 (PyTorch's [out, in, 3, 3] flattened), in double precision.
   // Requires: weight.cols() == 9·in_channels, in_channels ≥ 1 (PCMKIT_CHECK).
-  // Cost: ≈ 200·out·in flops.
+  // Threads: OpenMP over output channels. Cost: ≈ 200·out·in flops.
   WinogradWeights(const RowMatrixXf& weight, Index in_channels, WinogradTile tile);
   WinogradTile tile;
   Index in_channels, out_channels;

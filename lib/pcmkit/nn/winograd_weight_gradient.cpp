@@ -120,11 +120,19 @@ RowMatrixXf winograd_weight_gradient(WinogradTile tile,
       winograd_conv3x3_padded(*flipped, grad, count, h, w, grad_input + first * in * h * w, {});
   }
   // Chunks summed in chunk order, then dg = Gᵀ dU G per (o, c) in double.
-  Eigen::Map<Eigen::VectorXf> total(partial.data(), size);
-  for (Index chunk = 1; chunk < chunks; ++chunk) total += partial.segment(chunk * size, size);
+  // (Each value summed over the chunks in chunk order, whichever thread does it.)
+  float* total = partial.data();
+  constexpr Index kBlock = 4096;
+#pragma omp parallel for schedule(static)
+  for (Index k0 = 0; k0 < size; k0 += kBlock) {
+    const Index k1 = std::min(size, k0 + kBlock);
+    for (Index chunk = 1; chunk < chunks; ++chunk)
+      for (Index k = k0; k < k1; ++k) total[k] += partial[chunk * size + k];
+  }
   RowMatrixXf dw(out, in * 9);
   const auto inverse = [&]<int mm>() {
     constexpr int aa = mm + 2;
+#pragma omp parallel for schedule(static)
     for (Index c = 0; c < in; ++c)
       for (Index o = 0; o < out; ++o) {
         double du[aa][aa], half[3][aa];

@@ -30,7 +30,8 @@ Index winograd_weight_gradient_images_per_chunk(
 // outside the input), for n NCHW images: input n × in × h × w, grad_output n × out × h × w.
 // Returns dW, out × in·9 (PyTorch's [out, in, 3, 3] flattened).
 // Requires: n, in, out, h, w ≥ 1 (PCMKIT_CHECK).
-// Threads: OpenMP over chunks of images (winograd_weight_gradient_images_per_chunk); each chunk's
+// Threads: OpenMP over chunks of images (winograd_weight_gradient_images_per_chunk), then over
+//   the values of the sum and over input channels for the inverse transform; each chunk's
 //   transformed gradient is summed in chunk order, so the result does not depend on the thread
 //   count.
 // With `flipped` (the transformed kernel of the transposed convolution out → in with the flipped
