@@ -1,6 +1,6 @@
 // pcmkit runs end to end through the real binary: synth → calibrate → model show, an output that
-// cannot be written (exit 1), results that do not depend on --threads, and progress lines that
-// go to a terminal only.
+// cannot be written (exit 1), results that do not depend on --threads, and progress lines (a
+// few per second on a terminal, one per 30 s on a pipe, none with --quiet).
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -53,11 +53,21 @@ std::vector<std::string> temporary_entries(const ScratchDir& scratch) {
   return found;
 }
 
+// stderr of a run with stderr on a pipe: nothing but "pcmkit <command>: " progress lines, and
+// only a few (one per 30 s; these runs take seconds, a few more on a loaded machine).
+bool at_most_slow_progress(const std::string& err, const std::string& command) {
+  std::istringstream lines(err);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count)
+    if (line.rfind("pcmkit " + command + ": ", 0) != 0) return false;
+  return count <= 2;
+}
+
 TEST_CASE("synth, calibrate and model show: the happy path") {
   ScratchDir scratch;
   const Outcome s = synth(scratch, "c.h5");
   CHECK(contains(s.out, "wrote c.h5"));
-  CHECK(s.err.empty());  // stderr is a pipe here: no progress lines
+  CHECK(at_most_slow_progress(s.err, "synth"));  // stderr is a pipe: a line per 30 s at most
 
   const Outcome c = run_pcmkit({"calibrate", "c.h5", "-o", "m.json", "--report", "rep", "--quiet"},
                                scratch.path());
@@ -205,12 +215,13 @@ TEST_CASE("synth and calibrate give the same results with 1 and 2 threads") {
   CHECK(without_wrote_lines(ma.out) == without_wrote_lines(mc.out));
 }
 
-TEST_CASE("progress lines go to stderr only when it is a terminal, and never with --quiet") {
+TEST_CASE(
+    "progress: on a terminal per stage, on a pipe a line per 30 s at most, never with --quiet") {
   ScratchDir scratch;
   std::vector<std::string> args = synth_args("t.h5");
   const Outcome piped = run_pcmkit(args, scratch.path(), StderrTo::kPipe);
   CHECK(piped.exit_code == 0);
-  CHECK(piped.err.empty());
+  CHECK(at_most_slow_progress(piped.err, "synth"));
 
   const Outcome terminal = run_pcmkit(args, scratch.path(), StderrTo::kTerminal);
   CHECK(terminal.exit_code == 0);

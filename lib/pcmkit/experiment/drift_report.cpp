@@ -105,7 +105,8 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
     points.push_back(pj);
   }
   j["points"] = points;
-  write_text_atomically(dir / "results.json", j.dump(2) + "\n");
+  write_text_atomically(dir / "results.json",
+                        j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
   written.push_back(dir / "results.json");
 
   // accuracy.dat: one gnuplot block per compensation (t_s mean std).

@@ -14,7 +14,8 @@ namespace pcmkit::experiment {
 
 // Everything the run used, recorded in results.json ("key" → JSON value text), in the order
 // added. Text is escaped as JSON needs (paths may hold quotes or backslashes; bytes that are not
-// UTF-8 become U+FFFD); numbers keep the shortest text that reads back as the same double.
+// UTF-8 become U+FFFD); numbers are written so that they read back as the same double (NaN and
+// infinities become null).
 struct RunSettings {
   void text(const std::string& key, const std::string& value);
   void number(const std::string& key, double value);

@@ -77,7 +77,7 @@ std::string training_settings_json(const std::string& arch,
   j["init_weights"] = init_weights;
   j["data"] = data_dir;
   j["options"] = options_to_json(options);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 void save_training_checkpoint(const std::filesystem::path& path,

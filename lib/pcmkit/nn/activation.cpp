@@ -14,24 +14,42 @@ Tensor ReLU::forward(Tensor input) {
   return input;
 }
 
-Tensor ReLU::forward_train(Tensor input) { return forward_train_after_add(std::move(input), {}); }
+namespace {
+
+// out = max(x (+ a), 0) in place, positive = out > 0; without `a` when it is null.
+void relu_with_mask(float* x, const float* a, std::uint8_t* positive, Index size) {
+  if (a) {
+#pragma omp parallel for simd schedule(static)
+    for (Index k = 0; k < size; ++k) {
+      const float value = x[k] + a[k];
+      positive[k] = value > 0.0f;
+      x[k] = value > 0.0f ? value : 0.0f;
+    }
+  } else {
+#pragma omp parallel for simd schedule(static)
+    for (Index k = 0; k < size; ++k) {
+      positive[k] = x[k] > 0.0f;
+      x[k] = x[k] > 0.0f ? x[k] : 0.0f;
+    }
+  }
+}
+
+}  // namespace
+
+Tensor ReLU::forward_train(Tensor input) {
+  positive_.resize(static_cast<std::size_t>(input.size()));
+  shape_ = {input.n(), input.channels(), input.height(), input.width()};
+  relu_with_mask(input.data(), nullptr, positive_.data(), input.size());
+  has_train_cache_ = true;
+  return input;
+}
 
 Tensor ReLU::forward_train_after_add(Tensor input, const Tensor& addend) {
-  const bool add = addend.size() > 0 || addend.n() > 0;
-  PCMKIT_CHECK(!add || addend.same_shape(input),
+  PCMKIT_CHECK(addend.same_shape(input),
                "ReLU: addend " + addend.shape_text() + " for an input " + input.shape_text());
-  const Index size = input.size();
-  positive_.resize(static_cast<std::size_t>(size));
+  positive_.resize(static_cast<std::size_t>(input.size()));
   shape_ = {input.n(), input.channels(), input.height(), input.width()};
-  float* x = input.data();
-  const float* a = addend.data();
-  std::uint8_t* positive = positive_.data();
-#pragma omp parallel for simd schedule(static)
-  for (Index k = 0; k < size; ++k) {
-    const float value = add ? x[k] + a[k] : x[k];
-    positive[k] = value > 0.0f;
-    x[k] = value > 0.0f ? value : 0.0f;
-  }
+  relu_with_mask(input.data(), addend.data(), positive_.data(), input.size());
   has_train_cache_ = true;
   return input;
 }

@@ -18,8 +18,9 @@ class ReLU : public Module {
   // Threads: OpenMP over values.
   Tensor forward_train(Tensor input) override;
   // forward_train(input + addend) in one pass (a residual block's sum and ReLU).
-  // Requires: same shapes (PCMKIT_CHECK).
+  // Requires: same shapes (PCMKIT_CHECK). Threads: OpenMP over values.
   Tensor forward_train_after_add(Tensor input, const Tensor& addend);
+  // dx = g where the output was positive. Threads: OpenMP over values.
   Tensor backward(Tensor grad_output) override;
 
  private:

@@ -99,9 +99,16 @@ void BatchNorm2d::collect_parameters(const std::string& prefix, std::vector<Para
 namespace {
 
 // x̂ and γ·x̂ + β exactly as forward_train computes them, so that backward() recomputes the
-// same values (and the same ReLU decisions) bit for bit; std::fma pins the rounding.
+// same values (and the same ReLU decisions) bit for bit: std::fma pins the rounding where the
+// compiler could otherwise contract one site and not the other.
 inline float normalized(float x, float mean, float inv_std) { return (x - mean) * inv_std; }
-inline float affine(float x_hat, float gamma, float beta) { return std::fma(x_hat, gamma, beta); }
+inline float affine(float x_hat, float gamma, float beta) {
+#if defined(__FMA__)
+  return std::fma(x_hat, gamma, beta);
+#else
+  return x_hat * gamma + beta;  // no FMA unit (portable build): never contracted, and no libm call
+#endif
+}
 
 }  // namespace
 

@@ -57,7 +57,9 @@ class BatchNorm2d : public Module {
   // Requires: at least 2 values per channel, not in statistics mode (PCMKIT_CHECK).
   // Threads: OpenMP over channels.
   Tensor forward_train(Tensor input) override;
-  // max(forward_train(input), 0) in one pass; backward() then includes the ReLU's.
+  // max(forward_train(input), 0) in one pass; backward() then includes the ReLU's (recomputing
+  // its decisions from the kept input, so γ and β must not change before backward()).
+  // Requires, threads: as forward_train().
   Tensor forward_train_relu(Tensor input);
   // Requires, threads: as Module::backward; OpenMP over channels.
   Tensor backward(Tensor grad_output) override;

@@ -1,7 +1,6 @@
 #include "pcmkit/nn/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv_buffers.h"

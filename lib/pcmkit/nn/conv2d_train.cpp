@@ -1,7 +1,6 @@
 // Conv2d's training pass and backward pass (contract and equations in conv2d.h). Kept apart from
 // conv2d.cpp so that the evaluation fast path can change without touching the gradients.
 #include <algorithm>
-#include <cstring>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
@@ -39,7 +38,7 @@ RowMatrixXf Conv2d::flipped_kernel() const {
 
 Tensor Conv2d::flipped_kernel_forward(const Tensor& grad_output) const {
   Conv2d transposed(weight_.rows(), in_channels_, kernel_, 1, padding_);
-  transposed.set_algorithm(algorithm_);
+  transposed.set_algorithm(Algorithm::kIm2colGemm);  // only the im2col branch comes here
   transposed.master_weight() = flipped_kernel();
   return transposed.forward_fused(grad_output, {});
 }

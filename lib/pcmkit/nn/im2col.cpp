@@ -5,13 +5,14 @@
 namespace pcmkit::nn::detail {
 namespace {
 
-// dst[x] = src[x·S] for x in [x_lo, x_hi), zero elsewhere in [0, w_out): plain loops (rows are 8
-// to 32 wide, where fill/memcpy calls cost more than the copying), the stride a template
-// argument so that the copy vectorises.
+// dst[x] = line[offset + x·S] for x in [x_lo, x_hi), zero elsewhere in [0, w_out): plain loops
+// (rows are 8 to 32 wide, where fill/memcpy calls cost more than the copying), the stride a
+// template argument so that the copy vectorises. (An offset, not a pointer before the row.)
 template <Index S>
-inline void strided_row(const float* src, float* dst, Index x_lo, Index x_hi, Index w_out) {
+inline void strided_row(
+    const float* line, Index offset, float* dst, Index x_lo, Index x_hi, Index w_out) {
   for (Index x = 0; x < x_lo; ++x) dst[x] = 0.0f;
-  for (Index x = x_lo; x < x_hi; ++x) dst[x] = src[x * S];
+  for (Index x = x_lo; x < x_hi; ++x) dst[x] = line[offset + x * S];
   for (Index x = x_hi; x < w_out; ++x) dst[x] = 0.0f;
 }
 
@@ -37,14 +38,15 @@ void im2col(const float* input, const ConvGeometry& g, Index first, Index count,
               for (Index x = 0; x < g.w_out; ++x) dst[x] = 0.0f;
               continue;
             }
-            const float* line = src + iy * g.w - g.p + kx;  // input of x = 0 (may point before)
+            const float* line = src + iy * g.w;
+            const Index offset = kx - g.p;  // column of x = 0 (may be negative)
             if (g.s == 1)
-              strided_row<1>(line, dst, x_lo, x_hi, g.w_out);
+              strided_row<1>(line, offset, dst, x_lo, x_hi, g.w_out);
             else if (g.s == 2)
-              strided_row<2>(line, dst, x_lo, x_hi, g.w_out);
+              strided_row<2>(line, offset, dst, x_lo, x_hi, g.w_out);
             else
               for (Index x = 0; x < g.w_out; ++x)
-                dst[x] = x >= x_lo && x < x_hi ? line[x * g.s] : 0.0f;
+                dst[x] = x >= x_lo && x < x_hi ? line[offset + x * g.s] : 0.0f;
           }
         }
       }
@@ -64,13 +66,14 @@ void col2im_add(
             const Index iy = y * g.s - g.p + ky;
             if (iy < 0 || iy >= g.h) continue;
             const float* src = row + b * plane + y * g.w_out;
-            float* out = dst + iy * g.w - g.p + kx;  // input index of x = 0 (may point before)
+            float* line = dst + iy * g.w;
+            const Index offset = kx - g.p;  // column of x = 0 (may be negative)
             if (g.s == 1) {
-              for (Index x = x_lo; x < x_hi; ++x) out[x] += src[x];
+              for (Index x = x_lo; x < x_hi; ++x) line[offset + x] += src[x];
             } else if (g.s == 2) {
-              for (Index x = x_lo; x < x_hi; ++x) out[2 * x] += src[x];
+              for (Index x = x_lo; x < x_hi; ++x) line[offset + 2 * x] += src[x];
             } else {
-              for (Index x = x_lo; x < x_hi; ++x) out[x * g.s] += src[x];
+              for (Index x = x_lo; x < x_hi; ++x) line[offset + x * g.s] += src[x];
             }
           }
         }

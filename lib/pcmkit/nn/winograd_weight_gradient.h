@@ -10,6 +10,8 @@
 // 1.5e-6 (m = 4) of Σ|dy·x| per weight (tests/nn/winograd_weight_gradient_test.cpp). On the
 // PyTorch training-step fixture (tests/nn/training_step_test.cpp) the largest difference stays
 // at 1.3e-5 of each tensor's largest value (budget 1e-4).
+// Optionally also dL/dx (the correlation of dL/dy with the flipped kernel, by winograd_conv3x3's
+// algorithm) from the same transposed copy of dL/dy, see below.
 // Not modelled: bias gradients (the plain sum of dL/dy, done by the caller).
 #pragma once
 
@@ -38,7 +40,8 @@ Index winograd_weight_gradient_images_per_chunk(
 // kernel, same tile) and `grad_input` (n × in × h × w floats), also writes dL/dx = that
 // convolution of grad_output, chunk by chunk from the same transposed copy of grad_output (the
 // copy is the larger part of a backward pass's memory traffic). Requires: both or neither, of
-// matching shapes (PCMKIT_CHECK).
+// matching shapes (PCMKIT_CHECK); grad_input overlaps neither input nor grad_output. Adds the
+// flops and per-thread scratch of winograd_conv3x3 (in and out swapped).
 // Cost: 2·(m+2)²·in·out flops per tile and image plus the tile transforms; (m+2)²·in·out floats
 //   per chunk of partial sums, and per thread the scratch of winograd_conv3x3.
 RowMatrixXf winograd_weight_gradient(WinogradTile tile,
