@@ -39,7 +39,8 @@ done
     fp32=$(sed -n 's/^fp32 accuracy: \([0-9.]*\)%.*/\1/p' "data/results/$net.txt")
     for comp in gdc adabs; do
       awk -F, -v net="$net" -v comp="$comp" -v fp32="$fp32" '
-        NR > 1 && $2 == comp { cells = cells sprintf(" %.2f ± %.2f |", $3, $4) }
+        NR > 1 && $2 == comp {
+          cells = cells ($7 > 1 ? sprintf(" %.2f ± %.2f |", $3, $4) : sprintf(" %.2f |", $3)) }
         END { printf "| %s | %s | %s |%s\n", net, fp32, comp, cells }' "$csv"
     done
   done

@@ -54,8 +54,8 @@ struct DriftEvaluationOptions {
 struct AccuracyPoint {
   double t_s = 0.0;
   Compensation compensation = Compensation::kNone;
-  std::vector<double> accuracy_percent;  // one per repeat
-  double mean = 0, std = 0, min = 0, max = 0;
+  std::vector<double> accuracy_percent;        // one per repeat
+  double mean = 0, std = 0, min = 0, max = 0;  // std: sample s.d. (n − 1); 0 when n = 1
 };
 
 struct DriftEvaluationResult {

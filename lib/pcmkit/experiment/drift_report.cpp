@@ -58,8 +58,11 @@ std::string accuracy_table(const DriftEvaluationResult& r) {
                 "min", "max", "repeats");
   s << line;
   for (const AccuracyPoint& p : r.points) {
-    char pm[40];
-    std::snprintf(pm, sizeof pm, "%.2f ± %.2f", p.mean, p.std);
+    char pm[40];  // a single realisation has no sample s.d.: no "± 0.00"
+    if (p.accuracy_percent.size() > 1)
+      std::snprintf(pm, sizeof pm, "%.2f ± %.2f", p.mean, p.std);
+    else
+      std::snprintf(pm, sizeof pm, "%.2f", p.mean);
     std::snprintf(line, sizeof line, "%10s %-6s %16s %8.2f %8.2f %8zu\n", time_label(p.t_s).c_str(),
                   compensation_name(p.compensation), pm, p.min, p.max, p.accuracy_percent.size());
     s << line;
