@@ -25,10 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// CIFAR-10 training-split channel statistics of pixels in [0, 1] (the usual published values).
-const nn::InputNormalization kCifar10Normalization = {{0.4914f, 0.4822f, 0.4465f},
-                                                      {0.2470f, 0.2435f, 0.2616f}};
-
 nn::LrScheduleKind parse_schedule(const std::string& name) {
   if (name == "step") return nn::LrScheduleKind::kStep;
   if (name == "cosine") return nn::LrScheduleKind::kCosine;
@@ -142,7 +138,7 @@ int run_train(const TrainOptions& o) {
 
   nn::Network network = nn::make_resnet(o.arch);
   nn::initialize_for_training(network, o.seed);
-  nn::InputNormalization normalization = kCifar10Normalization;
+  nn::InputNormalization normalization = data::cifar10_normalization();
   if (!o.init_weights.empty()) {
     const nn::WeightsFileInfo info = nn::load_weights_hdf5(o.init_weights, network);
     if (!info.normalization.mean.empty()) normalization = info.normalization;

@@ -119,6 +119,10 @@ fs::path default_cifar10_dir() {
   return fs::path(home ? home : ".") / ".cache/pcmkit/cifar10";
 }
 
+nn::InputNormalization cifar10_normalization() {
+  return {{0.4914f, 0.4822f, 0.4465f}, {0.2470f, 0.2435f, 0.2616f}};
+}
+
 fs::path cifar10_test_file(const fs::path& directory) { return directory / "test_batch.bin"; }
 
 }  // namespace pcmkit::data

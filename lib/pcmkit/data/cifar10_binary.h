@@ -53,6 +53,10 @@ class CifarBinaryReader final : public ImageDataset {
   std::vector<unsigned char> buffer_;
 };
 
+// The CIFAR-10 training split's per-channel mean and std of pixels in [0, 1] (the usual
+// published values), for networks trained from scratch.
+nn::InputNormalization cifar10_normalization();
+
 // data_batch_1.bin .. data_batch_5.bin in `directory` (the training split).
 std::vector<std::filesystem::path> cifar10_training_files(const std::filesystem::path& directory);
 // Where tools/fetch_cifar10.sh caches CIFAR-10 and the commands look by default:
