@@ -35,6 +35,10 @@ void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
 
 int run_calibrate(const CalibrateOptions& o) {
   set_num_threads(o.threads);
+  require_distinct_paths(o.output, "-o", o.campaign, "the measurement file");
+  require_distinct_paths(o.output, "-o", o.prior, "--prior");
+  require_distinct_paths(o.report_dir, "--report", o.output, "-o");
+  require_distinct_paths(o.report_dir, "--report", o.campaign, "the measurement file");
   calibration::CalibrationOptions options;
   options.t0_s = parse_duration_s(o.t0, "--t0");
   if (!o.prior.empty()) options.prior = device::read_model_file(o.prior).model;

@@ -9,6 +9,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
+#include "pcmkit/core/gnuplot.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -163,8 +164,14 @@ int run_evaluate(const EvaluateOptions& o) {
   }
   settings.device_model_json = ideal ? "null" : device::model_to_json(model);
   std::fputs(experiment::accuracy_table(result).c_str(), stdout);
-  for (const fs::path& p : experiment::write_drift_results(result, settings, o.output))
+  bool figure = false;
+  for (const fs::path& p : experiment::write_drift_results(result, settings, o.output)) {
     std::printf("wrote %s\n", p.string().c_str());
+    figure = figure || p.filename() == "accuracy.png";
+  }
+  if (!figure)
+    std::fprintf(stderr, "pcmkit evaluate: warning: accuracy.png not drawn (%s)\n",
+                 have_gnuplot() ? "gnuplot failed on accuracy.gp" : "gnuplot is not installed");
   return kExitOk;
 }
 

@@ -41,6 +41,7 @@ void add_synth_command(CLI::App& app, SynthOptions& o) {
 
 int run_synth(const SynthOptions& o) {
   set_num_threads(o.threads);
+  require_distinct_paths(o.output, "-o", o.model, "--model");
   const device::PcmModel model =
       o.model.empty() ? device::PcmModel::published() : device::read_model_file(o.model).model;
   measurement::VirtualChipOptions chip;

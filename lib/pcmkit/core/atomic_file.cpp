@@ -42,13 +42,29 @@ void remove_pending_temporaries() noexcept {
     if (pending_used[i].load()) ::unlink(pending_paths[i]);
 }
 
-void write_atomically(const std::filesystem::path& path,
+PendingTemporary::PendingTemporary(const std::filesystem::path& path)
+    : slot_(register_pending(path)) {}
+
+PendingTemporary::~PendingTemporary() { unregister_pending(slot_); }
+
+void write_atomically(const std::filesystem::path& requested,
                       const std::function<void(const std::filesystem::path&)>& write) {
   namespace fs = std::filesystem;
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
+  if (requested.empty() || !requested.has_filename())
+    throw RunError("'" + requested.string() + "': not a file name");
+  // A link is followed (the file it names is replaced, not the link).
+  const fs::path path =
+      fs::is_symlink(requested, ec) ? fs::weakly_canonical(requested, ec) : requested;
+  const fs::file_status status = fs::status(path, ec);
+  if (fs::is_directory(status)) throw RunError(requested.string() + ": is a directory");
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    write(path);  // /dev/null, a FIFO: written to, never replaced
+    return;
+  }
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec))
-    throw RunError(path.string() + ": directory " + dir.string() + " does not exist");
+    throw RunError(requested.string() + ": directory " + dir.string() + " does not exist");
   std::string tmp_name = ".";  // hidden, and unique per process
   tmp_name += path.filename().string();
   tmp_name += ".tmp";
@@ -65,8 +81,9 @@ void write_atomically(const std::filesystem::path& path,
   fs::rename(tmp, path, ec);
   unregister_pending(slot);
   if (ec) {
+    const std::string reason = ec.message();
     fs::remove(tmp, ec);
-    throw RunError(path.string() + ": cannot write (" + ec.message() + ")");
+    throw RunError(requested.string() + ": cannot write (" + reason + ")");
   }
 }
 
@@ -74,6 +91,9 @@ void require_writable(const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
+  if (path.empty() || !path.has_filename())
+    throw RunError("'" + path.string() + "': not a file name");
+  if (fs::is_directory(path, ec)) throw RunError(path.string() + ": is a directory");
   if (!fs::is_directory(dir, ec))
     throw RunError(path.string() + ": directory " + dir.string() + " does not exist");
   if (::access(dir.c_str(), W_OK) != 0)
@@ -89,6 +109,21 @@ void require_creatable_directory(const std::filesystem::path& dir) {
     existing = existing.parent_path();
   if (!fs::is_directory(existing, ec) || ::access(existing.c_str(), W_OK) != 0)
     throw RunError(dir.string() + ": cannot create or write this directory");
+}
+
+void require_distinct_paths(const std::filesystem::path& output,
+                            const std::string& output_option,
+                            const std::filesystem::path& other,
+                            const std::string& other_option) {
+  namespace fs = std::filesystem;
+  if (output.empty() || other.empty()) return;
+  std::error_code ec1, ec2;
+  const bool same = fs::exists(output, ec1) && fs::exists(other, ec2)
+                        ? fs::equivalent(output, other, ec1)
+                        : fs::weakly_canonical(output, ec1) == fs::weakly_canonical(other, ec2);
+  if (same)
+    throw InputError("", output_option,
+                     "names the same file as " + other_option + " (" + other.string() + ")");
 }
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {

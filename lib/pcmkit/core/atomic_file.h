@@ -22,9 +22,30 @@ void require_writable(const std::filesystem::path& path);
 // ancestor is a writable directory). Errors: RunError naming dir.
 void require_creatable_directory(const std::filesystem::path& dir);
 
+// Checks that an output does not name the same file as an input (or another output), which the
+// run would overwrite. Paths are compared after resolving links, ".." and the working directory.
+// Errors: InputError{"", output_option, "names the same file as <other_option> (<other>)"}.
+void require_distinct_paths(const std::filesystem::path& output,
+                            const std::string& output_option,
+                            const std::filesystem::path& other,
+                            const std::string& other_option);
+
 // Removes the temporary files of writes still in progress. Async-signal-safe: a SIGINT handler
 // calls it before exiting, so an interrupted run leaves nothing half-written behind.
 void remove_pending_temporaries() noexcept;
+
+// A temporary file written by someone else (e.g. a child process) that Ctrl-C should remove:
+// registered for remove_pending_temporaries while this object lives.
+class PendingTemporary {
+ public:
+  explicit PendingTemporary(const std::filesystem::path& path);
+  ~PendingTemporary();
+  PendingTemporary(const PendingTemporary&) = delete;
+  PendingTemporary& operator=(const PendingTemporary&) = delete;
+
+ private:
+  int slot_;
+};
 
 // Writes `text` to `path` atomically. Errors: as write_atomically.
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);

@@ -1,20 +1,63 @@
 #include "pcmkit/core/gnuplot.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <sstream>
 #include <system_error>
 
-namespace pcmkit {
+#include "pcmkit/core/atomic_file.h"
 
-bool have_gnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+extern char** environ;
+
+namespace pcmkit {
+namespace {
+
+// Runs gnuplot on `script` in `dir`, output to /dev/null, without a shell (so that no directory
+// or file name is ever interpreted); true when it exits 0. Waiting is a plain waitpid: SIGINT
+// reaches our handler (which exits 130), unlike std::system, which ignores it while it waits.
+bool run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
+  posix_spawn_file_actions_t actions;
+  if (posix_spawn_file_actions_init(&actions) != 0) return false;
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::string program = "gnuplot", argument = script;
+  char* argv[] = {program.data(), argument.data(), nullptr};
+  pid_t pid = 0;
+  const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+}  // namespace
+
+bool have_gnuplot() {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::filesystem::path candidate = (dir.empty() ? "." : dir) + std::string("/gnuplot");
+    if (::access(candidate.c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
 
 bool draw_with_gnuplot(const std::filesystem::path& dir,
                        const std::string& script,
                        const std::string& png) {
   if (!have_gnuplot()) return false;
-  const std::string cmd = "cd '" + dir.string() + "' && gnuplot '" + script + "' >/dev/null 2>&1";
   const std::filesystem::path tmp = dir / (png + ".tmp");
+  const PendingTemporary pending(tmp);  // removed if Ctrl-C comes while gnuplot draws
   std::error_code ec;
-  if (std::system(cmd.c_str()) == 0 && std::filesystem::exists(tmp)) {
+  if (run_gnuplot(dir, script) && std::filesystem::exists(tmp)) {
     std::filesystem::rename(tmp, dir / png, ec);
     if (!ec) return true;
   }
