@@ -94,5 +94,9 @@ TEST_CASE("model show and synth --model reject a missing model file with exit 2"
   check_rejected({"synth", "--model", "missing.json", "-o", "c.h5"}, "missing.json", "", "");
 }
 
+TEST_CASE("a model that is not a regular file (an endless device) is refused, not read") {
+  check_rejected({"model", "show", "/dev/zero"}, "/dev/zero", "", "not a regular file");
+}
+
 }  // namespace
 }  // namespace pcmkit::cli_test

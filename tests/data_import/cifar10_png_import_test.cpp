@@ -120,7 +120,10 @@ TEST_CASE("bad label files are InputErrors naming the file") {
   CHECK(bad("[2.5]", 1).find("not an integer") != std::string::npos);
   CHECK(bad("[\"3\"]", 1).find("not an integer") != std::string::npos);
   CHECK(input_error_of([&] { read_cifar10_labels(dir / "missing.json", 1); }, dir / "missing.json")
-            .find("cannot open") != std::string::npos);
+            .find("no such file") != std::string::npos);
+  CHECK(bad("[1e309]", 1).find("not valid JSON (number overflow") != std::string::npos);
+  CHECK(bad(std::string(200, '[') + std::string(200, ']'), 1).find("nested deeper") !=
+        std::string::npos);
 }
 
 TEST_CASE("bad PNGs are InputErrors naming the PNG, and nothing is written") {

@@ -14,6 +14,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
+#include "pcmkit/core/json_text.h"
 
 namespace pcmkit::data {
 namespace {
@@ -164,13 +165,13 @@ std::vector<std::uint8_t> read_cifar10_labels(const fs::path& json_file,
   using nlohmann::json;
   PCMKIT_CHECK(expected_count >= 0, "expected_count must be non-negative");
   const std::string name = json_file.string();
-  std::ifstream in(json_file, std::ios::binary);
-  if (!in) throw InputError(name, "", "cannot open");
+  const std::string text = read_json_file_text(json_file);
+  check_json_nesting(text, name);
   json j;
   try {
-    j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw InputError(name, "", std::string("not valid JSON (") + e.what() + ")");
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw InputError(name, "", json_parse_problem(e));
   }
   if (!j.is_array()) throw InputError(name, "", "expected a JSON array of labels");
   if (static_cast<std::int64_t>(j.size()) != expected_count)

@@ -27,8 +27,9 @@ void PcmModel::validate(const std::string& source) const {
   auto finite = [](double v) { return std::isfinite(v); };
   require_input(finite(g_max_uS) && g_max_uS > 0, source, "g_max_uS", "must be > 0", g_max_uS);
   require_input(finite(t0_s) && t0_s > 0, source, "t0_s", "must be > 0", t0_s);
-  require_input(finite(t_read_s) && t_read_s > 0 && t_read_s < t0_s, source, "t_read_s",
-                "must be in (0, t0_s)", t_read_s);
+  // The read-noise band reaches 1/(2·t_read): a read shorter than a picosecond is not a read.
+  require_input(finite(t_read_s) && t_read_s >= 1e-12 && t_read_s < t0_s, source, "t_read_s",
+                "must be in [1e-12, t0_s) s", t_read_s);
   require_input(finite(x_floor) && x_floor > 0 && x_floor < 1, source, "x_floor",
                 "must be in (0, 1)", x_floor);
   for (const auto& [name, v] : coefficient_values(*this))

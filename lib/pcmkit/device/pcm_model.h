@@ -58,7 +58,7 @@ struct PcmModel {
   std::string description;
   double g_max_uS = 25.0;    // conductance that x = 1 refers to, > 0
   double t0_s = 20.0;        // reference time of G_prog, > 0
-  double t_read_s = 250e-9;  // duration of one read, in (0, t0_s)
+  double t_read_s = 250e-9;  // duration of one read, in [1e-12, t0_s) s
   double x_floor = 1e-7;     // lower bound of x, so ln x and x^(−α) stay finite; in (0, 1)
   ProgrammingNoise programming_noise;
   DriftExponent drift_exponent;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/json_text.h"
 
 namespace pcmkit::device {
 namespace {
@@ -75,14 +76,12 @@ json coefficient_sections(const std::vector<std::pair<std::string, double>>& val
 }  // namespace
 
 ModelFile parse_model_json(const std::string& text, const std::string& source) {
+  check_json_nesting(text, source);
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    const auto pos = what.find("parse error");
-    throw InputError(source, "",
-                     "not valid JSON (" + what.substr(pos == std::string::npos ? 0 : pos) + ")");
+  } catch (const json::exception& e) {
+    throw InputError(source, "", json_parse_problem(e));
   }
   if (!j.is_object()) throw InputError(source, "", "not a JSON object");
   if (!j.contains("schema")) throw InputError(source, "schema", "missing");
@@ -161,11 +160,7 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
 }
 
 ModelFile read_model_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string(), "", "cannot open (no such file or not readable)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_model_json(text.str(), path.string());
+  return parse_model_json(read_json_file_text(path), path.string());
 }
 
 std::string model_to_json(const PcmModel& model) { return model_json_object(model).dump(2) + "\n"; }

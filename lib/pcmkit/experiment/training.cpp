@@ -95,12 +95,14 @@ void Trainer::run(const data::CifarTrainingSet& train,
                                     static_cast<std::uint64_t>(step));
       network_.zero_grad();
       const nn::RowMatrixXf logits = network_.forward_train(std::move(batch.images));
+      const auto diverged = [&](const std::string& what) {
+        return RunError("training diverged: " + what + " at epoch " + std::to_string(epoch + 1) +
+                        ", step " + std::to_string(s + 1) + " (lower --lr?)");
+      };
+      if (!logits.allFinite()) throw diverged("non-finite logits");
       const nn::CrossEntropyResult ce =
           nn::softmax_cross_entropy(logits, batch.labels, options_.label_smoothing);
-      if (!std::isfinite(ce.loss))
-        throw RunError("training diverged: loss is " + std::to_string(ce.loss) + " at epoch " +
-                       std::to_string(epoch + 1) + ", step " + std::to_string(s + 1) +
-                       " (lower --lr?)");
+      if (!std::isfinite(ce.loss)) throw diverged("loss is " + std::to_string(ce.loss));
       network_.backward(ce.dlogits);
       lr = schedule.learning_rate(step);
       sgd_->step(lr);
@@ -112,6 +114,11 @@ void Trainer::run(const data::CifarTrainingSet& train,
                   s + 1, steps});
     }
     analog::clear_weight_noise(layers);
+    // Never checkpoint a broken network: every parameter and statistic must be finite.
+    for (const nn::ParameterRef& p : network_.parameters())
+      if (!std::all_of(p.values.begin(), p.values.end(), [](float v) { return std::isfinite(v); }))
+        throw RunError("training diverged: " + p.name + " is not finite after epoch " +
+                       std::to_string(epoch + 1) + " (lower --lr or --weight-noise?)");
     network_.refresh();
     EpochRecord record;
     record.epoch = epoch + 1;

@@ -1,9 +1,12 @@
 #include "pcmkit/experiment/training_checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/json_text.h"
 #include "pcmkit/nn/weights_hdf5.h"
 
 namespace pcmkit::experiment {
@@ -101,6 +104,7 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
                                                 Trainer& trainer) {
   const std::string file = path.string();
   const nn::TrainingGroup group = nn::load_training_group(path);
+  check_json_nesting(group.state_json, file);
   json state;
   try {
     state = json::parse(group.state_json);
@@ -132,7 +136,8 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
   } catch (const json::exception&) {
     throw InputError(file, "training/state", "malformed log");
   }
-  if (state.value("epochs_done", -1) != static_cast<int>(log.size()))
+  if (!state.contains("epochs_done") || !state["epochs_done"].is_number_integer() ||
+      state["epochs_done"].get<std::int64_t>() != static_cast<std::int64_t>(log.size()))
     throw InputError(file, "training/state", "epochs_done does not match the log");
 
   std::vector<nn::MomentumBufferRef> buffers = trainer.optimizer().momentum_buffers();
@@ -149,6 +154,9 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
       throw InputError(file, "training/" + name,
                        std::to_string(it->second.size()) + " values, expected " +
                            std::to_string(b.values.size()));
+    if (!std::all_of(it->second.begin(), it->second.end(),
+                     [](float v) { return std::isfinite(v); }))
+      throw InputError(file, "training/" + name, "not finite");
   }
   // Everything checked: now change the trainer (the weights loader checks before it writes).
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(path, trainer.network());

@@ -112,6 +112,12 @@ class WeightsReader {
     ds.read(values.data(), H5::PredType::NATIVE_FLOAT);
     for (std::size_t j = 0; j < values.size(); ++j)
       if (!std::isfinite(values[j])) fail(param.name, "not finite at index " + std::to_string(j));
+    // A variance below zero cannot come from any data (and sqrt(var + eps) would be NaN).
+    if (param.name.ends_with("running_var"))
+      for (std::size_t j = 0; j < values.size(); ++j)
+        if (values[j] < 0.0f)
+          fail(param.name,
+               "negative variance " + std::to_string(values[j]) + " at index " + std::to_string(j));
     return values;
   }
 
