@@ -90,3 +90,25 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
 }
 
 }  // namespace pcmkit::cli_test
+
+namespace pcmkit::cli_test {
+
+TEST_CASE("train: a diverging run stops with exit 1 and checkpoints nothing non-finite") {
+  TrainInputs in;
+  // η = 1e30: the first noisy forward pass overflows (non-finite logits or statistics).
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--weight-noise", "1e30"},
+                                                std::vector<std::string>{"--lr", "1e30"}}) {
+    ScratchDir scratch;
+    std::vector<std::string> options = extra;
+    options.insert(options.end(), {"-o", "run"});
+    const Outcome r = run_pcmkit(in.args(options), scratch.path());
+    INFO(command_line(in.args(options)), "\nstderr: ", r.err);
+    CHECK(r.exit_code == 1);
+    check_one_error_line(r.err);
+    CHECK(contains(r.err, "training diverged"));
+    CHECK(!fs::exists(scratch / "run/weights.h5"));
+    CHECK(!fs::exists(scratch / "run/checkpoint.h5"));
+  }
+}
+
+}  // namespace pcmkit::cli_test
