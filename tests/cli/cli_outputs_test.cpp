@@ -106,3 +106,27 @@ TEST_CASE("--threads outside 0..1024 is a bad command line") {
 
 }  // namespace
 }  // namespace pcmkit::cli_test
+
+namespace pcmkit::cli_test {
+
+TEST_CASE("a full disk (/dev/full) is a one-line write failure, for text and HDF5 outputs") {
+  ScratchDir scratch;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"model", "published", "-o", "/dev/full"},
+        std::vector<std::string>{"synth", "-o", "/dev/full", "--levels", "lin:0:25:3",
+                                 "--devices-per-level", "20", "--times", "25,100", "--traces", "0",
+                                 "--quiet"}}) {
+    INFO(command_line(args));
+    const Outcome r = run_pcmkit(args, scratch.path());
+    INFO("stderr: ", r.err);
+    CHECK(r.exit_code == 1);  // not a crash at exit (HDF5 closing a file it could not write)
+    check_one_error_line(r.err);
+    CHECK(contains(r.err, "/dev/full"));
+    CHECK(contains(r.err, "No space left on device"));
+    struct stat st {};
+    REQUIRE(::stat("/dev/full", &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));  // written to, not replaced
+  }
+}
+
+}  // namespace pcmkit::cli_test

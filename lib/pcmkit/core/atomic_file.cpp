@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -129,10 +130,11 @@ void require_distinct_paths(const std::filesystem::path& output,
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw RunError(path.string() + ": cannot open for writing");
+    if (!out)
+      throw RunError(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
     out << text;
     out.close();
-    if (!out) throw RunError(path.string() + ": write failed");
+    if (!out) throw RunError(path.string() + ": write failed (" + std::strerror(errno) + ")");
   });
 }
 

@@ -15,6 +15,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/hdf5_errors.h"
+#include "pcmkit/core/hdf5_memory_file.h"
 
 namespace pcmkit::measurement {
 namespace {
@@ -315,8 +316,7 @@ void write_string_attribute(const H5::H5File& file, const char* name, const std:
   attr.write(type, value);
 }
 
-void write_hdf5(const Campaign& c, const fs::path& tmp) {
-  const H5::H5File file(tmp.string(), H5F_ACC_TRUNC);
+void write_hdf5(const Campaign& c, const H5::H5File& file) {
   write_string_attribute(file, "schema", kMeasurementSchema);
   write_real_attribute(file, "g_max_uS", c.g_max_uS);
   write_real_attribute(file, "t_read_s", c.t_read_s);
@@ -372,11 +372,7 @@ void write_campaign(const Campaign& campaign, const fs::path& path) {
   }
   H5::Exception::dontPrint();
   write_atomically(path, [&](const fs::path& tmp) {
-    try {
-      write_hdf5(campaign, tmp);
-    } catch (const H5::Exception&) {
-      rethrow_hdf5_error_as_write_failure(path.string());
-    }
+    write_hdf5_file(tmp, path.string(), [&](H5::H5File& file) { write_hdf5(campaign, file); });
   });
 }
 

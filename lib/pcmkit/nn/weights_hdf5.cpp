@@ -13,6 +13,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/hdf5_errors.h"
+#include "pcmkit/core/hdf5_memory_file.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -173,8 +174,7 @@ void save_weights_hdf5(const fs::path& path,
                "save_weights_hdf5: mean and std differ in length");
   H5::Exception::dontPrint();
   write_atomically(path, [&](const fs::path& tmp) {
-    try {
-      H5::H5File file(tmp.string(), H5F_ACC_TRUNC);
+    write_hdf5_file(tmp, path.string(), [&](H5::H5File& file) {
       for (const ParameterRef& p : network.parameters()) {
         const std::vector<hsize_t> dims(p.shape.begin(), p.shape.end());
         H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
@@ -201,9 +201,7 @@ void save_weights_hdf5(const fs::path& path,
         H5::Attribute attribute = group.createAttribute("state", state, H5::DataSpace(H5S_SCALAR));
         attribute.write(state, training->state_json);
       }
-    } catch (const H5::Exception&) {
-      rethrow_hdf5_error_as_write_failure(path.string());
-    }
+    });
   });
 }
 
