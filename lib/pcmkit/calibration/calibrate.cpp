@@ -86,6 +86,13 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
       << " s (choose a smaller --t0)";
     throw InputError("", "/reads/time_s", s.str());
   }
+  // What the fit needs beyond a valid file: drift is a slope in log t, and a fit needs data.
+  if (campaign.num_times() < 2)
+    throw InputError("", "/reads/time_s", "one read time: fitting drift needs at least two");
+  const Eigen::Index finite_reads = campaign.g_uS.array().isFinite().count();
+  if (finite_reads == 0) throw InputError("", "/reads/g_uS", "no read (every value is NaN)");
+  if ((campaign.g_uS.array() > 0.0).count() == 0)
+    throw InputError("", "/reads/g_uS", "every read is 0 uS: nothing to fit");
   if (campaign.noise) result.num_traces = campaign.noise->g_uS.rows();
 
   // The model the levels are fitted under: the prior, with this campaign's constants.
