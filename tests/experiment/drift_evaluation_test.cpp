@@ -119,4 +119,19 @@ TEST_CASE("bad options name the option") {
     CHECK(e.field() == "--times");
   }
   CHECK_THROWS_AS(experiment::parse_compensation("gcd", "--compensation"), InputError);
+  const auto field_of = [](const experiment::DriftEvaluationOptions& bad) {
+    try {
+      bad.validate(device::PcmModel::published());
+    } catch (const InputError& e) {
+      return e.field() + ": " + e.problem();
+    }
+    return std::string("no error");
+  };
+  experiment::DriftEvaluationOptions unsorted;
+  unsorted.times_s = {3600.0, 25.0};
+  CHECK(field_of(unsorted) == "--times: not increasing: 25 s after 3600 s");
+  experiment::DriftEvaluationOptions twice;
+  twice.compensations = {experiment::Compensation::kGdc, experiment::Compensation::kGdc};
+  CHECK(field_of(twice) == "--compensation: gdc given twice");
+  CHECK(field_of(experiment::DriftEvaluationOptions{}) == "no error");
 }

@@ -100,8 +100,20 @@ void DriftEvaluationOptions::validate(const device::PcmModel& model) const {
     s << "time " << t << " s is before t0 = " << model.t0_s << " s";
     require_input(t >= model.t0_s && std::isfinite(t), "", "--times", s.str(), t);
   }
+  // Increasing, as the table and plot read them (a repeated time would be a repeated row).
+  for (std::size_t k = 1; k < times_s.size(); ++k)
+    if (!(times_s[k] > times_s[k - 1])) {
+      std::ostringstream s;
+      s << "not increasing: " << times_s[k] << " s after " << times_s[k - 1] << " s";
+      throw InputError("", "--times", s.str());
+    }
   require_input(repeats >= 1, "", "--repeats", "must be >= 1", repeats);
   if (compensations.empty()) throw InputError("", "--compensation", "nothing to evaluate");
+  for (std::size_t i = 0; i < compensations.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (compensations[i] == compensations[j])
+        throw InputError("", "--compensation",
+                         std::string(compensation_name(compensations[i])) + " given twice");
   require_input(batch_size >= 1, "", "--batch-size", "must be >= 1",
                 static_cast<double>(batch_size));
   require_input(max_test_images >= 0, "", "--max-images", "must be >= 0",
