@@ -137,6 +137,11 @@ int run_train(const TrainOptions& o) {
   require_creatable_directory(out);
 
   nn::Network network = nn::make_resnet(o.arch);
+  if (network.num_classes() != data::kCifarClasses)
+    throw InputError("", "--arch",
+                     o.arch +
+                         " is an ImageNet network: train takes the CIFAR-10 ones (resnet20, "
+                         "resnet32, resnet44, resnet56, resnet32-pcm)");
   nn::initialize_for_training(network, o.seed);
   nn::InputNormalization normalization = data::cifar10_normalization();
   if (!o.init_weights.empty()) {

@@ -65,6 +65,7 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
   };
   const std::vector<Case> cases = {
       {{"--arch", "resnet99"}, "resnet99"},
+      {{"--arch", "resnet18"}, "ImageNet network"},
       {{"--lr", "-1"}, "--lr"},
       {{"--schedule", "linear"}, "linear"},
       {{"--schedule", "step", "--milestones", "2,1"}, "--milestones"},
