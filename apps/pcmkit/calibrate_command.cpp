@@ -52,6 +52,8 @@ int run_calibrate(const CalibrateOptions& o) {
     result = calibration::calibrate(campaign, options, progress.callback());
   } catch (const InputError& e) {
     throw InputError(o.campaign, e.field(), e.problem());  // name the file the problem is in
+  } catch (const RunError& e) {
+    throw RunError(o.campaign + ": " + e.what());  // "no level could be fitted", ...
   }
   calibration::Provenance provenance;
   provenance.input_file = o.campaign;

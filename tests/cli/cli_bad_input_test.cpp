@@ -94,6 +94,19 @@ TEST_CASE("model show and synth --model reject a missing model file with exit 2"
   check_rejected({"synth", "--model", "missing.json", "-o", "c.h5"}, "missing.json", "", "");
 }
 
+TEST_CASE("a campaign too small to fit fails with exit 1, one line naming the file, no output") {
+  ScratchDir scratch;
+  REQUIRE(run_pcmkit({"synth", "-o", "c.h5", "--levels", "lin:0:25:3", "--devices-per-level", "3",
+                      "--times", "25,100,1000", "--traces", "0", "--quiet"},
+                     scratch.path())
+              .exit_code == 0);
+  const Outcome r = run_pcmkit({"calibrate", "c.h5", "-o", "m.json", "--quiet"}, scratch.path());
+  CHECK(r.exit_code == 1);
+  check_one_error_line(r.err);
+  CHECK(contains(r.err, "c.h5: no level could be fitted"));
+  CHECK(!fs::exists(scratch / "m.json"));
+}
+
 TEST_CASE("a model that is not a regular file (an endless device) is refused, not read") {
   check_rejected({"model", "show", "/dev/zero"}, "/dev/zero", "", "not a regular file");
 }
