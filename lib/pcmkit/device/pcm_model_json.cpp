@@ -1,11 +1,9 @@
 #include "pcmkit/device/pcm_model_json.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/json_text.h"
