@@ -2,9 +2,27 @@
 
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
+#include <string>
 
 namespace pcmkit::cli {
+
+CLI::Option* add_seed_option(CLI::App* cmd, std::uint64_t& seed) {
+  auto parse = [&seed](const std::string& text) {
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc() || stop != end)
+      throw CLI::ValidationError("--seed", "must be an integer from 0 to " +
+                                               std::to_string(UINT64_MAX) + ", got '" + text + "'");
+    seed = value;
+  };
+  return cmd->add_option_function<std::string>("--seed", parse, "Random seed")
+      ->type_name("UINT")
+      ->default_str(std::to_string(seed));
+}
 
 ProgressPrinter::ProgressPrinter(std::string command, bool quiet)
     : command_(std::move(command)),

@@ -2,9 +2,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "pcmkit/core/progress.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace pcmkit::cli {
 
@@ -12,6 +18,10 @@ namespace pcmkit::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitBadInput = 2;
+
+// Adds "--seed" to cmd: a decimal integer 0..2^64-1, read strictly. CLI11 alone would wrap "-1"
+// and "18446744073709551616" to other seeds, so two "different" seeds could silently coincide.
+CLI::Option* add_seed_option(CLI::App* cmd, std::uint64_t& seed);
 
 // A ProgressCallback that prints "stage: done/total (rate/s, ~N s left)" on stderr unless quiet:
 // at each new stage and at most 4 times a second on a terminal; at most every 30 s (and never in

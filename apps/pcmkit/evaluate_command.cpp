@@ -60,7 +60,7 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--repeats", o.repeats, "Programming realisations")->capture_default_str();
   cmd->add_option("--compensation", o.compensation, "Any of none, gdc, adabs")
       ->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  add_seed_option(cmd, o.seed);
   cmd->add_option("--batch-size", o.batch_size, "Images per forward pass")->capture_default_str();
   cmd->add_option("--max-images", o.max_images, "Test images used (0 = all)")
       ->capture_default_str();

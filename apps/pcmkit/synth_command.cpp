@@ -32,7 +32,7 @@ void add_synth_command(CLI::App& app, SynthOptions& o) {
   cmd->add_option("--non-converged", o.non_converged,
                   "Fraction of devices whose programming does not converge")
       ->capture_default_str();
-  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  add_seed_option(cmd, o.seed);
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("-o,--output", o.output, "Campaign file to write")->required();

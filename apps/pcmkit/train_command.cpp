@@ -84,7 +84,7 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--init-weights", o.init_weights, "Start from these weights (fine-tuning)");
   cmd->add_flag("--resume", o.resume,
                 "Continue the run whose checkpoint is in the output directory");
-  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  add_seed_option(cmd, o.seed);
   cmd->add_option("--max-train-images", o.max_train_images, "Training images used (0 = all)")
       ->capture_default_str();
   cmd->add_option("--max-test-images", o.max_test_images, "Test images used (0 = all)")

@@ -195,6 +195,11 @@ TEST_CASE("synth and calibrate give the same results with 1 and 2 threads") {
   synth(scratch, "other_seed.h5", "2", "4");
   const measurement::Campaign other = measurement::read_campaign(scratch / "other_seed.h5");
   CHECK(count_differences(a.g_uS, other.g_uS) > a.g_uS.size() / 2);
+  // The whole seed range is usable: 2^64-1 is a seed of its own (and "-1" is refused, not wrapped
+  // to it: cli_usage_test).
+  synth(scratch, "max_seed.h5", "2", "18446744073709551615");
+  const measurement::Campaign max_seed = measurement::read_campaign(scratch / "max_seed.h5");
+  CHECK(count_differences(a.g_uS, max_seed.g_uS) > a.g_uS.size() / 2);
 
   const Outcome ma =
       run_pcmkit({"calibrate", "a.h5", "-o", "ma.json", "--threads", "1"}, scratch.path());

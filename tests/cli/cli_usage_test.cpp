@@ -69,6 +69,10 @@ TEST_CASE("a bad command line exits 2 with one error line and writes nothing") {
       {{"model", "published"}, "--output"},
       {{"synth", "--devices-per-level", "abc", "-o", "c.h5"}, "--devices-per-level"},
       {{"synth", "--seed", "x", "-o", "c.h5"}, "--seed"},
+      {{"synth", "--seed", "-1", "-o", "c.h5"}, "--seed"},  // not wrapped to 2^64-1
+      {{"synth", "--seed", "18446744073709551616", "-o", "c.h5"}, "--seed"},  // 2^64
+      {{"synth", "--seed", "1e3", "-o", "c.h5"}, "--seed"},
+      {{"train", "--seed", "", "--data", "d", "-o", "run"}, "--seed"},
       {{"calibrate", g, "-o", "m.json", "--threads", "two"}, "--threads"},
       // Values that parse but are not valid.
       {{"synth", "--times", "25,,1h", "-o", "c.h5"}, "--times"},
