@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 #include "pcmkit/core/error.h"
 
@@ -33,6 +37,64 @@ int nesting_depth(const std::string& text) {
   return deepest;
 }
 
+// A SAX handler that finds the first key repeated within one object; it builds no document.
+class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    scopes_.push_back({true, {}, ""});
+    return true;
+  }
+  bool key(string_t& name) override {
+    Scope& scope = scopes_.back();
+    scope.key = name;
+    if (!scope.keys.insert(name).second) {
+      duplicate_ = field_path();  // "" for a repeated empty key at the top
+      return false;               // stop: one is enough
+    }
+    return true;
+  }
+  bool end_object() override {
+    scopes_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    scopes_.push_back({false, {}, ""});
+    return true;
+  }
+  bool end_array() override {
+    scopes_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::json::exception&) override {
+    return false;  // the parser proper reports it
+  }
+
+  // "drift_exponent.a0": the keys from the top down to the repeated one; nullopt when none.
+  const std::optional<std::string>& duplicate() const { return duplicate_; }
+
+ private:
+  struct Scope {
+    bool is_object;
+    std::set<std::string> keys;
+    std::string key;
+  };
+  std::string field_path() const {
+    std::string path;
+    for (const Scope& scope : scopes_)
+      if (scope.is_object) path += (path.empty() ? "" : ".") + scope.key;
+    return path;
+  }
+  std::vector<Scope> scopes_;
+  std::optional<std::string> duplicate_;
+};
+
 }  // namespace
 
 std::string read_json_file_text(const std::filesystem::path& path) {
@@ -55,11 +117,16 @@ std::string read_json_file_text(const std::filesystem::path& path) {
   return text.str();
 }
 
-void check_json_nesting(const std::string& text, const std::string& source) {
+void check_json_structure(const std::string& text, const std::string& source) {
   if (nesting_depth(text) > kMaxJsonDepth)
     throw InputError(
         source, "",
         "not valid JSON (nested deeper than " + std::to_string(kMaxJsonDepth) + " levels)");
+  DuplicateKeyFinder finder;
+  nlohmann::json::sax_parse(text, &finder);
+  if (finder.duplicate())
+    throw InputError(source, *finder.duplicate(),
+                     "duplicate key (each key may appear once in an object)");
 }
 
 std::string json_parse_problem(const std::exception& e) {

@@ -166,7 +166,7 @@ std::vector<std::uint8_t> read_cifar10_labels(const fs::path& json_file,
   PCMKIT_CHECK(expected_count >= 0, "expected_count must be non-negative");
   const std::string name = json_file.string();
   const std::string text = read_json_file_text(json_file);
-  check_json_nesting(text, name);
+  check_json_structure(text, name);
   json j;
   try {
     j = json::parse(text);

@@ -74,7 +74,7 @@ json coefficient_sections(const std::vector<std::pair<std::string, double>>& val
 }  // namespace
 
 ModelFile parse_model_json(const std::string& text, const std::string& source) {
-  check_json_nesting(text, source);
+  check_json_structure(text, source);
   json j;
   try {
     j = json::parse(text);

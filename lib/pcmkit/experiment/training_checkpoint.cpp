@@ -104,7 +104,7 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
                                                 Trainer& trainer) {
   const std::string file = path.string();
   const nn::TrainingGroup group = nn::load_training_group(path);
-  check_json_nesting(group.state_json, file);
+  check_json_structure(group.state_json, file);
   json state;
   try {
     state = json::parse(group.state_json);
