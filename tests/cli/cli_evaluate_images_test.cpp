@@ -72,6 +72,7 @@ TEST_CASE("evaluate on an ImageFolder with AdaBS from a training folder (256/224
   const std::string json = read_text(scratch / "out/results.json");
   CHECK(contains(json, "\"image-folder\""));
   CHECK(contains(json, "\"adabs_images\": 1300"));  // the ImageNet default
+  CHECK(contains(json, "\"num_adabs_images\": 5"));  // what the training folder holds
   CHECK(contains(json, "\"num_test_images\": 4"));
   CHECK(count_lines(read_text(scratch / "out/results.csv")) == 1 + 2);
 }

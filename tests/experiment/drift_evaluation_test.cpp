@@ -63,6 +63,7 @@ TEST_CASE("ideal device: every point is the fp32 accuracy") {
       experiment::evaluate_drift(f.network, device::PcmModel::published(), *f.test, nullptr, o);
   for (const auto& p : r.points)
     for (double a : p.accuracy_percent) CHECK(a == r.fp32_accuracy_percent);
+  CHECK(r.num_adabs_images == 0);  // no AdaBS asked for
 }
 
 TEST_CASE("uniform drift without noise: GDC restores fp32, no compensation does not") {
@@ -107,6 +108,8 @@ TEST_CASE("published model: compensation helps at one day — results depend on 
   CHECK(r1.points[4].mean > r1.points[3].mean + 30);
   CHECK(r1.points[5].mean > r1.points[3].mean + 30);
   CHECK(r1.points[5].mean > r1.fp32_accuracy_percent - 5);
+  CHECK(r1.num_test_images == 500);
+  CHECK(r1.num_adabs_images == 400);  // as asked: the calibration set holds 10,000
 }
 
 TEST_CASE("bad options name the option") {

@@ -44,10 +44,11 @@ void restore_batch_norms(const std::vector<SavedBatchNorm>& saved) {
 }
 
 // AdaBS: every BatchNorm re-estimates its statistics on the calibration images.
-void reestimate_batch_norms(nn::Network& network,
-                            data::ImageDataset& calibration,
-                            std::int64_t num_images,
-                            std::int64_t batch_size) {
+// Returns the number of images seen: fewer than num_images when the calibration set is smaller.
+std::int64_t reestimate_batch_norms(nn::Network& network,
+                                    data::ImageDataset& calibration,
+                                    std::int64_t num_images,
+                                    std::int64_t batch_size) {
   const std::vector<nn::BatchNorm2d*> bns = network.batch_norms();
   for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
   calibration.rewind();
@@ -58,6 +59,7 @@ void reestimate_batch_norms(nn::Network& network,
     network.forward(std::move(batch.images));
   }
   for (nn::BatchNorm2d* bn : bns) bn->end_statistics();
+  return seen;
 }
 
 void summarise(AccuracyPoint& p) {
@@ -229,8 +231,8 @@ DriftEvaluationResult evaluate_drift(nn::Network& network,
           layer.set_effective_weight(std::move(w));
         }
         if (comp == Compensation::kAdaBs)
-          reestimate_batch_norms(network, *calibration, options.adabs_images,
-                                 options.adabs_batch_size);
+          result.num_adabs_images = reestimate_batch_norms(
+              network, *calibration, options.adabs_images, options.adabs_batch_size);
         result.points[k * options.compensations.size() + ci].accuracy_percent.push_back(
             evaluate_accuracy(network, test, options.batch_size, options.max_test_images));
         if (comp == Compensation::kAdaBs) restore_batch_norms(saved);

@@ -61,6 +61,7 @@ struct AccuracyPoint {
 struct DriftEvaluationResult {
   double fp32_accuracy_percent = 0.0;
   std::int64_t num_test_images = 0;
+  std::int64_t num_adabs_images = 0;  // images AdaBS re-estimated on (≤ adabs_images); 0 = no AdaBS
   std::vector<AccuracyPoint> points;  // times × compensations, time-major
 };
 

@@ -90,6 +90,7 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   j["schema"] = "pcmkit.drift-evaluation/1";
   j["fp32_accuracy_percent"] = r.fp32_accuracy_percent;
   j["num_test_images"] = r.num_test_images;
+  j["num_adabs_images"] = r.num_adabs_images;
   json settings_json = json::object();
   for (const auto& [key, value] : settings.entries) settings_json[key] = json::parse(value);
   j["settings"] = settings_json;
