@@ -117,6 +117,10 @@ TEST_CASE("bad label files are InputErrors naming the file") {
   CHECK(bad("[1, 2, 3]", 4).find("3 labels, expected 4") != std::string::npos);
   CHECK(bad("[1, 10, 3]", 3).find("[1]: label 10 outside 0..9") != std::string::npos);
   CHECK(bad("[-1]", 1).find("label -1 outside 0..9") != std::string::npos);
+  CHECK(bad("[18446744073709551615]", 1).find("label 18446744073709551615 outside") !=
+        std::string::npos);  // not wrapped to -1
+  CHECK(bad("[-9223372036854775808]", 1).find("label -9223372036854775808 outside") !=
+        std::string::npos);
   CHECK(bad("[2.5]", 1).find("not an integer") != std::string::npos);
   CHECK(bad("[\"3\"]", 1).find("not an integer") != std::string::npos);
   CHECK(input_error_of([&] { read_cifar10_labels(dir / "missing.json", 1); }, dir / "missing.json")

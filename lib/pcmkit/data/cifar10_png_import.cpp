@@ -183,9 +183,12 @@ std::vector<std::uint8_t> read_cifar10_labels(const fs::path& json_file,
     const json& v = j[i];
     const std::string field = "[" + std::to_string(i) + "]";
     if (!v.is_number_integer()) throw InputError(name, field, "label is not an integer");
+    // Compared as the text says: 2^64-1 read as int64 would be -1.
+    const bool in_range = v.is_number_unsigned()
+                              ? v.get<std::uint64_t>() < kNumClasses
+                              : v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() < kNumClasses;
+    if (!in_range) throw InputError(name, field, "label " + v.dump() + " outside 0..9");
     const std::int64_t label = v.get<std::int64_t>();
-    if (label < 0 || label >= kNumClasses)
-      throw InputError(name, field, "label " + std::to_string(label) + " outside 0..9");
     labels.push_back(static_cast<std::uint8_t>(label));
   }
   return labels;
