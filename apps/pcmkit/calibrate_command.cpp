@@ -1,6 +1,7 @@
 #include "calibrate_command.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "command.h"
 #include "pcmkit/calibration/calibrate.h"
@@ -60,7 +61,14 @@ int run_calibrate(const CalibrateOptions& o) {
   provenance.input_sha256 = sha256_of_file(o.campaign);
   provenance.t0_s = options.t0_s;
   provenance.prior = options.prior.description;
-  calibration::write_calibration_json(result, provenance, o.output);
+  // The model and its report replace an earlier calibration's together or not at all.
+  OutputSet outputs;
+  outputs.add_text(o.output, calibration::calibration_json(result, provenance));
+  std::optional<calibration::ReportFiles> report;
+  if (!o.report_dir.empty())
+    report = calibration::add_calibration_report(result, o.report_dir, outputs);
+  outputs.commit();
+  if (report) calibration::draw_report_figures(*report);
 
   std::printf("Levels (%lld devices, %lld not converged, %lld reads each, %.4g s to %.4g s)\n",
               static_cast<long long>(result.num_devices),
@@ -71,12 +79,9 @@ int run_calibrate(const CalibrateOptions& o) {
   std::fputs(calibration::coefficient_table(result).c_str(), stdout);
   for (const std::string& w : result.warnings) std::printf("note: %s\n", w.c_str());
   std::printf("\nwrote %s\n", o.output.c_str());
-  if (!o.report_dir.empty()) {
-    const calibration::ReportFiles files =
-        calibration::write_calibration_report(result, o.report_dir);
-    std::printf("wrote %s (%zu figures%s)\n", files.report.c_str(), files.figures.size(),
-                files.figures_skipped.empty() ? "" : ("; " + files.figures_skipped).c_str());
-  }
+  if (report)
+    std::printf("wrote %s (%zu figures%s)\n", report->report.c_str(), report->figures.size(),
+                report->figures_skipped.empty() ? "" : ("; " + report->figures_skipped).c_str());
   return kExitOk;
 }
 

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -150,6 +151,37 @@ TEST_CASE("without gnuplot: the data and scripts are written, figures_skipped sa
     CHECK_FALSE(fs::exists(dir / (std::string(name) + ".png")));
   }
   CHECK(temporaries_in(dir).empty());
+}
+
+TEST_CASE("figures of an earlier report are removed when this one cannot draw them") {
+  TempDir tmp;
+  const fs::path empty_bin = tmp.path() / "empty_bin";
+  fs::create_directories(empty_bin);
+  const fs::path dir = tmp.path() / "report";
+  fs::create_directories(dir);
+  for (const char* name : kFigures) std::ofstream(dir / (std::string(name) + ".png")) << "old";
+  {
+    const ScopedPath no_gnuplot(empty_bin.string());
+    write_calibration_report(result(), dir);
+  }
+  for (const char* name : kFigures) {
+    CAPTURE(name);
+    CHECK_FALSE(fs::exists(dir / (std::string(name) + ".png")));  // no figure of older data
+  }
+}
+
+TEST_CASE("a file that cannot be written leaves an earlier report as it was") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "report";
+  fs::create_directories(dir);
+  std::ofstream(dir / "levels.csv") << "earlier";
+  fs::create_directories(dir / "report.md");  // the last file of the report cannot be written
+  CHECK_THROWS_AS(write_calibration_report(result(), dir), RunError);
+  CHECK(lines_of(dir / "levels.csv") == std::vector<std::string>{"earlier"});
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"levels.csv", "report.md"});
 }
 
 TEST_CASE("Errors: a directory under a regular file is a RunError, and nothing is written") {

@@ -87,6 +87,23 @@ TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
   REQUIRE(r.exit_code == 0);
 }
 
+TEST_CASE("evaluate that cannot write one result file leaves an earlier run's files as they were") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  fs::create_directories(scratch / "out/results.json");  // cannot be replaced by a file
+  { std::ofstream(scratch / "out/results.csv") << "earlier"; }
+  { std::ofstream(scratch / "out/accuracy.png") << "earlier"; }
+  const Outcome r = run_pcmkit(in.args({"--device", "ideal", "--compensation", "none", "--times",
+                                        "25", "--repeats", "1", "-o", "out"}),
+                               scratch.path());
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 1);
+  check_one_error_line(r.err);
+  CHECK(contains(r.err, "results.json"));
+  CHECK(read_text(scratch / "out/results.csv") == "earlier");  // not new beside old
+  CHECK(joined(scratch.entries()) == "out, out/accuracy.png, out/results.csv, out/results.json");
+}
+
 TEST_CASE("evaluate records paths with quotes and backslashes as valid JSON") {
   EvaluateInputs in;
   const fs::path odd = in.dir / "we\"ights\\ 1.h5";

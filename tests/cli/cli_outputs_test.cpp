@@ -99,6 +99,23 @@ TEST_CASE("a report directory whose name a shell would interpret gets its figure
   if (fs::exists("/usr/bin/gnuplot")) CHECK(fs::exists(scratch / dir / "q_s.png"));
 }
 
+TEST_CASE(
+    "calibrate whose report cannot be written leaves the earlier model and report as they were") {
+  ScratchDir scratch;
+  fs::create_directories(scratch / "rep/q_s.dat");  // one report file cannot be written
+  { std::ofstream(scratch / "m.json") << "earlier model"; }
+  { std::ofstream(scratch / "rep/levels.csv") << "earlier levels"; }
+  const Outcome r =
+      run_pcmkit({"calibrate", kCampaign, "-o", "m.json", "--report", "rep"}, scratch.path());
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 1);
+  check_one_error_line(r.err);
+  CHECK(contains(r.err, "q_s.dat"));
+  CHECK(read_text(scratch / "m.json") == "earlier model");  // not a new model beside an old report
+  CHECK(read_text(scratch / "rep/levels.csv") == "earlier levels");
+  CHECK(joined(scratch.entries()) == "m.json, rep, rep/levels.csv, rep/q_s.dat");
+}
+
 TEST_CASE("--threads outside 0..1024 is a bad command line") {
   for (const std::string& n : {std::string("-3"), std::string("100000")})
     check_rejected({"calibrate", kCampaign, "-o", "m.json", "--threads", n}, "--threads");

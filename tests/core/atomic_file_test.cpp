@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -26,6 +27,11 @@ using test::TempDir;
 std::string read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> sorted(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void write_raw(const fs::path& p, const std::string& text) {
@@ -114,6 +120,58 @@ TEST_CASE("a bare file name is written in the current directory") {
   write_text_atomically("plain.txt", "here");
   CHECK(read_all(dir.path() / "plain.txt") == "here");
   CHECK(dir.entries().size() == 1);
+}
+
+TEST_CASE("OutputSet: nothing is replaced before commit, everything at commit") {
+  TempDir dir;
+  write_raw(dir.path() / "results.csv", "old csv");
+  OutputSet outputs;
+  outputs.add_text(dir.path() / "results.csv", "new csv");
+  outputs.add_text(dir.path() / "results.json", "new json");
+  CHECK(read_all(dir.path() / "results.csv") == "old csv");
+  CHECK(!fs::exists(dir.path() / "results.json"));
+  const std::vector<fs::path> committed = outputs.commit();
+  CHECK(committed ==
+        std::vector<fs::path>{dir.path() / "results.csv", dir.path() / "results.json"});
+  CHECK(read_all(dir.path() / "results.csv") == "new csv");
+  CHECK(read_all(dir.path() / "results.json") == "new json");
+  CHECK(sorted(dir.entries()) == std::vector<std::string>{"results.csv", "results.json"});
+}
+
+TEST_CASE("OutputSet: a later file that fails leaves the earlier targets as they were") {
+  TempDir dir;
+  write_raw(dir.path() / "results.csv", "old csv");
+  fs::create_directory(dir.path() / "results.json");  // the second output cannot be written
+  {
+    OutputSet outputs;
+    outputs.add_text(dir.path() / "results.csv", "new csv");
+    CHECK_THROWS_AS(outputs.add_text(dir.path() / "results.json", "new json"), RunError);
+  }  // the run gives up: the set is destroyed uncommitted
+  CHECK(read_all(dir.path() / "results.csv") == "old csv");
+  CHECK(sorted(dir.entries()) == std::vector<std::string>{"results.csv", "results.json"});
+  {
+    OutputSet outputs;
+    outputs.add_text(dir.path() / "a.txt", "a");
+    CHECK_THROWS_AS(outputs.add(dir.path() / "b.txt",
+                                [](const fs::path& tmp) {
+                                  write_raw(tmp, "half");
+                                  throw std::runtime_error("writer failed");
+                                }),
+                    std::runtime_error);
+  }
+  CHECK(sorted(dir.entries()) == std::vector<std::string>{"results.csv", "results.json"});
+}
+
+TEST_CASE("OutputSet: a rename that fails at commit throws and leaves no temporaries") {
+  TempDir dir;
+  OutputSet outputs;
+  outputs.add_text(dir.path() / "a.txt", "a");
+  outputs.add_text(dir.path() / "b.txt", "b");
+  outputs.add_text(dir.path() / "c.txt", "c");
+  fs::create_directories(dir.path() / "b.txt" / "inside");  // appears after add: rename fails
+  CHECK_THROWS_WITH_AS(outputs.commit(), doctest::Contains("b.txt: cannot write"), RunError);
+  CHECK(read_all(dir.path() / "a.txt") == "a");  // renamed before the failure
+  CHECK(sorted(dir.entries()) == std::vector<std::string>{"a.txt", "b.txt"});
 }
 
 }  // namespace

@@ -126,21 +126,23 @@ std::string spectra_script(const CalibrationResult& r) {
 
 }  // namespace
 
-ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path& dir) {
+ReportFiles add_calibration_report(const CalibrationResult& r,
+                                   const fs::path& dir,
+                                   OutputSet& outputs) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir))
     throw RunError(dir.string() + ": cannot create the report directory");
   ReportFiles files;
-  write_text_atomically(dir / "levels.csv", levels_csv(r));
-  write_text_atomically(dir / "coefficients.csv", coefficients_csv(r));
-  write_text_atomically(dir / "programming_noise.dat",
-                        curve_data(r, &LevelFit::sigma_prog_uS, &device::PcmModel::sigma_prog_uS));
-  write_text_atomically(dir / "mu_nu.dat",
-                        curve_data(r, &LevelFit::mu_nu, &device::PcmModel::mu_nu));
-  write_text_atomically(dir / "sigma_nu.dat",
-                        curve_data(r, &LevelFit::sigma_nu, &device::PcmModel::sigma_nu));
-  write_text_atomically(dir / "q_s.dat", curve_data(r, &LevelFit::q_s, &device::PcmModel::q_s));
+  files.dir = dir;
+  outputs.add_text(dir / "levels.csv", levels_csv(r));
+  outputs.add_text(dir / "coefficients.csv", coefficients_csv(r));
+  outputs.add_text(dir / "programming_noise.dat",
+                   curve_data(r, &LevelFit::sigma_prog_uS, &device::PcmModel::sigma_prog_uS));
+  outputs.add_text(dir / "mu_nu.dat", curve_data(r, &LevelFit::mu_nu, &device::PcmModel::mu_nu));
+  outputs.add_text(dir / "sigma_nu.dat",
+                   curve_data(r, &LevelFit::sigma_nu, &device::PcmModel::sigma_nu));
+  outputs.add_text(dir / "q_s.dat", curve_data(r, &LevelFit::q_s, &device::PcmModel::q_s));
 
   struct Figure {
     std::string name, script;
@@ -153,22 +155,14 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
        points_and_curve("sigma_nu.dat", "Drift exponent: spread σ_ν", "σ_ν", true, false)},
       {"q_s", points_and_curve("q_s.dat", "Read noise Q_s", "Q_s", true, true)}};
   if (r.spectrum.available) {
-    write_text_atomically(dir / "spectra.dat", spectra_data(r));
+    outputs.add_text(dir / "spectra.dat", spectra_data(r));
     figures.push_back({"spectra", spectra_script(r)});
   }
-  for (const Figure& f : figures)
-    write_text_atomically(dir / (f.name + ".gp"),
-                          "set output '" + f.name + ".png.tmp'\n" + f.script);
-
-  const bool gnuplot = have_gnuplot();
-  if (!gnuplot) files.figures_skipped = "gnuplot not installed: figures not drawn";
   for (const Figure& f : figures) {
-    if (!gnuplot) break;
-    if (draw_with_gnuplot(dir, f.name + ".gp", f.name + ".png"))
-      files.figures.push_back(dir / (f.name + ".png"));
-    else
-      files.figures_skipped = "gnuplot failed on " + f.name + ".gp";
+    outputs.add_text(dir / (f.name + ".gp"), "set output '" + f.name + ".png.tmp'\n" + f.script);
+    files.figure_names.push_back(f.name);
   }
+  if (!have_gnuplot()) files.figures_skipped = "gnuplot not installed: figures not drawn";
 
   std::ostringstream md;
   md << "# PCM model calibration report\n\n"
@@ -192,7 +186,25 @@ ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path&
   for (const Figure& f : figures) md << "![" << f.name << "](" << f.name << ".png)\n\n";
   if (!files.figures_skipped.empty()) md << files.figures_skipped << "\n";
   files.report = dir / "report.md";
-  write_text_atomically(files.report, md.str());
+  outputs.add_text(files.report, md.str());
+  return files;
+}
+
+void draw_report_figures(ReportFiles& files) {
+  const bool gnuplot = have_gnuplot();
+  for (const std::string& name : files.figure_names) {
+    if (draw_with_gnuplot(files.dir, name + ".gp", name + ".png"))  // also removes older figures
+      files.figures.push_back(files.dir / (name + ".png"));
+    else if (gnuplot)
+      files.figures_skipped = "gnuplot failed on " + name + ".gp";
+  }
+}
+
+ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path& dir) {
+  OutputSet outputs;
+  ReportFiles files = add_calibration_report(r, dir, outputs);
+  outputs.commit();
+  draw_report_figures(files);
   return files;
 }
 

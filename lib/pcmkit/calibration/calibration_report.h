@@ -8,18 +8,31 @@
 #include <vector>
 
 #include "pcmkit/calibration/calibrate.h"
+#include "pcmkit/core/atomic_file.h"
 
 namespace pcmkit::calibration {
 
 struct ReportFiles {
+  std::filesystem::path dir;                   // the report directory
   std::filesystem::path report;                // report.md
+  std::vector<std::string> figure_names;       // <name>.gp scripts written, <name>.png figures
   std::vector<std::filesystem::path> figures;  // PNG files drawn
-  std::string figures_skipped;                 // why no figures were drawn, if so
+  std::string figures_skipped;                 // why (some) figures were not drawn, if so
 };
 
-// Writes report.md, levels.csv, coefficients.csv, the figure data (*.dat), gnuplot scripts
-// (*.gp) and PNG figures into dir (created if missing). Every file is written atomically.
-// Errors: RunError when dir cannot be created or written.
+// Adds report.md, levels.csv, coefficients.csv, the figure data (*.dat) and gnuplot scripts
+// (*.gp) for dir (created if missing) to `outputs`, so that they replace an earlier report together
+// with the caller's other outputs (the model JSON). After outputs.commit(), draw_report_figures
+// draws the PNGs. Errors: RunError when dir cannot be created or a file cannot be written.
+ReportFiles add_calibration_report(const CalibrationResult& result,
+                                   const std::filesystem::path& dir,
+                                   OutputSet& outputs);
+
+// Draws <name>.png from each committed <name>.gp when gnuplot is installed; records what it drew
+// in files.figures and a failure in files.figures_skipped (report.md still links the figure).
+void draw_report_figures(ReportFiles& files);
+
+// The report on its own: add_calibration_report, commit, draw_report_figures.
 ReportFiles write_calibration_report(const CalibrationResult& result,
                                      const std::filesystem::path& dir);
 

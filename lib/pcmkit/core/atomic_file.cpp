@@ -14,7 +14,7 @@ namespace pcmkit {
 namespace {
 
 // Temporary files being written, for remove_pending_temporaries (fixed storage: signal-safe).
-constexpr int kMaxPending = 16;
+constexpr int kMaxPending = 64;  // an OutputSet may hold a dozen
 constexpr std::size_t kMaxPath = 4096;
 char pending_paths[kMaxPending][kMaxPath];
 std::atomic<bool> pending_used[kMaxPending];
@@ -48,8 +48,19 @@ PendingTemporary::PendingTemporary(const std::filesystem::path& path)
 
 PendingTemporary::~PendingTemporary() { unregister_pending(slot_); }
 
-void write_atomically(const std::filesystem::path& requested,
-                      const std::function<void(const std::filesystem::path&)>& write) {
+OutputSet::~OutputSet() { discard(); }
+
+void OutputSet::discard() noexcept {
+  std::error_code ec;
+  for (const Staged& s : staged_) {
+    std::filesystem::remove(s.temporary, ec);
+    unregister_pending(s.slot);
+  }
+  staged_.clear();
+}
+
+void OutputSet::add(const std::filesystem::path& requested,
+                    const std::function<void(const std::filesystem::path&)>& write) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (requested.empty() || !requested.has_filename())
@@ -71,6 +82,8 @@ void write_atomically(const std::filesystem::path& requested,
   tmp_name += ".tmp";
   tmp_name += std::to_string(::getpid());
   const fs::path tmp = dir / tmp_name;
+  for (const Staged& s : staged_)
+    PCMKIT_CHECK(s.temporary != tmp, "an OutputSet holds " + requested.string() + " twice");
   const int slot = register_pending(tmp);
   try {
     write(tmp);
@@ -79,13 +92,44 @@ void write_atomically(const std::filesystem::path& requested,
     unregister_pending(slot);
     throw;
   }
-  fs::rename(tmp, path, ec);
-  unregister_pending(slot);
-  if (ec) {
-    const std::string reason = ec.message();
-    fs::remove(tmp, ec);
-    throw RunError(requested.string() + ": cannot write (" + reason + ")");
+  staged_.push_back({requested, path, tmp, slot});
+}
+
+void OutputSet::add_text(const std::filesystem::path& path, const std::string& text) {
+  add(path, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out)
+      throw RunError(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
+    out << text;
+    out.close();
+    if (!out) throw RunError(path.string() + ": write failed (" + std::strerror(errno) + ")");
+  });
+}
+
+std::vector<std::filesystem::path> OutputSet::commit() {
+  std::vector<std::filesystem::path> committed;
+  std::error_code ec;
+  for (std::size_t i = 0; i < staged_.size(); ++i) {
+    const Staged& s = staged_[i];
+    std::filesystem::rename(s.temporary, s.target, ec);
+    if (ec) {
+      const std::string message = s.requested.string() + ": cannot write (" + ec.message() + ")";
+      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+      discard();
+      throw RunError(message);
+    }
+    unregister_pending(s.slot);
+    committed.push_back(s.requested);
   }
+  staged_.clear();
+  return committed;
+}
+
+void write_atomically(const std::filesystem::path& path,
+                      const std::function<void(const std::filesystem::path&)>& write) {
+  OutputSet outputs;
+  outputs.add(path, write);
+  outputs.commit();
 }
 
 void require_writable(const std::filesystem::path& path) {
@@ -128,14 +172,9 @@ void require_distinct_paths(const std::filesystem::path& output,
 }
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  write_atomically(path, [&](const std::filesystem::path& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out)
-      throw RunError(path.string() + ": cannot open for writing (" + std::strerror(errno) + ")");
-    out << text;
-    out.close();
-    if (!out) throw RunError(path.string() + ": write failed (" + std::strerror(errno) + ")");
-  });
+  OutputSet outputs;
+  outputs.add_text(path, text);
+  outputs.commit();
 }
 
 }  // namespace pcmkit

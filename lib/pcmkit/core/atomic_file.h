@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace pcmkit {
 
@@ -13,6 +14,38 @@ namespace pcmkit {
 //   Any exception from `write` removes the temporary file and propagates unchanged.
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::filesystem::path&)>& write);
+
+// Output files that replace their targets together or not at all. Each add() writes its file now,
+// to a temporary beside the target; commit() renames them all into place. A set destroyed before
+// commit() (a later add() threw, the run failed) removes its temporaries and leaves every target
+// as it was, so a failed run never leaves new files mixed with old ones. Targets that are devices
+// or FIFOs (/dev/null) are written to at add() and not part of the rollback.
+class OutputSet {
+ public:
+  OutputSet() = default;
+  ~OutputSet();
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+
+  // Calls write(temporary_path); `path` is replaced at commit(). A link is followed: the file it
+  // names is replaced. Errors: RunError when path is not a file name, is a directory or its
+  // directory is missing; any exception from `write` propagates (its temporary removed).
+  void add(const std::filesystem::path& path,
+           const std::function<void(const std::filesystem::path&)>& write);
+  void add_text(const std::filesystem::path& path, const std::string& text);
+
+  // Renames every file into place, in the order added; returns their paths as given to add().
+  // Errors: RunError when a rename fails (those before it stay done, the rest are removed).
+  std::vector<std::filesystem::path> commit();
+
+ private:
+  void discard() noexcept;  // removes the temporaries not yet renamed
+  struct Staged {
+    std::filesystem::path requested, target, temporary;
+    int slot;
+  };
+  std::vector<Staged> staged_;
+};
 
 // Checks, before long work, that `path` could be written: its directory exists and is writable.
 // Errors: RunError naming the path.

@@ -53,15 +53,18 @@ bool have_gnuplot() {
 bool draw_with_gnuplot(const std::filesystem::path& dir,
                        const std::string& script,
                        const std::string& png) {
-  if (!have_gnuplot()) return false;
-  const std::filesystem::path tmp = dir / (png + ".tmp");
-  const PendingTemporary pending(tmp);  // removed if Ctrl-C comes while gnuplot draws
   std::error_code ec;
-  if (run_gnuplot(dir, script) && std::filesystem::exists(tmp)) {
-    std::filesystem::rename(tmp, dir / png, ec);
-    if (!ec) return true;
+  if (have_gnuplot()) {
+    const std::filesystem::path tmp = dir / (png + ".tmp");
+    const PendingTemporary pending(tmp);  // removed if Ctrl-C comes while gnuplot draws
+    if (run_gnuplot(dir, script) && std::filesystem::exists(tmp)) {
+      std::filesystem::rename(tmp, dir / png, ec);
+      if (!ec) return true;
+    }
+    std::filesystem::remove(tmp, ec);
   }
-  std::filesystem::remove(tmp, ec);
+  // A figure of an earlier run must not stand beside this run's data.
+  if (std::filesystem::is_regular_file(dir / png, ec)) std::filesystem::remove(dir / png, ec);
   return false;
 }
 

@@ -76,15 +76,14 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec || !fs::is_directory(dir)) throw RunError(dir.string() + ": cannot create directory");
-  std::vector<fs::path> written;
+  OutputSet outputs;  // the data files replace an earlier run's together or not at all
 
   std::ostringstream csv;
   csv << "t_s,compensation,mean_percent,std_percent,min_percent,max_percent,repeats\n";
   for (const AccuracyPoint& p : r.points)
     csv << p.t_s << ',' << compensation_name(p.compensation) << ',' << p.mean << ',' << p.std << ','
         << p.min << ',' << p.max << ',' << p.accuracy_percent.size() << '\n';
-  write_text_atomically(dir / "results.csv", csv.str());
-  written.push_back(dir / "results.csv");
+  outputs.add_text(dir / "results.csv", csv.str());
 
   json j;
   j["schema"] = "pcmkit.drift-evaluation/1";
@@ -109,9 +108,8 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
     points.push_back(pj);
   }
   j["points"] = points;
-  write_text_atomically(dir / "results.json",
-                        j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
-  written.push_back(dir / "results.json");
+  outputs.add_text(dir / "results.json",
+                   j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 
   // accuracy.dat: one gnuplot block per compensation (t_s mean std).
   std::vector<Compensation> comps;
@@ -125,7 +123,7 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
       if (p.compensation == c) dat << p.t_s << ' ' << p.mean << ' ' << p.std << '\n';
     dat << "\n\n";
   }
-  write_text_atomically(dir / "accuracy.dat", dat.str());
+  outputs.add_text(dir / "accuracy.dat", dat.str());
   std::ostringstream gp;
   gp << "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'\n"
      << "set output 'accuracy.png.tmp'\nset logscale x\nset grid\nset key bottom left\n"
@@ -136,8 +134,8 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
     gp << "'accuracy.dat' index " << i << " using 1:2:3 with yerrorlines lw 2 pt 7 title '"
        << compensation_name(comps[i]) << "', ";
   gp << r.fp32_accuracy_percent << " with lines dt 2 lc rgb 'black' title 'fp32'\n";
-  write_text_atomically(dir / "accuracy.gp", gp.str());
-  written.push_back(dir / "accuracy.gp");
+  outputs.add_text(dir / "accuracy.gp", gp.str());
+  std::vector<fs::path> written = outputs.commit();
   if (draw_with_gnuplot(dir, "accuracy.gp", "accuracy.png"))
     written.push_back(dir / "accuracy.png");
   return written;
