@@ -129,6 +129,11 @@ BAD_FILES = [
     ("noise_t_start_length.h5", "/noise/t_start_s",
      lambda f: replace(f, "noise/t_start_s", np.array([1000.0]))),
     ("noise_g_one_column.h5", "/noise/g_uS", lambda f: replace(f, "noise/g_uS", np.ones((2, 1)))),
+    # h5py's lzf compression is a plugin that libhdf5 (and so pcmkit) cannot decode.
+    ("reads_g_lzf.h5", "/reads/g_uS", lambda f: (
+        f.__delitem__("reads/g_uS"),
+        f.create_dataset("reads/g_uS", data=np.linspace(0.1, 24.0, 12).reshape(3, 4),
+                         compression="lzf"))),
 ]
 
 

@@ -160,6 +160,17 @@ TEST_CASE("read_campaign names missing files and directories") {
   CHECK_THROWS_AS(read_campaign(dir / "folder.h5"), InputError);
 }
 
+TEST_CASE("read_campaign names a compression filter HDF5 cannot decode (h5py's lzf)") {
+  try {
+    read_campaign(kDataDir / "bad" / "reads_g_lzf.h5");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "/reads/g_uS");
+    CHECK(e.problem().find("'lzf' filter (HDF5 filter 32000)") != std::string::npos);
+    CHECK(e.problem().find("gzip") != std::string::npos);  // what to do instead
+  }
+}
+
 TEST_CASE("read_campaign reads other element types and fixed-length strings") {
   // float32 data, int32 device_index, bool (enum) converged, integer temperature attribute.
   const Campaign c = read_campaign(kDataDir / "other_types_campaign.h5");

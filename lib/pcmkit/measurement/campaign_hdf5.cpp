@@ -15,6 +15,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/hdf5_errors.h"
+#include "pcmkit/core/hdf5_filters.h"
 #include "pcmkit/core/hdf5_memory_file.h"
 
 namespace pcmkit::measurement {
@@ -202,11 +203,20 @@ class CampaignReader {
   static Eigen::Index index(hsize_t size) { return static_cast<Eigen::Index>(size); }
 
   // Reads the whole dataset at once, converting to `type`.
-  static void load(const H5::DataSet& ds,
-                   const H5::PredType& type,
-                   void* buffer,
-                   Eigen::Index num_elements) {
-    if (num_elements > 0) ds.read(buffer, type);
+  void load(const H5::DataSet& ds,
+            const H5::PredType& type,
+            void* buffer,
+            Eigen::Index num_elements) const {
+    if (num_elements == 0) return;
+    try {
+      ds.read(buffer, type);
+    } catch (const H5::Exception&) {
+      // Only a failed read is blamed on a missing filter: h5py marks lzf optional, so a chunk
+      // may have been stored unfiltered and be readable without it.
+      const std::string filter_problem = unavailable_filter_problem(ds.getId());
+      if (!filter_problem.empty()) fail(field_, filter_problem);
+      throw;
+    }
   }
 
   // A root attribute holding one string, fixed- or variable-length; nullopt when absent and not
