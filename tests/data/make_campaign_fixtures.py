@@ -129,6 +129,8 @@ BAD_FILES = [
     ("noise_t_start_length.h5", "/noise/t_start_s",
      lambda f: replace(f, "noise/t_start_s", np.array([1000.0]))),
     ("noise_g_one_column.h5", "/noise/g_uS", lambda f: replace(f, "noise/g_uS", np.ones((2, 1)))),
+    ("reads_g_dangling_link.h5", "/reads/g_uS", lambda f: (
+        f.__delitem__("reads/g_uS"), f.__setitem__("reads/g_uS", h5py.SoftLink("/reads/moved")))),
     # h5py's lzf compression is a plugin that libhdf5 (and so pcmkit) cannot decode.
     ("reads_g_lzf.h5", "/reads/g_uS", lambda f: (
         f.__delitem__("reads/g_uS"),

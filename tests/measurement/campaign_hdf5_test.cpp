@@ -171,6 +171,16 @@ TEST_CASE("read_campaign names a compression filter HDF5 cannot decode (h5py's l
   }
 }
 
+TEST_CASE("read_campaign names a link to nothing as such") {
+  try {
+    read_campaign(kDataDir / "bad" / "reads_g_dangling_link.h5");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "/reads/g_uS");
+    CHECK(e.problem().find("link to nothing") != std::string::npos);  // not "H5O... failed"
+  }
+}
+
 TEST_CASE("read_campaign reads other element types and fixed-length strings") {
   // float32 data, int32 device_index, bool (enum) converged, integer temperature attribute.
   const Campaign c = read_campaign(kDataDir / "other_types_campaign.h5");

@@ -164,6 +164,8 @@ class CampaignReader {
 
   H5::DataSet dataset(const std::string& path, Kind kind) {
     if (!exists(path)) fail(path, "missing");
+    if (H5Oexists_by_name(h5_.getId(), path.c_str(), H5P_DEFAULT) <= 0)
+      fail(path, "a link to nothing (a soft or external link whose target is missing)");
     if (h5_.childObjType(path) != H5O_TYPE_DATASET) fail(path, "not a dataset");
     H5::DataSet ds = h5_.openDataSet(path);
     const H5T_class_t type_class = ds.getTypeClass();
