@@ -32,21 +32,23 @@ std::string time_label(double t_s) {
 
 }  // namespace
 
+void RunSettings::add(const std::string& key, std::string json_text) {
+  for (auto& [k, v] : entries_)
+    if (k == key) {
+      v = std::move(json_text);
+      return;
+    }
+  entries_.emplace_back(key, std::move(json_text));
+}
 void RunSettings::text(const std::string& key, const std::string& value) {
-  entries.emplace_back(key, json(value).dump(-1, ' ', false, json::error_handler_t::replace));
+  add(key, json(value).dump(-1, ' ', false, json::error_handler_t::replace));
 }
-void RunSettings::number(const std::string& key, double value) {
-  entries.emplace_back(key, json(value).dump());
-}
-void RunSettings::integer(const std::string& key, long long value) {
-  entries.emplace_back(key, json(value).dump());
-}
+void RunSettings::number(const std::string& key, double value) { add(key, json(value).dump()); }
+void RunSettings::integer(const std::string& key, long long value) { add(key, json(value).dump()); }
 void RunSettings::unsigned_integer(const std::string& key, unsigned long long value) {
-  entries.emplace_back(key, json(value).dump());
+  add(key, json(value).dump());
 }
-void RunSettings::flag(const std::string& key, bool value) {
-  entries.emplace_back(key, value ? "true" : "false");
-}
+void RunSettings::flag(const std::string& key, bool value) { add(key, value ? "true" : "false"); }
 
 std::string accuracy_table(const DriftEvaluationResult& r) {
   std::ostringstream s;
@@ -91,7 +93,7 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   j["num_test_images"] = r.num_test_images;
   j["num_adabs_images"] = r.num_adabs_images;
   json settings_json = json::object();
-  for (const auto& [key, value] : settings.entries) settings_json[key] = json::parse(value);
+  for (const auto& [key, value] : settings.entries()) settings_json[key] = json::parse(value);
   j["settings"] = settings_json;
   j["device_model"] =
       json::parse(settings.device_model_json.empty() ? "null" : settings.device_model_json);
