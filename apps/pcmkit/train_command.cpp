@@ -73,13 +73,15 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
                 "No weight decay on BatchNorm parameters and biases");
   cmd->add_option("--label-smoothing", o.label_smoothing, "Label smoothing epsilon")
       ->capture_default_str();
+  cmd->add_flag("--hardware-aware", o.hardware_aware,
+                "Joshi et al. 2020's hardware-aware training: --weight-noise 0.038 --clip 2 "
+                "(either may be given to override it)");
   cmd->add_option("--weight-noise", o.weight_noise,
-                  "Weight noise eta: dW ~ N(0, (eta*max|W|)^2) per mini-batch (paper: 0.038; "
-                  "0 = off)")
-      ->capture_default_str();
+                  "Weight noise eta: dW ~ N(0, (eta*max|W|)^2) per mini-batch (default 0 = off; "
+                  "0.038 with --hardware-aware)");
   cmd->add_option("--clip", o.clip,
-                  "Clip weights to +-alpha*std(W) after each step (paper: 2; 0 = off)")
-      ->capture_default_str();
+                  "Clip weights to +-alpha*std(W) after each step (default 0 = off; 2 with "
+                  "--hardware-aware)");
   cmd->add_flag("--no-augmentation", o.no_augmentation, "No random crop and flip");
   cmd->add_option("--init-weights", o.init_weights, "Start from these weights (fine-tuning)");
   cmd->add_flag("--resume", o.resume,
@@ -117,8 +119,9 @@ int run_train(const TrainOptions& o) {
   options.sgd.weight_decay = o.weight_decay;
   options.sgd.decay_batch_norm_and_bias = !o.no_decay_bn_bias;
   options.label_smoothing = o.label_smoothing;
-  options.weight_noise = o.weight_noise;
-  options.clip_alpha = o.clip;
+  options.weight_noise =
+      o.weight_noise.value_or(o.hardware_aware ? experiment::kPaperWeightNoise : 0.0);
+  options.clip_alpha = o.clip.value_or(o.hardware_aware ? experiment::kPaperClipAlpha : 0.0);
   options.augmentation.enabled = !o.no_augmentation;
   options.seed = o.seed;
   options.max_train_images = o.max_train_images;

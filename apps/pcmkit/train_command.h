@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace pcmkit::cli {
@@ -22,8 +23,9 @@ struct TrainOptions {
   double weight_decay = 5e-4;
   bool no_decay_bn_bias = false;
   double label_smoothing = 0.0;
-  double weight_noise = 0.0;
-  double clip = 0.0;
+  bool hardware_aware = false;         // the paper's weight noise and clipping
+  std::optional<double> weight_noise;  // unset: 0, or the paper's with --hardware-aware
+  std::optional<double> clip;
   bool no_augmentation = false;
   std::string init_weights;
   bool resume = false;

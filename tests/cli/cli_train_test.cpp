@@ -57,6 +57,27 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   CHECK(contains(over.err, "--resume"));
 }
 
+TEST_CASE("train --hardware-aware uses the paper's weight noise and clipping; options override") {
+  TrainInputs in;
+  ScratchDir scratch;
+  const auto settings = [&](std::vector<std::string> extra, const std::string& dir) {
+    extra.insert(extra.end(), {"--max-train-images", "50", "-o", dir});
+    const Outcome r = run_pcmkit(in.args(extra), scratch.path());
+    INFO("stderr: ", r.err);
+    REQUIRE(r.exit_code == 0);
+    return read_text(scratch / dir / "settings.json");
+  };
+  const std::string paper = settings({"--hardware-aware"}, "hwa");
+  CHECK(contains(paper, "\"weight_noise\": 0.038"));
+  CHECK(contains(paper, "\"clip_alpha\": 2.0"));
+  const std::string override = settings({"--hardware-aware", "--clip", "0"}, "no_clip");
+  CHECK(contains(override, "\"weight_noise\": 0.038"));
+  CHECK(contains(override, "\"clip_alpha\": 0.0"));
+  const std::string plain = settings({}, "plain");
+  CHECK(contains(plain, "\"weight_noise\": 0.0"));
+  CHECK(contains(plain, "\"clip_alpha\": 0.0"));
+}
+
 TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
   TrainInputs in;
   struct Case {

@@ -26,6 +26,11 @@
 
 namespace pcmkit::experiment {
 
+// Joshi et al. 2020's hardware-aware settings: η = 0.94 µS programming noise over G_max = 25 µS,
+// and clipping at two standard deviations.
+inline constexpr double kPaperWeightNoise = 0.038;
+inline constexpr double kPaperClipAlpha = 2.0;
+
 struct TrainingOptions {
   int epochs = 200;               // ≥ 1
   std::int64_t batch_size = 128;  // ≥ 2 (BatchNorm needs two images)
