@@ -67,6 +67,10 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--adabs-images", o.adabs_images,
                   "Training images for AdaBS (default 2600 for CIFAR-10, 1300 for image "
                   "folders)");
+  cmd->add_option("--adabs-augmentation", o.adabs_augmentation,
+                  "CIFAR-10: crop and flip the AdaBS images as in training (true/false; the "
+                  "BatchNorm statistics a network was trained with are those of augmented images)")
+      ->capture_default_str();
   cmd->add_flag("--first-layer-digital", o.first_digital, "Keep the first layer in fp32");
   cmd->add_flag("--last-layer-digital", o.last_digital, "Keep the last layer in fp32");
   cmd->add_option("--dac-bits", o.dac_bits,
@@ -129,6 +133,8 @@ int run_evaluate(const EvaluateOptions& o) {
   data_options.data_dir = data_dir;
   data_options.calibration_dir = o.calibration_data;
   data_options.calibration_images = adabs ? options.adabs_images : 0;
+  data_options.calibration_augmentation = o.adabs_augmentation;
+  data_options.calibration_seed = o.seed;
   data_options.preprocessing = {o.resize, o.crop, info.normalization};
   data_options.num_classes = static_cast<int>(network.num_classes());
   const data::EvaluationData data = data::open_evaluation_data(data_options);
@@ -149,6 +155,8 @@ int run_evaluate(const EvaluateOptions& o) {
   settings.unsigned_integer("seed", o.seed);
   settings.integer("max_images", o.max_images);
   settings.integer("adabs_images", options.adabs_images);
+  settings.flag("adabs_augmentation",
+                o.adabs_augmentation && kind == data::DatasetKind::kCifar10Binary);
   settings.flag("first_layer_digital", o.first_digital);
   settings.flag("last_layer_digital", o.last_digital);
   settings.integer("dac_bits", o.dac_bits);

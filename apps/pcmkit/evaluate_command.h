@@ -24,6 +24,7 @@ struct EvaluateOptions {
   long batch_size = 200;
   long max_images = 0;
   std::optional<long> adabs_images;  // unset: 2600 for CIFAR-10, 1300 for image folders
+  bool adabs_augmentation = true;    // CIFAR-10: calibration images cropped and flipped
   bool first_digital = false;
   bool last_digital = false;
   int dac_bits = 0;  // 0 = ideal DAC, ADC and untiled crossbar (the default)

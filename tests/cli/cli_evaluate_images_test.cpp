@@ -71,8 +71,9 @@ TEST_CASE("evaluate on an ImageFolder with AdaBS from a training folder (256/224
   CHECK(contains(r.out, "50.00"));  // 2 of 4 images have label 0
   const std::string json = read_text(scratch / "out/results.json");
   CHECK(contains(json, "\"image-folder\""));
-  CHECK(contains(json, "\"adabs_images\": 1300"));  // the ImageNet default
-  CHECK(contains(json, "\"num_adabs_images\": 5"));  // what the training folder holds
+  CHECK(contains(json, "\"adabs_images\": 1300"));         // the ImageNet default
+  CHECK(contains(json, "\"num_adabs_images\": 5"));        // what the training folder holds
+  CHECK(contains(json, "\"adabs_augmentation\": false"));  // image folders: never
   CHECK(contains(json, "\"num_test_images\": 4"));
   CHECK(count_lines(read_text(scratch / "out/results.csv")) == 1 + 2);
 }

@@ -75,6 +75,7 @@ TEST_CASE("evaluate writes the table, CSV, JSON and plot") {
   const std::string json = read_text(scratch / "out/results.json");
   CHECK(contains(json, "\"weights_sha256\""));
   CHECK(contains(json, "\"device_model\""));
+  CHECK(contains(json, "\"adabs_augmentation\": true"));  // CIFAR-10's default
 }
 
 TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
@@ -137,6 +138,18 @@ TEST_CASE("evaluate with DAC, ADC and tiles records them in results.json") {
   CHECK(contains(json, "\"tile_size\": \"64x32\""));
 }
 
+TEST_CASE("evaluate --adabs-augmentation false calibrates on plain images and records it") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const Outcome r =
+      run_pcmkit(in.args({"--device", "ideal", "--compensation", "adabs", "--times", "25",
+                          "--repeats", "1", "--adabs-augmentation", "false", "-o", "out"}),
+                 scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(read_text(scratch / "out/results.json"), "\"adabs_augmentation\": false"));
+}
+
 TEST_CASE("evaluate without periphery flags records them off") {
   EvaluateInputs in;
   ScratchDir scratch;
@@ -164,6 +177,7 @@ TEST_CASE("evaluate: bad input exits 2 with one line and writes nothing") {
       {{"--model", kModel, "--times", "1x"}, "--times"},
       {{"--model", kModel, "--compensation", "none,gcd"}, "gcd"},
       {{"--model", kModel, "--repeats", "0"}, "--repeats"},
+      {{"--model", kModel, "--adabs-augmentation", "maybe"}, "--adabs-augmentation"},
       {{}, "--model"},
       {{"--model", "missing.json"}, "missing.json"},
       {{"--model", kModel, "--weights", "missing.h5"}, "missing.h5"},

@@ -57,7 +57,7 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   CHECK(contains(over.err, "--resume"));
 }
 
-TEST_CASE("train --hardware-aware uses the paper's weight noise and clipping; options override") {
+TEST_CASE("train --hardware-aware uses the paper's weight noise and clipping, options override it") {
   TrainInputs in;
   ScratchDir scratch;
   const auto settings = [&](std::vector<std::string> extra, const std::string& dir) {

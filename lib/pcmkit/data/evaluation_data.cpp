@@ -4,6 +4,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/data/cifar10_binary.h"
+#include "pcmkit/data/cifar10_calibration_set.h"
 #include "pcmkit/data/image_folder_reader.h"
 #include "pcmkit/data/image_list.h"
 
@@ -41,8 +42,11 @@ EvaluationData open_evaluation_data(const EvaluationDataOptions& options) {
     if (options.calibration_images > 0) {
       const fs::path dir =
           options.calibration_dir.empty() ? options.data_dir : options.calibration_dir;
-      data.calibration = std::make_unique<CifarBinaryReader>(
-          std::vector<fs::path>{dir / "data_batch_1.bin"}, norm);
+      CifarAugmentation augmentation;
+      augmentation.enabled = options.calibration_augmentation;
+      data.calibration =
+          std::make_unique<CifarCalibrationSet>(std::vector<fs::path>{dir / "data_batch_1.bin"},
+                                                norm, augmentation, options.calibration_seed);
     }
     return data;
   }

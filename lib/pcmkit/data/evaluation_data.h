@@ -1,7 +1,8 @@
 // The test images and AdaBS calibration images of an evaluation, from a directory that holds
-// either CIFAR-10 binary (test_batch.bin present; calibration from data_batch_1.bin) or an
-// ImageNet-style image folder (data/image_list.h; calibration from a second folder, the
-// training split, of which `calibration_images` are taken round-robin across classes).
+// either CIFAR-10 binary (test_batch.bin present; calibration from data_batch_1.bin, cropped and
+// flipped as in training) or an ImageNet-style image folder (data/image_list.h; calibration from
+// a second folder, the training split, of which `calibration_images` are taken round-robin
+// across classes).
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,10 @@ struct EvaluationDataOptions {
   // an image folder the training folder (required when calibration images are asked for).
   std::filesystem::path calibration_dir;
   std::int64_t calibration_images = 0;  // 0 = no calibration set (no AdaBS)
+  // CIFAR-10: crop and flip the calibration images as in training, with crops drawn for this
+  // seed (data/cifar10_calibration_set.h says why). Image folders are never augmented.
+  bool calibration_augmentation = true;
+  std::uint64_t calibration_seed = 1;
   // Resize and crop apply to image folders only; the normalisation to both.
   ImagePreprocessing preprocessing;
   int num_classes = 1000;  // the network's outputs: labels must be below it
