@@ -21,10 +21,13 @@ time, shared by the compensations):
   gdc    alpha(t) W(t), alpha = sum|W(t0)| / sum|W(t)| per layer (output scaling == weight scaling
          for these bias-free convs; the linear layer's digital bias is not scaled)
   adabs  gdc, then every BN's running mean/var re-estimated in train mode with momentum=None
-         (cumulative average) over the first N images of data_batch_1.bin in batches of 200.
+         (cumulative average) over the first N images of data_batch_1.bin in batches of 200,
+         each cropped from the 4-pixel zero-padded image and flipped at random as in training
+         (its own crops, drawn once from --seed; --adabs-augmentation 0 for plain images).
 
 Usage: tools/reference_drift_evaluation.py -o ref.json [--times 25,1h,1d,30d,1y] [--repeats 10]
-       [--compensation none,gdc,adabs] [--max-images 0] [--adabs-images 2600] [--seed 1]
+       [--compensation none,gdc,adabs] [--max-images 0] [--adabs-images 2600]
+       [--adabs-augmentation 1] [--seed 1]
 Output JSON: {"fp32_accuracy_percent", "num_test_images", "settings", "points": [{"t_s",
 "compensation", "accuracy_percent": [...], "mean_percent", "std_percent"}], "wall_time_s"}.
 """
@@ -63,12 +66,23 @@ def load_weights(model, path):
 
 
 # ---------------------------------------------------------------- data
-def read_cifar(path, max_images=0):
+def read_cifar(path, max_images=0, augment_seed=None):
+    """Normalised images and labels; with augment_seed, each image is a random 32x32 crop of the
+    image zero-padded by 4 pixels (black, before normalisation), flipped with probability 1/2."""
     raw = np.fromfile(path, dtype=np.uint8).reshape(-1, 3073)
     if max_images:
         raw = raw[:max_images]
     labels = torch.from_numpy(raw[:, 0].astype(np.int64))
-    x = torch.from_numpy(raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0)
+    images = raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0
+    if augment_seed is not None:
+        rng = np.random.default_rng(augment_seed)
+        padded = np.zeros((len(images), 3, 40, 40), np.float32)
+        padded[:, :, 4:36, 4:36] = images
+        for k in range(len(images)):
+            dy, dx = rng.integers(0, 9, 2)
+            crop = padded[k, :, dy:dy + 32, dx:dx + 32]
+            images[k] = crop[:, :, ::-1] if rng.integers(0, 2) else crop
+    x = torch.from_numpy(images)
     x = (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
     return x, labels
 
@@ -162,6 +176,7 @@ def main():
     ap.add_argument("--compensation", default="none,gdc,adabs")
     ap.add_argument("--max-images", type=int, default=0)
     ap.add_argument("--adabs-images", type=int, default=2600)
+    ap.add_argument("--adabs-augmentation", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--output", required=True)
@@ -182,7 +197,8 @@ def main():
     x_test, y_test = read_cifar(os.path.join(a.data, "test_batch.bin"), a.max_images)
     x_cal = None
     if "adabs" in comps:
-        x_cal, _ = read_cifar(os.path.join(a.data, "data_batch_1.bin"), a.adabs_images)
+        x_cal, _ = read_cifar(os.path.join(a.data, "data_batch_1.bin"), a.adabs_images,
+                              a.seed if a.adabs_augmentation else None)
     fp32 = accuracy(model, x_test, y_test)
     print(f"fp32 accuracy: {fp32:.2f}% on {len(x_test)} test images", flush=True)
 
