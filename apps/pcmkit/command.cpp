@@ -24,6 +24,17 @@ CLI::Option* add_seed_option(CLI::App* cmd, std::uint64_t& seed) {
       ->default_str(std::to_string(seed));
 }
 
+std::string time_left_text(double seconds) {
+  char text[32];
+  if (seconds < 100)
+    std::snprintf(text, sizeof text, "~%.0f s", seconds);
+  else if (seconds < 6000)
+    std::snprintf(text, sizeof text, "~%.0f min", seconds / 60);
+  else
+    std::snprintf(text, sizeof text, "~%.1f h", seconds / 3600);
+  return text;
+}
+
 ProgressPrinter::ProgressPrinter(std::string command, bool quiet)
     : command_(std::move(command)),
       quiet_(quiet),
@@ -52,9 +63,9 @@ void ProgressPrinter::print(const Progress& p) {
   const double elapsed = std::chrono::duration<double>(now - stage_start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(p.done) / elapsed : 0.0;
   if (p.total > 0 && rate > 0 && p.done < p.total)
-    std::fprintf(stderr, "%s: %s %lld/%lld (%.3g/s, ~%.0f s left)\n", command_.c_str(),
-                 p.stage.c_str(), static_cast<long long>(p.done), static_cast<long long>(p.total),
-                 rate, static_cast<double>(p.total - p.done) / rate);
+    std::fprintf(stderr, "%s: %s %lld/%lld (%.3g/s, %s left)\n", command_.c_str(), p.stage.c_str(),
+                 static_cast<long long>(p.done), static_cast<long long>(p.total), rate,
+                 time_left_text(static_cast<double>(p.total - p.done) / rate).c_str());
   else
     std::fprintf(stderr, "%s: %s %lld/%lld (%.1f s)\n", command_.c_str(), p.stage.c_str(),
                  static_cast<long long>(p.done), static_cast<long long>(p.total), elapsed);

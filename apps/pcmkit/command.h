@@ -23,6 +23,9 @@ inline constexpr int kExitBadInput = 2;
 // and "18446744073709551616" to other seeds, so two "different" seeds could silently coincide.
 CLI::Option* add_seed_option(CLI::App* cmd, std::uint64_t& seed);
 
+// "~42 s", "~12 min", "~4.3 h": a time left, as people read it.
+std::string time_left_text(double seconds);
+
 // A ProgressCallback that prints "stage: done/total (rate/s, ~N s left)" on stderr unless quiet:
 // at each new stage and at most 4 times a second on a terminal; at most every 30 s (and never in
 // the first 30 s) when stderr is a file or pipe, so that logs of long runs show progress and

@@ -167,15 +167,22 @@ int run_train(const TrainOptions& o) {
       experiment::training_settings_json(o.arch, o.init_weights, data_dir.string(), options));
 
   ProgressPrinter progress("pcmkit train", o.quiet);
+  int epochs_here = 0;      // the run's time left, from the epochs of this process (a resumed run
+  double seconds_here = 0;  // may run at another speed than before)
   trainer.run(
       train, test,
       [&](experiment::Trainer& t) {
         // Checkpoint first: a run killed from here on loses nothing of this epoch.
         experiment::save_training_checkpoint(checkpoint, t, normalization);
         experiment::write_training_log(t.log(), out);
-        if (!o.quiet)
-          std::fprintf(stderr, "%s\n",
-                       experiment::epoch_summary(t.log().back(), options.epochs).c_str());
+        const experiment::EpochRecord& record = t.log().back();
+        ++epochs_here;
+        seconds_here += record.seconds;
+        const int epochs_left = options.epochs - record.epoch;
+        std::string line = experiment::epoch_summary(record, options.epochs);
+        if (epochs_left > 0)
+          line += "; run " + time_left_text(seconds_here / epochs_here * epochs_left) + " left";
+        if (!o.quiet) std::fprintf(stderr, "%s\n", line.c_str());
       },
       progress.callback());
   nn::save_weights_hdf5(out / "weights.h5", network, normalization);

@@ -3,6 +3,8 @@
 // and bad input (exit 2, one stderr line naming the option or file, nothing written).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "cli_process.h"
 #include "test_support/synthetic_cifar.h"
 
@@ -57,7 +59,8 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   CHECK(contains(over.err, "--resume"));
 }
 
-TEST_CASE("train --hardware-aware uses the paper's weight noise and clipping, options override it") {
+TEST_CASE(
+    "train --hardware-aware uses the paper's weight noise and clipping, options override it") {
   TrainInputs in;
   ScratchDir scratch;
   const auto settings = [&](std::vector<std::string> extra, const std::string& dir) {
@@ -76,6 +79,24 @@ TEST_CASE("train --hardware-aware uses the paper's weight noise and clipping, op
   const std::string plain = settings({}, "plain");
   CHECK(contains(plain, "\"weight_noise\": 0.0"));
   CHECK(contains(plain, "\"clip_alpha\": 0.0"));
+}
+
+TEST_CASE("train reports each epoch on stderr with the run's time left") {
+  TrainInputs in;
+  ScratchDir scratch;
+  std::vector<std::string> args = in.args({"--max-train-images", "50", "-o", "run"});
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  const Outcome r = run_pcmkit(args, scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto first = r.err.find("epoch 1/2");
+  REQUIRE(first != std::string::npos);
+  const std::string line = r.err.substr(first, r.err.find('\n', first) - first);
+  CHECK(contains(line, "; run ~"));
+  CHECK(contains(line, " left"));
+  const auto last = r.err.find("epoch 2/2");
+  REQUIRE(last != std::string::npos);
+  CHECK(!contains(r.err.substr(last), "; run"));  // nothing left after the last epoch
 }
 
 TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
