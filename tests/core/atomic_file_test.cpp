@@ -174,5 +174,25 @@ TEST_CASE("OutputSet: a rename that fails at commit throws and leaves no tempora
   CHECK(sorted(dir.entries()) == std::vector<std::string>{"a.txt", "b.txt"});
 }
 
+TEST_CASE("OutputSet: one file named twice (two spellings, a link) is refused, nothing replaced") {
+  TempDir dir;
+  write_raw(dir.path() / "report.md", "old");
+  fs::create_symlink(dir.path() / "report.md", dir.path() / "link.md");
+  for (const fs::path& again : {dir.path() / "." / "report.md", dir.path() / "link.md",
+                                dir.path() / "sub" / ".." / "report.md"}) {
+    CAPTURE(again);
+    if (again.string().find("sub") != std::string::npos) fs::create_directories(dir.path() / "sub");
+    {
+      OutputSet outputs;
+      outputs.add_text(dir.path() / "report.md", "first");
+      CHECK_THROWS_WITH_AS(outputs.add_text(again, "second"),
+                           doctest::Contains("written twice by this run"), RunError);
+    }
+    CHECK(read_all(dir.path() / "report.md") == "old");
+    fs::remove_all(dir.path() / "sub");
+    CHECK(sorted(dir.entries()) == std::vector<std::string>{"link.md", "report.md"});
+  }
+}
+
 }  // namespace
 }  // namespace pcmkit

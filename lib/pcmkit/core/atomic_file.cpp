@@ -77,13 +77,18 @@ void OutputSet::add(const std::filesystem::path& requested,
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!fs::is_directory(dir, ec))
     throw RunError(requested.string() + ": directory " + dir.string() + " does not exist");
-  std::string tmp_name = ".";  // hidden, and unique per process
+  // The same file reached two ways (./a and a, a link) would be staged twice and half-replaced.
+  const fs::path resolved = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  for (const Staged& s : staged_)
+    if (s.resolved == resolved)
+      throw RunError(requested.string() + ": written twice by this run (also as " +
+                     s.requested.string() + ")");
+  std::string tmp_name = ".";  // hidden, and unique per process and set entry
   tmp_name += path.filename().string();
   tmp_name += ".tmp";
   tmp_name += std::to_string(::getpid());
+  tmp_name += "." + std::to_string(staged_.size());
   const fs::path tmp = dir / tmp_name;
-  for (const Staged& s : staged_)
-    PCMKIT_CHECK(s.temporary != tmp, "an OutputSet holds " + requested.string() + " twice");
   const int slot = register_pending(tmp);
   try {
     write(tmp);
@@ -92,7 +97,7 @@ void OutputSet::add(const std::filesystem::path& requested,
     unregister_pending(slot);
     throw;
   }
-  staged_.push_back({requested, path, tmp, slot});
+  staged_.push_back({requested, path, resolved, tmp, slot});
 }
 
 void OutputSet::add_text(const std::filesystem::path& path, const std::string& text) {

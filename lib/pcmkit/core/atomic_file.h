@@ -19,7 +19,8 @@ void write_atomically(const std::filesystem::path& path,
 // to a temporary beside the target; commit() renames them all into place. A set destroyed before
 // commit() (a later add() threw, the run failed) removes its temporaries and leaves every target
 // as it was, so a failed run never leaves new files mixed with old ones. Targets that are devices
-// or FIFOs (/dev/null) are written to at add() and not part of the rollback.
+// or FIFOs (/dev/null) are written to at add() and not part of the rollback. Renames within a
+// directory do not fail in practice; if one does at commit(), the files before it stay replaced.
 class OutputSet {
  public:
   OutputSet() = default;
@@ -28,8 +29,9 @@ class OutputSet {
   OutputSet& operator=(const OutputSet&) = delete;
 
   // Calls write(temporary_path); `path` is replaced at commit(). A link is followed: the file it
-  // names is replaced. Errors: RunError when path is not a file name, is a directory or its
-  // directory is missing; any exception from `write` propagates (its temporary removed).
+  // names is replaced. Errors: RunError when path is not a file name, is a directory, its
+  // directory is missing, or it names a file already in the set (compared after resolving links,
+  // "." and ".."); any exception from `write` propagates (its temporary removed).
   void add(const std::filesystem::path& path,
            const std::function<void(const std::filesystem::path&)>& write);
   void add_text(const std::filesystem::path& path, const std::string& text);
@@ -41,7 +43,7 @@ class OutputSet {
  private:
   void discard() noexcept;  // removes the temporaries not yet renamed
   struct Staged {
-    std::filesystem::path requested, target, temporary;
+    std::filesystem::path requested, target, resolved, temporary;
     int slot;
   };
   std::vector<Staged> staged_;
