@@ -170,6 +170,22 @@ TEST_CASE("figures of an earlier report are removed when this one cannot draw th
   }
 }
 
+TEST_CASE("a report without trace spectra removes an earlier report's spectra files") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "report";
+  write_calibration_report(result(), dir);
+  REQUIRE(fs::is_regular_file(dir / "spectra.dat"));
+  CalibrationResult no_traces = result();
+  no_traces.spectrum.available = false;
+  const ReportFiles files = write_calibration_report(no_traces, dir);
+  for (const char* name : {"spectra.dat", "spectra.gp", "spectra.png"}) {
+    CAPTURE(name);
+    CHECK_FALSE(fs::exists(dir / name));
+  }
+  CHECK(std::count(files.figure_names.begin(), files.figure_names.end(), "spectra") == 0);
+  CHECK(fs::is_regular_file(dir / "q_s.dat"));  // the rest of the report is there
+}
+
 TEST_CASE("a file that cannot be written leaves an earlier report as it was") {
   TempDir tmp;
   const fs::path dir = tmp.path() / "report";

@@ -1,5 +1,6 @@
 #include "pcmkit/calibration/calibration_report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -191,6 +192,12 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
 }
 
 void draw_report_figures(ReportFiles& files) {
+  const auto& names = files.figure_names;
+  if (std::find(names.begin(), names.end(), "spectra") == names.end()) {
+    std::error_code ec;  // an earlier report's spectra (this campaign has no traces) describe other data
+    for (const char* stale : {"spectra.dat", "spectra.gp", "spectra.png"})
+      if (fs::is_regular_file(files.dir / stale, ec)) fs::remove(files.dir / stale, ec);
+  }
   const bool gnuplot = have_gnuplot();
   for (const std::string& name : files.figure_names) {
     if (draw_with_gnuplot(files.dir, name + ".gp", name + ".png"))  // also removes older figures

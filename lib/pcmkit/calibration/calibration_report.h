@@ -30,6 +30,7 @@ ReportFiles add_calibration_report(const CalibrationResult& result,
 
 // Draws <name>.png from each committed <name>.gp when gnuplot is installed; records what it drew
 // in files.figures and a failure in files.figures_skipped (report.md still links the figure).
+// An earlier report's spectra.{dat,gp,png} are removed when this one has no trace spectra.
 void draw_report_figures(ReportFiles& files);
 
 // The report on its own: add_calibration_report, commit, draw_report_figures.
