@@ -44,7 +44,12 @@ TEST_CASE("a key given twice in one object is refused, naming the path to it") {
 
   const auto in_array = refusal(R"({"list": [{"k": 1}, {"k": 2, "k": 3}]})");
   REQUIRE(in_array);
-  CHECK(in_array->field() == "list.k");
+  CHECK(in_array->field() == "list[1].k");
+
+  // Indices count every element, scalars and arrays too; nested arrays give one index each.
+  const auto deep = refusal(R"([3, [], [0, {"x": [null, {"y": 1, "y": 2}]}]])");
+  REQUIRE(deep);
+  CHECK(deep->field() == "[2][1].x[1].y");
 }
 
 TEST_CASE("the same key in different objects, and valid or broken text without repeats, pass") {

@@ -40,15 +40,16 @@ int nesting_depth(const std::string& text) {
 // A SAX handler that finds the first key repeated within one object; it builds no document.
 class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
  public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
+  bool null() override { return element(); }
+  bool boolean(bool) override { return element(); }
+  bool number_integer(number_integer_t) override { return element(); }
+  bool number_unsigned(number_unsigned_t) override { return element(); }
+  bool number_float(number_float_t, const string_t&) override { return element(); }
+  bool string(string_t&) override { return element(); }
+  bool binary(binary_t&) override { return element(); }
   bool start_object(std::size_t) override {
-    scopes_.push_back({true, {}, ""});
+    element();
+    scopes_.push_back({true, {}, "", 0});
     return true;
   }
   bool key(string_t& name) override {
@@ -65,7 +66,8 @@ class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool start_array(std::size_t) override {
-    scopes_.push_back({false, {}, ""});
+    element();
+    scopes_.push_back({false, {}, "", 0});
     return true;
   }
   bool end_array() override {
@@ -76,19 +78,28 @@ class DuplicateKeyFinder : public nlohmann::json_sax<nlohmann::json> {
     return false;  // the parser proper reports it
   }
 
-  // "drift_exponent.a0": the keys from the top down to the repeated one; nullopt when none.
+  // "drift_exponent.a0", "levels[3].g": the keys and array indices from the top down to the
+  // repeated key; nullopt when none.
   const std::optional<std::string>& duplicate() const { return duplicate_; }
 
  private:
   struct Scope {
     bool is_object;
     std::set<std::string> keys;
-    std::string key;
+    std::string key;           // in an object: the current key
+    std::size_t elements = 0;  // in an array: the elements begun so far
   };
+  bool element() {  // a value begins: in an array, it is the next element
+    if (!scopes_.empty() && !scopes_.back().is_object) ++scopes_.back().elements;
+    return true;
+  }
   std::string field_path() const {
     std::string path;
     for (const Scope& scope : scopes_)
-      if (scope.is_object) path += (path.empty() ? "" : ".") + scope.key;
+      if (scope.is_object)
+        path += (path.empty() ? "" : ".") + scope.key;
+      else if (scope.elements > 0)
+        path += "[" + std::to_string(scope.elements - 1) + "]";
     return path;
   }
   std::vector<Scope> scopes_;
