@@ -178,10 +178,10 @@ TEST_CASE("OutputSet: one file named twice (two spellings, a link) is refused, n
   TempDir dir;
   write_raw(dir.path() / "report.md", "old");
   fs::create_symlink(dir.path() / "report.md", dir.path() / "link.md");
+  fs::create_directory(dir.path() / "sub");
   for (const fs::path& again : {dir.path() / "." / "report.md", dir.path() / "link.md",
                                 dir.path() / "sub" / ".." / "report.md"}) {
     CAPTURE(again);
-    if (again.string().find("sub") != std::string::npos) fs::create_directories(dir.path() / "sub");
     {
       OutputSet outputs;
       outputs.add_text(dir.path() / "report.md", "first");
@@ -189,8 +189,7 @@ TEST_CASE("OutputSet: one file named twice (two spellings, a link) is refused, n
                            doctest::Contains("written twice by this run"), RunError);
     }
     CHECK(read_all(dir.path() / "report.md") == "old");
-    fs::remove_all(dir.path() / "sub");
-    CHECK(sorted(dir.entries()) == std::vector<std::string>{"link.md", "report.md"});
+    CHECK(sorted(dir.entries()) == std::vector<std::string>{"link.md", "report.md", "sub"});
   }
 }
 

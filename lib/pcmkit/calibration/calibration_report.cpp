@@ -194,7 +194,7 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
 void draw_report_figures(ReportFiles& files) {
   const auto& names = files.figure_names;
   if (std::find(names.begin(), names.end(), "spectra") == names.end()) {
-    std::error_code ec;  // an earlier report's spectra (this campaign has no traces) describe other data
+    std::error_code ec;  // no traces this time: an earlier report's spectra describe other data
     for (const char* stale : {"spectra.dat", "spectra.gp", "spectra.png"})
       if (fs::is_regular_file(files.dir / stale, ec)) fs::remove(files.dir / stale, ec);
   }
