@@ -35,7 +35,8 @@ for net in "${evaluate_nets[@]}"; do
   fi
   "$pcmkit" evaluate --model "$model" --weights "${weights[$net]}" --arch "${arch[$net]}" \
     --data "$data" --times 25,1h,1d,30d,1y --repeats "$repeats" --compensation gdc,adabs \
-    --seed 1 --threads "${THREADS:-0}" -o "$results/$net" >"$results/$net.txt.tmp"
+    --seed 1 --threads "${THREADS:-0}" -o "$results/$net" >"$results/$net.txt.tmp" ||
+    { rm -f "$results/$net.txt.tmp"; exit 1; }
   mv "$results/$net.txt.tmp" "$results/$net.txt"  # replaced only when the evaluation succeeded
 done
 
