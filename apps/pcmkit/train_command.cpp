@@ -152,7 +152,13 @@ int run_train(const TrainOptions& o) {
     if (!info.normalization.mean.empty()) normalization = info.normalization;
   }
   experiment::Trainer trainer(network, options);
-  if (o.resume) normalization = experiment::load_training_checkpoint(checkpoint, trainer);
+  std::string init_weights = o.init_weights;
+  if (o.resume) {
+    experiment::TrainingCheckpointInfo info =
+        experiment::load_training_checkpoint(checkpoint, trainer);
+    normalization = info.normalization;
+    init_weights = info.init_weights;  // settings.json keeps naming the file a fine-tune began from
+  }
   if (trainer.epochs_done() >= options.epochs)
     throw InputError(checkpoint.string(), "", "the run is already complete");
 
@@ -164,7 +170,7 @@ int run_train(const TrainOptions& o) {
   if (ec) throw RunError(out.string() + ": cannot create directory");
   write_text_atomically(
       out / "settings.json",
-      experiment::training_settings_json(o.arch, o.init_weights, data_dir.string(), options));
+      experiment::training_settings_json(o.arch, init_weights, data_dir.string(), options));
 
   ProgressPrinter progress("pcmkit train", o.quiet);
   int epochs_here = 0;      // the run's time left, from the epochs of this process (a resumed run
@@ -173,7 +179,7 @@ int run_train(const TrainOptions& o) {
       train, test,
       [&](experiment::Trainer& t) {
         // Checkpoint first: a run killed from here on loses nothing of this epoch.
-        experiment::save_training_checkpoint(checkpoint, t, normalization);
+        experiment::save_training_checkpoint(checkpoint, t, normalization, init_weights);
         experiment::write_training_log(t.log(), out);
         const experiment::EpochRecord& record = t.log().back();
         ++epochs_here;

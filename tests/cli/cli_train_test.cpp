@@ -49,6 +49,14 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   INFO("evaluate stderr: ", e.err);
   CHECK(e.exit_code == 0);
 
+  // A fine-tuning run from those weights records the file it began from.
+  const Outcome ft = run_pcmkit(
+      in.args({"--init-weights", "run/weights.h5", "--max-train-images", "50", "-o", "ft"}),
+      scratch.path());
+  INFO("fine-tune stderr: ", ft.err);
+  CHECK(ft.exit_code == 0);
+  CHECK(contains(read_text(scratch / "ft/settings.json"), "\"init_weights\": \"run/weights.h5\""));
+
   // The run is complete: resuming it is an input error, and so is starting over in its place.
   const Outcome again = run_pcmkit(
       in.args({"--weight-noise", "0.038", "--clip", "2", "--resume", "-o", "run"}), scratch.path());

@@ -75,7 +75,8 @@ TEST_CASE("training learns the synthetic classes: loss falls, accuracy far above
   CHECK(trainer.log().back().learning_rate < 0.1 * 0.05);  // cosine reaches ~0 at the end
 }
 
-TEST_CASE("same seed, same weights for 1 and 2 threads, and weight noise and clipping change them") {
+TEST_CASE(
+    "same seed, same weights for 1 and 2 threads, and weight noise and clipping change them") {
   Data d;
   const int threads_before = num_threads();
   std::vector<std::vector<float>> results;
@@ -135,14 +136,14 @@ TEST_CASE("a run resumed from its checkpoint continues bit for bit") {
   experiment::Trainer b(first, o);
   CHECK_THROWS_AS(b.run(*d.train, *d.test,
                         [&](experiment::Trainer& t) {
-                          experiment::save_training_checkpoint(checkpoint, t, {});
+                          experiment::save_training_checkpoint(checkpoint, t, {}, "start.h5");
                           if (t.epochs_done() == 2) throw RunError("stop");  // killed here
                         }),
                   RunError);
   // The process dies; a new one starts from a fresh network and the checkpoint.
   nn::Network resumed = small_network(99);
   experiment::Trainer c(resumed, o);
-  experiment::load_training_checkpoint(checkpoint, c);
+  CHECK(experiment::load_training_checkpoint(checkpoint, c).init_weights == "start.h5");
   CHECK(c.epochs_done() == 2);
   c.run(*d.train, *d.test, {});
   CHECK(all_values(resumed) == all_values(straight));

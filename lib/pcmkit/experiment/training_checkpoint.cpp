@@ -85,7 +85,8 @@ std::string training_settings_json(const std::string& arch,
 
 void save_training_checkpoint(const std::filesystem::path& path,
                               Trainer& trainer,
-                              const nn::InputNormalization& normalization) {
+                              const nn::InputNormalization& normalization,
+                              const std::string& init_weights) {
   nn::TrainingGroup group;
   for (const nn::MomentumBufferRef& b : trainer.optimizer().momentum_buffers())
     group.arrays.emplace_back("momentum." + b.name,
@@ -94,13 +95,14 @@ void save_training_checkpoint(const std::filesystem::path& path,
   state["schema"] = kSchema;
   state["arch"] = trainer.network().arch();
   state["epochs_done"] = trainer.epochs_done();
+  state["init_weights"] = init_weights;
   state["options"] = options_to_json(trainer.options());
   state["log"] = log_to_json(trainer.log());
   group.state_json = state.dump();
   nn::save_weights_hdf5(path, trainer.network(), normalization, &group);
 }
 
-nn::InputNormalization load_training_checkpoint(const std::filesystem::path& path,
+TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& path,
                                                 Trainer& trainer) {
   const std::string file = path.string();
   const nn::TrainingGroup group = nn::load_training_group(path);
@@ -139,6 +141,8 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
   if (!state.contains("epochs_done") || !state["epochs_done"].is_number_integer() ||
       state["epochs_done"].get<std::int64_t>() != static_cast<std::int64_t>(log.size()))
     throw InputError(file, "training/state", "epochs_done does not match the log");
+  if (state.contains("init_weights") && !state["init_weights"].is_string())
+    throw InputError(file, "training/state", "init_weights is not a string");
 
   std::vector<nn::MomentumBufferRef> buffers = trainer.optimizer().momentum_buffers();
   if (buffers.size() != group.arrays.size())
@@ -167,7 +171,7 @@ nn::InputNormalization load_training_checkpoint(const std::filesystem::path& pat
     std::copy(it->second.begin(), it->second.end(), b.values.begin());
   }
   trainer.restore_log(std::move(log));
-  return info.normalization;
+  return {info.normalization, state.value("init_weights", std::string())};
 }
 
 }  // namespace pcmkit::experiment

@@ -2,7 +2,8 @@
 // whose group /training holds the SGD momentum buffers and, as JSON (schema
 // "pcmkit.training-checkpoint/1"), the options and the per-epoch log. Together with the
 // counter-based random numbers that is the whole state of a run: resuming from the checkpoint of
-// epoch e gives bit for bit the weights an uninterrupted run has after every later epoch.
+// epoch e gives bit for bit the weights an uninterrupted run has after every later epoch. It also
+// names the weights file a fine-tuning run started from, so a resumed run still records it.
 #pragma once
 
 #include <filesystem>
@@ -21,18 +22,26 @@ std::string training_settings_json(const std::string& arch,
                                    const std::string& data_dir,
                                    const TrainingOptions& options);
 
-// Writes the checkpoint atomically. Errors: RunError when it cannot be written.
+// Writes the checkpoint atomically; init_weights is the file the run started from ("" for a run
+// from scratch). Errors: RunError when it cannot be written.
 void save_training_checkpoint(const std::filesystem::path& path,
                               Trainer& trainer,
-                              const nn::InputNormalization& normalization);
+                              const nn::InputNormalization& normalization,
+                              const std::string& init_weights);
+
+// What a checkpoint holds beside the trainer's state.
+struct TrainingCheckpointInfo {
+  nn::InputNormalization normalization;
+  std::string init_weights;  // "" for a run from scratch (and for checkpoints that predate it)
+};
 
 // Restores the trainer's network (weights, BatchNorm statistics), momentum buffers and log from
-// a checkpoint written with the same options; returns its input normalisation.
+// a checkpoint written with the same options; returns its input normalisation and start file.
 // Errors: InputError{file, field, problem} for a file that is not a checkpoint of this
 //   architecture, or whose options differ from the trainer's (field: the option's name, e.g.
 //   "options.learning_rate"), or whose buffers do not match the network. Nothing is changed on
 //   error.
-nn::InputNormalization load_training_checkpoint(const std::filesystem::path& path,
+TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& path,
                                                 Trainer& trainer);
 
 }  // namespace pcmkit::experiment
