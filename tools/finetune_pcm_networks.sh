@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Second stage of issue #4's two networks, with the same extra budget for both: 20 more epochs
+# A second stage for issue #4's two networks (tried; it did not help, and the shipped networks are
+# the first stage's: data/training/README.md), with the same extra budget for both: 20 more epochs
 # from each run's final weights (cosine schedule from 0.01, seed 2, otherwise as in
 # tools/train_pcm_networks.sh), into data/training/resnet32-pcm-{baseline,hwa}-ft:
 #   baseline  no weight noise, no clipping
