@@ -10,6 +10,7 @@
 #include "pcmkit/experiment/training_checkpoint.h"
 #include "pcmkit/nn/initialization.h"
 #include "pcmkit/nn/resnet.h"
+#include "pcmkit/nn/weights_hdf5.h"
 #include "test_support/synthetic_cifar.h"
 #include "test_support/temp_dir.h"
 
@@ -158,5 +159,38 @@ TEST_CASE("a run resumed from its checkpoint continues bit for bit") {
     FAIL("no error");
   } catch (const InputError& err) {
     CHECK(err.field() == "options.learning_rate");
+  }
+
+  // A damaged state (its JSON edited in place) is refused naming the problem; nothing changes.
+  const nn::TrainingGroup good = nn::load_training_group(checkpoint);
+  const auto damaged = [&](const std::string& from, const std::string& to) {
+    nn::TrainingGroup group = good;
+    const auto at = group.state_json.find(from);
+    REQUIRE(at != std::string::npos);
+    group.state_json.replace(at, from.size(), to);
+    const fs::path file = out.path() / "damaged.h5";
+    nn::save_weights_hdf5(file, first, {}, &group);
+    return file;
+  };
+  const struct {
+    std::string from, to, problem;
+  } cases[] = {
+      {"\"init_weights\":\"start.h5\"", "\"init_weights\":7", "init_weights is not a string"},
+      {"\"epochs_done\":2", "\"epochs_done\":5", "epochs_done does not match the log"},
+  };
+  for (const auto& damage : cases) {
+    CAPTURE(damage.problem);
+    nn::Network untouched = small_network(99);
+    const auto before = all_values(untouched);
+    experiment::Trainer f(untouched, o);
+    try {
+      experiment::load_training_checkpoint(damaged(damage.from, damage.to), f);
+      FAIL("no error");
+    } catch (const InputError& err) {
+      CHECK(err.field() == "training/state");
+      CHECK(std::string(err.what()).find(damage.problem) != std::string::npos);
+    }
+    CHECK(all_values(untouched) == before);
+    CHECK(f.epochs_done() == 0);
   }
 }
