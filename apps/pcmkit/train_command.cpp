@@ -82,6 +82,10 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
   cmd->add_option("--clip", o.clip,
                   "Clip weights to +-alpha*std(W) after each step (default 0 = off; 2 with "
                   "--hardware-aware)");
+  cmd->add_option("--frozen-bn-epochs", o.frozen_bn_epochs,
+                  "Train the last N epochs with BatchNorm running statistics frozen (with weight "
+                  "noise: the network then learns the channel shifts a programmed network has)")
+      ->capture_default_str();
   cmd->add_flag("--no-augmentation", o.no_augmentation, "No random crop and flip");
   cmd->add_option("--init-weights", o.init_weights, "Start from these weights (fine-tuning)");
   cmd->add_flag("--resume", o.resume,
@@ -122,6 +126,7 @@ int run_train(const TrainOptions& o) {
   options.weight_noise =
       o.weight_noise.value_or(o.hardware_aware ? experiment::kPaperWeightNoise : 0.0);
   options.clip_alpha = o.clip.value_or(o.hardware_aware ? experiment::kPaperClipAlpha : 0.0);
+  options.frozen_batch_norm_epochs = o.frozen_bn_epochs;
   options.augmentation.enabled = !o.no_augmentation;
   options.seed = o.seed;
   options.max_train_images = o.max_train_images;

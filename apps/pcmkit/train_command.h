@@ -26,6 +26,7 @@ struct TrainOptions {
   bool hardware_aware = false;         // the paper's weight noise and clipping
   std::optional<double> weight_noise;  // unset: 0, or the paper's with --hardware-aware
   std::optional<double> clip;
+  int frozen_bn_epochs = 0;
   bool no_augmentation = false;
   std::string init_weights;
   bool resume = false;

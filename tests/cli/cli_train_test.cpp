@@ -87,6 +87,9 @@ TEST_CASE(
   const std::string plain = settings({}, "plain");
   CHECK(contains(plain, "\"weight_noise\": 0.0"));
   CHECK(contains(plain, "\"clip_alpha\": 0.0"));
+  CHECK(contains(plain, "\"frozen_batch_norm_epochs\": 0"));
+  const std::string frozen = settings({"--hardware-aware", "--frozen-bn-epochs", "1"}, "frozen");
+  CHECK(contains(frozen, "\"frozen_batch_norm_epochs\": 1"));
 }
 
 TEST_CASE("train reports each epoch on stderr with the run's time left") {
@@ -118,6 +121,7 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
       {{"--arch", "resnet18"}, "ImageNet network"},
       {{"--lr", "-1"}, "--lr"},
       {{"--schedule", "linear"}, "linear"},
+      {{"--frozen-bn-epochs", "3"}, "--frozen-bn-epochs"},
       {{"--schedule", "step", "--milestones", "2,1"}, "--milestones"},
       {{"--milestones", "a"}, "--milestones"},
       {{"--batch-size", "1"}, "--batch-size"},

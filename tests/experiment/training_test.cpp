@@ -8,6 +8,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/experiment/training_checkpoint.h"
+#include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/initialization.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
@@ -192,5 +193,62 @@ TEST_CASE("a run resumed from its checkpoint continues bit for bit") {
     }
     CHECK(all_values(untouched) == before);
     CHECK(f.epochs_done() == 0);
+  }
+}
+
+TEST_CASE("frozen BatchNorm epochs keep the running statistics the earlier epochs left") {
+  Data d;
+  test::TempDir out;
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 2;
+  o.weight_noise = 0.038;
+  o.frozen_batch_norm_epochs = 1;
+  nn::Network network = small_network();
+  experiment::Trainer trainer(network, o);
+  std::vector<Eigen::VectorXf> after_first;
+  std::vector<float> weights_after_first;
+  trainer.run(*d.train, *d.test, [&](experiment::Trainer& t) {
+    if (t.epochs_done() != 1) return;
+    for (nn::BatchNorm2d* bn : network.batch_norms()) {
+      after_first.push_back(bn->running_mean());
+      after_first.push_back(bn->running_var());
+    }
+    weights_after_first = all_values(network);
+  });
+  std::size_t k = 0;
+  for (nn::BatchNorm2d* bn : network.batch_norms()) {
+    CHECK(bn->running_mean() == after_first[k++]);
+    CHECK(bn->running_var() == after_first[k++]);
+    CHECK_FALSE(bn->frozen_statistics());  // the trainer leaves the network in its normal mode
+  }
+  CHECK(all_values(network) != weights_after_first);  // γ, β and the weights still train
+
+  experiment::TrainingOptions too_many = o;
+  too_many.frozen_batch_norm_epochs = 3;
+  CHECK_THROWS_AS(too_many.validate(), InputError);
+
+  // A checkpoint written before the option existed has no such key: it resumes as 0 only.
+  const fs::path checkpoint = out.path() / "checkpoint.h5";
+  experiment::TrainingOptions plain = o;
+  plain.frozen_batch_norm_epochs = 0;
+  experiment::Trainer p(network, plain);
+  experiment::save_training_checkpoint(checkpoint, p, {}, "");
+  nn::TrainingGroup group = nn::load_training_group(checkpoint);
+  const std::string key = "\"frozen_batch_norm_epochs\":0,";
+  const auto at = group.state_json.find(key);
+  REQUIRE(at != std::string::npos);
+  group.state_json.erase(at, key.size());
+  const fs::path old_format = out.path() / "old.h5";
+  nn::save_weights_hdf5(old_format, network, {}, &group);
+  nn::Network resumed = small_network(99);
+  experiment::Trainer r(resumed, plain);
+  CHECK_NOTHROW(experiment::load_training_checkpoint(old_format, r));
+  nn::Network other = small_network(99);
+  experiment::Trainer f(other, o);
+  try {
+    experiment::load_training_checkpoint(old_format, f);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.field() == "options.frozen_batch_norm_epochs");
   }
 }

@@ -1,6 +1,6 @@
-// Backward passes of BatchNorm2d (training mode), ReLU, Linear, the pools, ShortcutA and
-// BasicBlock (identity, A and B shortcuts), against finite differences (gradient_check.h); and
-// BatchNorm2d's training statistics against their definition.
+// Backward passes of BatchNorm2d (training mode, batch or frozen statistics), ReLU, Linear, the
+// pools, ShortcutA and BasicBlock (identity, A and B shortcuts), against finite differences
+// (gradient_check.h); and BatchNorm2d's training statistics against their definition.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -114,6 +114,38 @@ TEST_CASE("BatchNorm2d training normalises with batch statistics and updates the
         doctest::Approx(scale0 * (x(0, 0, 0, 0) - bn.running_mean()[0]) + 1.0f).epsilon(1e-5));
   bn.backward(y);
   CHECK_THROWS_AS(bn.backward(y), InternalError);  // the cache is released
+}
+
+TEST_CASE("BatchNorm2d with frozen statistics trains as the evaluation pass and keeps them") {
+  BatchNorm2d bn(3);
+  randomize_module(bn, 7);
+  bn.set_frozen_statistics(true);
+  const Eigen::VectorXf mean = bn.running_mean(), var = bn.running_var();
+  const Tensor x = random_tensor(2, 3, 3, 4, 8);
+  const Tensor y = bn.forward_train(x), eval = bn.forward(x);
+  for (Index k = 0; k < y.size(); ++k)
+    CHECK(y.data()[k] == doctest::Approx(eval.data()[k]).epsilon(1e-5));
+  CHECK(bn.running_mean() == mean);
+  CHECK(bn.running_var() == var);
+  bn.backward(y);
+  // The gradient no longer flows through batch statistics: dx = γ/sqrt(σ² + ε)·g exactly (to
+  // float rounding) and matches finite differences, which would fail on the batch formula.
+  const Tensor g = random_tensor(2, 3, 3, 4, 9);
+  bn.forward_train(x);
+  const Tensor dx = bn.backward(g);
+  for (Index c = 0; c < 3; ++c) {
+    const double factor = bn.weight()[c] / std::sqrt(static_cast<double>(var[c]) + 1e-5);
+    CHECK(dx(1, c, 2, 3) == doctest::Approx(factor * g(1, c, 2, 3)).epsilon(1e-5));
+  }
+  check_gradients(bn, x, 10);
+  BatchNormReLU fused;
+  randomize_module(fused.bn, 11);
+  fused.bn.set_frozen_statistics(true);
+  check_gradients(fused, x, 12);
+  // Unfrozen again, it is the batch-statistics pass (running statistics move).
+  bn.set_frozen_statistics(false);
+  bn.forward_train(x);
+  CHECK(bn.running_mean() != mean);
 }
 
 TEST_CASE("ReLU backward passes the gradient where the output is positive") {

@@ -8,6 +8,7 @@
 #include "pcmkit/analog/weight_noise.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/experiment/drift_evaluation.h"
+#include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/loss.h"
 
 namespace pcmkit::experiment {
@@ -35,6 +36,8 @@ void TrainingOptions::validate() const {
                 "must be >= 0", weight_noise);
   require_input(clip_alpha >= 0 && std::isfinite(clip_alpha), "", "--clip",
                 "must be >= 0 (0 = no clipping)", clip_alpha);
+  require_input(frozen_batch_norm_epochs >= 0 && frozen_batch_norm_epochs <= epochs, "",
+                "--frozen-bn-epochs", "must be in 0..epochs", frozen_batch_norm_epochs);
   require_input(augmentation.padding >= 0 && augmentation.padding <= 16, "", "--crop-padding",
                 "must be in 0..16", augmentation.padding);
   require_input(max_train_images >= 0, "", "--max-train-images", "must be >= 0",
@@ -72,12 +75,17 @@ void Trainer::run(const data::CifarTrainingSet& train,
   schedule_options.pct_start = options_.warmup_fraction;
   const nn::LrSchedule schedule(schedule_options);
   const std::vector<nn::AnalogLayerRef> layers = network_.analog_layers();
+  const std::vector<nn::BatchNorm2d*> batch_norms = network_.batch_norms();
+  const auto freeze_batch_norms = [&](bool frozen) {
+    for (nn::BatchNorm2d* bn : batch_norms) bn->set_frozen_statistics(frozen);
+  };
 
   for (int epoch = epochs_done(); epoch < options_.epochs; ++epoch) {
     const auto start = Clock::now();
     const auto e = static_cast<std::uint64_t>(epoch);
     // The first n images of the split, in this epoch's order.
     std::vector<std::int64_t> order = data::shuffled_order(n, options_.seed, e);
+    freeze_batch_norms(epoch >= options_.epochs - options_.frozen_batch_norm_epochs);
     data::CifarBatch batch;
     double loss_sum = 0;
     std::int64_t correct = 0;
@@ -114,6 +122,7 @@ void Trainer::run(const data::CifarTrainingSet& train,
                   s + 1, steps});
     }
     analog::clear_weight_noise(layers);
+    freeze_batch_norms(false);
     // Never checkpoint a broken network: every parameter and statistic must be finite.
     for (const nn::ParameterRef& p : network_.parameters())
       if (!std::all_of(p.values.begin(), p.values.end(), [](float v) { return std::isfinite(v); }))

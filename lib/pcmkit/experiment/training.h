@@ -4,9 +4,10 @@
 //     for every mini-batch (the last one of an epoch may be smaller, as PyTorch's DataLoader):
 //       the images, randomly cropped and flipped (data::CifarAugmentation);
 //       with weight noise η > 0: every analog layer computes with W + δW drawn for this step;
-//       forward in training mode, softmax cross-entropy with label smoothing, backward;
-//       one SGD step on the clean weights with the schedule's learning rate for this step;
-//       with clipping α > 0: every analog layer clipped to ±α·std(W).
+//       forward in training mode (BatchNorm with batch statistics, or with its running ones
+//       frozen in the last frozen_batch_norm_epochs epochs), softmax cross-entropy with label
+//       smoothing, backward; one SGD step on the clean weights with the schedule's learning rate
+//       for this step; with clipping α > 0: every analog layer clipped to ±α·std(W).
 //     then the noise is cleared and the test accuracy of the clean network is measured.
 // Random: every draw is counter-based on (seed, epoch, step, image): a run resumed from the
 // checkpoint of epoch e continues bit for bit as if it had never stopped.
@@ -43,6 +44,10 @@ struct TrainingOptions {
   double label_smoothing = 0.0;  // ε in [0, 1)
   double weight_noise = 0.0;     // η: δW ~ N(0, (η·max|W|)²) per mini-batch; 0 = off
   double clip_alpha = 0.0;       // α: clip to ±α·std(W) after each update; 0 = off
+  // The last this many epochs train with BatchNorm's running statistics frozen (0..epochs): with
+  // weight noise, each mini-batch's noise then shifts the channels as a programmed network's
+  // does at inference, instead of being normalised away by the batch statistics.
+  int frozen_batch_norm_epochs = 0;
   data::CifarAugmentation augmentation;
   std::uint64_t seed = 1;
   std::int64_t max_train_images = 0;  // 0 = the whole training split (fewer: for tests)

@@ -43,6 +43,7 @@ json options_to_json(const TrainingOptions& o) {
   j["label_smoothing"] = o.label_smoothing;
   j["weight_noise"] = o.weight_noise;
   j["clip_alpha"] = o.clip_alpha;
+  j["frozen_batch_norm_epochs"] = o.frozen_batch_norm_epochs;
   j["augmentation"] = o.augmentation.enabled;
   j["crop_padding"] = o.augmentation.padding;
   j["flip"] = o.augmentation.flip;
@@ -121,7 +122,10 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
                          trainer.network().arch());
   const json want = options_to_json(trainer.options());
   const json& have = state["options"];
+  // Options added after checkpoints were written: their absence means this value.
+  const json added_later = {{"frozen_batch_norm_epochs", 0}};
   for (const auto& [key, value] : want.items()) {
+    if (!have.contains(key) && added_later.contains(key) && added_later[key] == value) continue;
     if (!have.contains(key) || have[key] != value)
       throw InputError(file, "options." + key,
                        "the checkpoint was made with " +

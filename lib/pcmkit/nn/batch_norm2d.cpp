@@ -134,13 +134,17 @@ Tensor BatchNorm2d::train_pass(Tensor input, bool relu) {
     const auto plane = [&](Index i) {
       return Eigen::Map<const Eigen::ArrayXf>(input.data() + (i * num_channels + c) * area, area);
     };
-    double sum = 0, sum_sq = 0;
-    for (Index i = 0; i < n; ++i) sum += plane(i).sum();
-    const double mean = sum / static_cast<double>(count);
+    double mean = mean_[c], sum_sq = 0, variance = var_[c];
+    if (!frozen_) {
+      double sum = 0;
+      for (Index i = 0; i < n; ++i) sum += plane(i).sum();
+      mean = sum / static_cast<double>(count);
+      const auto mean_of_batch = static_cast<float>(mean);
+      for (Index i = 0; i < n; ++i) sum_sq += (plane(i) - mean_of_batch).square().sum();
+      variance = sum_sq / static_cast<double>(count);  // biased, for normalising
+    }
     const float mean_f = static_cast<float>(mean);
-    for (Index i = 0; i < n; ++i) sum_sq += (plane(i) - mean_f).square().sum();
-    const double biased = sum_sq / static_cast<double>(count);
-    const float inv_std = static_cast<float>(1.0 / std::sqrt(biased + static_cast<double>(eps_)));
+    const float inv_std = static_cast<float>(1.0 / std::sqrt(variance + static_cast<double>(eps_)));
     batch_mean_[c] = mean_f;
     inv_std_[c] = inv_std;
     const float gamma = gamma_[c], beta = beta_[c];
@@ -160,12 +164,15 @@ Tensor BatchNorm2d::train_pass(Tensor input, bool relu) {
           y[k] = affine(normalized(x[k], mean_f, inv_std), gamma, beta);
       }
     }
-    const double unbiased = sum_sq / static_cast<double>(count - 1);
-    mean_[c] = static_cast<float>((1.0 - kMomentum) * mean_[c] + kMomentum * mean);
-    var_[c] = static_cast<float>((1.0 - kMomentum) * var_[c] + kMomentum * unbiased);
+    if (!frozen_) {
+      const double unbiased = sum_sq / static_cast<double>(count - 1);
+      mean_[c] = static_cast<float>((1.0 - kMomentum) * mean_[c] + kMomentum * mean);
+      var_[c] = static_cast<float>((1.0 - kMomentum) * var_[c] + kMomentum * unbiased);
+    }
   }
   train_input_ = std::move(input);
   relu_after_ = relu;
+  used_frozen_ = frozen_;
   has_train_cache_ = true;
   refresh();
   return output;
@@ -175,9 +182,11 @@ namespace {
 
 // backward() for channel c, x̂ recomputed from the input x; `relu`: g first goes through the
 // ReLU that forward_train_relu() applied (zero where γ·x̂ + β ≤ 0). A template, so that each
-// variant's loops vectorise without a branch inside.
+// variant's loops vectorise without a branch inside. `batch_statistics`: x̂ depends on the
+// batch through μ_B and σ²_B (false: frozen statistics, dx = γ·inv_std·g).
 template <bool relu>
-void backward_channel(const float* x,
+void backward_channel(bool batch_statistics,
+                      const float* x,
                       float* g,
                       Index n,
                       Index area,
@@ -211,8 +220,8 @@ void backward_channel(const float* x,
   gamma_grad += static_cast<float>(sum_g_x_hat);
   const double count = static_cast<double>(n * area);
   const float factor = gamma * inv_std;
-  const float mean_g = static_cast<float>(sum_g / count);
-  const float mean_g_x_hat = static_cast<float>(sum_g_x_hat / count);
+  const float mean_g = batch_statistics ? static_cast<float>(sum_g / count) : 0.0f;
+  const float mean_g_x_hat = batch_statistics ? static_cast<float>(sum_g_x_hat / count) : 0.0f;
   for (Index i = 0; i < n; ++i) {
     const float* x_i = x + i * stride;
     float* g_i = g + i * stride;
@@ -238,11 +247,11 @@ Tensor BatchNorm2d::backward(Tensor grad_output) {
     const float* x = train_input_.data() + c * area;
     float* g = grad_output.data() + c * area;
     if (relu_after_)
-      backward_channel<true>(x, g, n, area, stride, batch_mean_[c], inv_std_[c], gamma_[c],
-                             beta_[c], gamma_grad_[c], beta_grad_[c]);
+      backward_channel<true>(!used_frozen_, x, g, n, area, stride, batch_mean_[c], inv_std_[c],
+                             gamma_[c], beta_[c], gamma_grad_[c], beta_grad_[c]);
     else
-      backward_channel<false>(x, g, n, area, stride, batch_mean_[c], inv_std_[c], gamma_[c],
-                              beta_[c], gamma_grad_[c], beta_grad_[c]);
+      backward_channel<false>(!used_frozen_, x, g, n, area, stride, batch_mean_[c], inv_std_[c],
+                              gamma_[c], beta_[c], gamma_grad_[c], beta_grad_[c]);
   }
   train_input_ = Tensor();
   has_train_cache_ = false;

@@ -12,6 +12,9 @@
 // out = γ·x̂ + β, and updates μ ← 0.9·μ + 0.1·μ_B, σ² ← 0.9·σ² + 0.1·σ²_B·m/(m − 1) (the
 // unbiased variance; m = n·h·w). backward(), with sums over (n, h, w):
 //   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/sqrt(σ²_B + ε) · (g − dβ/m − x̂·dγ/m).
+// With frozen statistics (set_frozen_statistics), forward_train() normalises with the running μ
+// and σ² instead and leaves them unchanged, as PyTorch's eval() BatchNorm under autograd; then
+//   dβ = Σ g,  dγ = Σ g·x̂,  dx = γ/sqrt(σ² + ε) · g.
 // forward_train_relu() is forward_train() followed by a ReLU in the same pass (backward() then
 // takes g through the ReLU first); x̂ is recomputed from the kept input in backward() instead of
 // stored: a training step is bound by memory traffic, and this saves two passes over the tensor
@@ -66,6 +69,11 @@ class BatchNorm2d : public Module {
   Eigen::VectorXf& weight_grad() { return gamma_grad_; }  // dL/dγ
   Eigen::VectorXf& bias_grad() { return beta_grad_; }     // dL/dβ
 
+  // Frozen statistics, above: for training the last epochs against the statistics the network
+  // is evaluated with (noise-induced shifts of a channel are then not normalised away).
+  void set_frozen_statistics(bool frozen) { frozen_ = frozen; }
+  bool frozen_statistics() const { return frozen_; }
+
   // Statistics mode, above. end_statistics() without any batch leaves the statistics unchanged.
   void begin_statistics();
   void end_statistics();
@@ -74,14 +82,16 @@ class BatchNorm2d : public Module {
  private:
   float eps_;
   bool collecting_ = false;
+  bool frozen_ = false;
   Eigen::VectorXd mean_sum_, var_sum_;  // sums of batch means and unbiased variances
   std::int64_t num_batches_ = 0;
   Eigen::VectorXf gamma_, beta_, mean_, var_, scale_, shift_;
   Eigen::VectorXf gamma_grad_, beta_grad_;
   Tensor train_pass(Tensor input, bool relu);
   Tensor train_input_;                    // forward_train()'s input, until backward()
-  Eigen::VectorXf batch_mean_, inv_std_;  // μ_B and 1/sqrt(σ²_B + ε) of that batch, as floats
+  Eigen::VectorXf batch_mean_, inv_std_;  // the μ and 1/sqrt(σ² + ε) it used, as floats
   bool relu_after_ = false;               // forward_train_relu() made the output
+  bool used_frozen_ = false;              // it normalised with the running statistics
   bool has_train_cache_ = false;
 };
 
