@@ -5,7 +5,9 @@
 # with the same budget: batch 128, SGD (momentum 0.9, Nesterov, weight decay 5e-4), cosine schedule,
 #   first stage (default): 200 epochs from scratch, from lr 0.1, seed 1 (the shipped networks);
 #   `second`: 20 more epochs from each first run's committed checkpoint.h5 (a weights file), from
-#     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md).
+#     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md);
+#   `frozen`: 5 more epochs from each first run's checkpoint.h5 with BatchNorm's running statistics
+#     frozen (--frozen-bn-epochs), from lr 0.001, seed 2, into data/training/<run>-fbn.
 # Both run at once, one thread each, at low priority; logs go to data/training/<run>/stderr.log. A
 # run that is stopped loses at most one epoch; rerun this script to continue it bit for bit (and
 # commit the first stage's checkpoints before a session ends).
@@ -18,7 +20,8 @@ stage="${1:-first}"
 case "$stage" in
   first) suffix="" schedule=(--epochs 200 --lr 0.1 --seed 1) ;;
   second) suffix="-ft" schedule=(--epochs 20 --lr 0.01 --seed 2) ;;
-  *) echo "usage: $0 [first|second]" >&2 && exit 2 ;;
+  frozen) suffix="-fbn" schedule=(--epochs 5 --lr 0.001 --seed 2 --frozen-bn-epochs 5) ;;
+  *) echo "usage: $0 [first|second|frozen]" >&2 && exit 2 ;;
 esac
 common=(train --arch resnet32-pcm --data "$data" "${schedule[@]}" --batch-size 128
   --schedule cosine --momentum 0.9 --nesterov true --weight-decay 5e-4 --threads 1)
@@ -27,7 +30,7 @@ for run in baseline hwa; do
   extra=()
   [ "$run" = hwa ] && extra=(--weight-noise 0.038 --clip 2)
   start=()
-  [ "$stage" = second ] && start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5")
+  [ "$stage" != first ] && start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5")
   [ -f "$out/checkpoint.h5" ] && start=(--resume)
   mkdir -p "$out"
   OMP_WAIT_POLICY=passive nohup nice -n 5 "$pcmkit" "${common[@]}" "${extra[@]}" "${start[@]}" \
