@@ -60,6 +60,21 @@ std::vector<float> all_values(nn::Network& network) {
   return v;
 }
 
+// A copy of `checkpoint` whose training state JSON has `from` replaced by `to` (a damaged or an
+// older file), written as `file` with `network`'s weights.
+fs::path with_edited_state(const fs::path& checkpoint,
+                           nn::Network& network,
+                           const std::string& from,
+                           const std::string& to,
+                           const fs::path& file) {
+  nn::TrainingGroup group = nn::load_training_group(checkpoint);
+  const auto at = group.state_json.find(from);
+  REQUIRE(at != std::string::npos);
+  group.state_json.replace(at, from.size(), to);
+  nn::save_weights_hdf5(file, network, {}, &group);
+  return file;
+}
+
 }  // namespace
 
 TEST_CASE("training learns the synthetic classes: loss falls, accuracy far above chance") {
@@ -163,15 +178,8 @@ TEST_CASE("a run resumed from its checkpoint continues bit for bit") {
   }
 
   // A damaged state (its JSON edited in place) is refused naming the problem; nothing changes.
-  const nn::TrainingGroup good = nn::load_training_group(checkpoint);
   const auto damaged = [&](const std::string& from, const std::string& to) {
-    nn::TrainingGroup group = good;
-    const auto at = group.state_json.find(from);
-    REQUIRE(at != std::string::npos);
-    group.state_json.replace(at, from.size(), to);
-    const fs::path file = out.path() / "damaged.h5";
-    nn::save_weights_hdf5(file, first, {}, &group);
-    return file;
+    return with_edited_state(checkpoint, first, from, to, out.path() / "damaged.h5");
   };
   const struct {
     std::string from, to, problem;
@@ -233,13 +241,8 @@ TEST_CASE("frozen BatchNorm epochs keep the running statistics the earlier epoch
   plain.frozen_batch_norm_epochs = 0;
   experiment::Trainer p(network, plain);
   experiment::save_training_checkpoint(checkpoint, p, {}, "");
-  nn::TrainingGroup group = nn::load_training_group(checkpoint);
-  const std::string key = "\"frozen_batch_norm_epochs\":0,";
-  const auto at = group.state_json.find(key);
-  REQUIRE(at != std::string::npos);
-  group.state_json.erase(at, key.size());
-  const fs::path old_format = out.path() / "old.h5";
-  nn::save_weights_hdf5(old_format, network, {}, &group);
+  const fs::path old_format = with_edited_state(
+      checkpoint, network, "\"frozen_batch_norm_epochs\":0,", "", out.path() / "old.h5");
   nn::Network resumed = small_network(99);
   experiment::Trainer r(resumed, plain);
   CHECK_NOTHROW(experiment::load_training_checkpoint(old_format, r));
