@@ -3,11 +3,12 @@
 #   resnet32-pcm-baseline  no weight noise, no clipping
 #   resnet32-pcm-hwa       hardware-aware: weight noise eta = 3.8%, clipping at 2 std
 # with the same budget: batch 128, SGD (momentum 0.9, Nesterov, weight decay 5e-4), cosine schedule,
-#   first stage (default): 200 epochs from scratch, from lr 0.1, seed 1 (the shipped networks);
-#   `second`: 20 more epochs from each first run's committed checkpoint.h5 (a weights file), from
-#     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md);
+#   first stage (default): 200 epochs from scratch, from lr 0.1, seed 1;
 #   `frozen`: 5 more epochs from each first run's checkpoint.h5 with BatchNorm's running statistics
-#     frozen (--frozen-bn-epochs), from lr 0.001, seed 2, into data/training/<run>-fbn.
+#     frozen (--frozen-bn-epochs), from lr 0.001, seed 2, into data/training/<run>-fbn: the shipped
+#     networks are these runs' weights.h5, copied to data/resnet32-pcm-<run>.h5;
+#   `second`: 20 more epochs from each first run's committed checkpoint.h5 (a weights file), from
+#     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md).
 # Both run at once, one thread each, at low priority; logs go to data/training/<run>/stderr.log. A
 # run that is stopped loses at most one epoch; rerun this script to continue it bit for bit (and
 # commit the first stage's checkpoints before a session ends).
