@@ -9,6 +9,10 @@
 #     networks are these runs' weights.h5, copied to data/resnet32-pcm-<run>.h5;
 #   `second`: 20 more epochs from each first run's committed checkpoint.h5 (a weights file), from
 #     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md).
+#   `distilled` (issue #16; the hardware-aware run only): 200 epochs from scratch, seed 3, with
+#     Cutout 16, an EMA of the weights (decay 0.999) and knowledge distillation (alpha 0.9, T 4)
+#     from the ensemble of the two first-stage networks (94.01% on the test set), into
+#     data/training/resnet32-pcm-hwa-kd.
 # Both run at once, one thread each, at low priority; logs go to data/training/<run>/stderr.log. A
 # run that is stopped loses at most one epoch; rerun this script to continue it bit for bit (and
 # commit the first stage's checkpoints before a session ends).
@@ -22,16 +26,23 @@ case "$stage" in
   first) suffix="" schedule=(--epochs 200 --lr 0.1 --seed 1) ;;
   second) suffix="-ft" schedule=(--epochs 20 --lr 0.01 --seed 2) ;;
   frozen) suffix="-fbn" schedule=(--epochs 5 --lr 0.001 --seed 2 --frozen-bn-epochs 5) ;;
-  *) echo "usage: $0 [first|second|frozen]" >&2 && exit 2 ;;
+  distilled) suffix="-kd" schedule=(--epochs 200 --lr 0.1 --seed 3 --cutout 16 --ema-decay 0.999
+    --teacher data/training/resnet32-pcm-baseline/checkpoint.h5
+    --teacher data/training/resnet32-pcm-hwa/checkpoint.h5 --distill-weight 0.9
+    --distill-temperature 4) ;;
+  *) echo "usage: $0 [first|second|frozen|distilled]" >&2 && exit 2 ;;
 esac
+runs=(baseline hwa)
+[ "$stage" = distilled ] && runs=(hwa)
 common=(train --arch resnet32-pcm --data "$data" "${schedule[@]}" --batch-size 128
   --schedule cosine --momentum 0.9 --nesterov true --weight-decay 5e-4 --threads 1)
-for run in baseline hwa; do
+for run in "${runs[@]}"; do
   out="data/training/resnet32-pcm-$run$suffix"
   extra=()
   [ "$run" = hwa ] && extra=(--weight-noise 0.038 --clip 2)
   start=()
-  [ "$stage" != first ] && start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5")
+  [ "$stage" != first ] && [ "$stage" != distilled ] &&
+    start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5")
   [ -f "$out/checkpoint.h5" ] && start=(--resume)
   mkdir -p "$out"
   OMP_WAIT_POLICY=passive nohup nice -n 5 "$pcmkit" "${common[@]}" "${extra[@]}" "${start[@]}" \

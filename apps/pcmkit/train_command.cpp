@@ -16,6 +16,7 @@
 #include "pcmkit/experiment/training.h"
 #include "pcmkit/experiment/training_checkpoint.h"
 #include "pcmkit/experiment/training_report.h"
+#include "pcmkit/nn/exponential_moving_average.h"
 #include "pcmkit/nn/initialization.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
@@ -87,6 +88,24 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
                   "noise: the network then learns the channel shifts a programmed network has)")
       ->capture_default_str();
   cmd->add_flag("--no-augmentation", o.no_augmentation, "No random crop and flip");
+  cmd->add_option("--cutout", o.cutout,
+                  "Cutout: zero a random LxL square of each training image (0 = off; 16 is "
+                  "DeVries & Taylor's choice for CIFAR-10)")
+      ->capture_default_str();
+  cmd->add_option("--ema-decay", o.ema_decay,
+                  "Exponential moving average of the weights, tested and exported (0 = off, "
+                  "e.g. 0.999)")
+      ->capture_default_str();
+  cmd->add_option("--teacher", o.teachers,
+                  "Knowledge distillation from this weights file (repeat for an ensemble; needs "
+                  "--distill-weight)");
+  cmd->add_option("--teacher-arch", o.teacher_arch, "The teachers' architecture (default --arch)");
+  cmd->add_option("--distill-weight", o.distill_weight,
+                  "Weight alpha of the teachers' soft targets in the loss (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--distill-temperature", o.distill_temperature,
+                  "Temperature T of the soft targets")
+      ->capture_default_str();
   cmd->add_option("--init-weights", o.init_weights, "Start from these weights (fine-tuning)");
   cmd->add_flag("--resume", o.resume,
                 "Continue the run whose checkpoint is in the output directory");
@@ -128,6 +147,13 @@ int run_train(const TrainOptions& o) {
   options.clip_alpha = o.clip.value_or(o.hardware_aware ? experiment::kPaperClipAlpha : 0.0);
   options.frozen_batch_norm_epochs = o.frozen_bn_epochs;
   options.augmentation.enabled = !o.no_augmentation;
+  options.augmentation.cutout = o.cutout;
+  options.ema_decay = o.ema_decay;
+  options.distillation_weight = o.distill_weight;
+  options.distillation_temperature = o.distill_temperature;
+  options.teachers = o.teachers;
+  options.teacher_arch =
+      o.teachers.empty() ? "" : (o.teacher_arch.empty() ? o.arch : o.teacher_arch);
   options.seed = o.seed;
   options.max_train_images = o.max_train_images;
   options.max_test_images = o.max_test_images;
@@ -156,7 +182,20 @@ int run_train(const TrainOptions& o) {
     const nn::WeightsFileInfo info = nn::load_weights_hdf5(o.init_weights, network);
     if (!info.normalization.mean.empty()) normalization = info.normalization;
   }
-  experiment::Trainer trainer(network, options);
+  // The teachers, in evaluation mode, with the normalisation of their files (checked equal to
+  // the student's: they see the same images).
+  std::vector<nn::Network> teacher_networks;
+  for (const std::string& file : options.teachers) {
+    teacher_networks.push_back(nn::make_resnet(options.teacher_arch));
+    const nn::WeightsFileInfo info = nn::load_weights_hdf5(file, teacher_networks.back());
+    if (!info.normalization.mean.empty() && (info.normalization.mean != normalization.mean ||
+                                             info.normalization.std != normalization.std))
+      throw InputError(file, "input_normalization_mean",
+                       "the teacher normalises its input differently from the student");
+  }
+  std::vector<nn::Network*> teachers;
+  for (nn::Network& t : teacher_networks) teachers.push_back(&t);
+  experiment::Trainer trainer(network, options, teachers);
   std::string init_weights = o.init_weights;
   if (o.resume) {
     experiment::TrainingCheckpointInfo info =
@@ -177,6 +216,22 @@ int run_train(const TrainOptions& o) {
       out / "settings.json",
       experiment::training_settings_json(o.arch, init_weights, data_dir.string(), options));
 
+  if (!teachers.empty() && !o.quiet) {
+    std::string line = "teachers' test accuracy:";
+    for (std::size_t k = 0; k < teachers.size(); ++k) {
+      char item[64];
+      std::snprintf(item, sizeof item, " %.2f%%",
+                    experiment::ensemble_accuracy({teachers[k]}, test, 200, o.max_test_images));
+      line += item;
+    }
+    if (teachers.size() > 1) {
+      char item[64];
+      std::snprintf(item, sizeof item, "; ensemble %.2f%%",
+                    experiment::ensemble_accuracy(teachers, test, 200, o.max_test_images));
+      line += item;
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
   ProgressPrinter progress("pcmkit train", o.quiet);
   int epochs_here = 0;      // the run's time left, from the epochs of this process (a resumed run
   double seconds_here = 0;  // may run at another speed than before)
@@ -196,7 +251,10 @@ int run_train(const TrainOptions& o) {
         if (!o.quiet) std::fprintf(stderr, "%s\n", line.c_str());
       },
       progress.callback());
-  nn::save_weights_hdf5(out / "weights.h5", network, normalization);
+  {
+    const nn::ScopedAverageWeights averaged(trainer.average());  // the run's network
+    nn::save_weights_hdf5(out / "weights.h5", network, normalization);
+  }
   const experiment::EpochRecord& last = trainer.log().back();
   std::printf("%s\nwrote %s\nwrote %s\n", experiment::epoch_summary(last, options.epochs).c_str(),
               (out / "weights.h5").string().c_str(), (out / "log.csv").string().c_str());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pcmkit::cli {
 
@@ -27,6 +28,12 @@ struct TrainOptions {
   std::optional<double> weight_noise;  // unset: 0, or the paper's with --hardware-aware
   std::optional<double> clip;
   int frozen_bn_epochs = 0;
+  int cutout = 0;
+  double ema_decay = 0.0;
+  std::vector<std::string> teachers;
+  std::string teacher_arch;  // empty: --arch
+  double distill_weight = 0.0;
+  double distill_temperature = 4.0;
   bool no_augmentation = false;
   std::string init_weights;
   bool resume = false;

@@ -155,3 +155,61 @@ TEST_CASE("bad training files give input errors naming the file") {
     CHECK(e.field() == "record 0");
   }
 }
+
+TEST_CASE("Cutout zeroes an L×L square around a uniform centre, clipped at the borders") {
+  test::TempDir dir;
+  const int n = 400;
+  const fs::path file = write_records(dir.path(), "a.bin", 0, n);
+  const data::CifarTrainingSet set({file}, {});
+  std::vector<std::int64_t> indices(n);
+  std::iota(indices.begin(), indices.end(), 0);
+  data::CifarBatch plain, cut;
+  // No crop padding: a padded pixel is 0 already and would hide part of the square.
+  set.make_batch(indices, {.padding = 0}, 9, 4, plain);
+  set.make_batch(indices, {.padding = 0, .cutout = 8}, 9, 4, cut);
+  int full = 0;
+  double row_sum = 0;
+  for (int i = 0; i < n; ++i) {
+    // The changed pixels: the same on every channel, and a rectangle of zeros.
+    int y0 = 32, y1 = -1, x0 = 32, x1 = -1, changed = 0;
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x) {
+        const bool zero = cut.images(i, 0, y, x) == 0.0f && cut.images(i, 1, y, x) == 0.0f &&
+                          cut.images(i, 2, y, x) == 0.0f;
+        const bool same = cut.images(i, 0, y, x) == plain.images(i, 0, y, x) &&
+                          cut.images(i, 1, y, x) == plain.images(i, 1, y, x) &&
+                          cut.images(i, 2, y, x) == plain.images(i, 2, y, x);
+        REQUIRE((same || zero));
+        if (!same) {
+          ++changed;
+          y0 = std::min(y0, y), y1 = std::max(y1, y), x0 = std::min(x0, x), x1 = std::max(x1, x);
+        }
+      }
+    // No pixel is 0 on all three channels before (pixel() differs by 3 between channels), so
+    // the changed pixels are exactly the square.
+    REQUIRE(changed > 0);
+    const int h = y1 - y0 + 1, w = x1 - x0 + 1;
+    CHECK(changed == h * w);
+    CHECK(h <= 8);
+    CHECK(w <= 8);
+    CHECK((h == 8 || y0 == 0 || y1 == 31));  // only a border clips the square
+    CHECK((w == 8 || x0 == 0 || x1 == 31));
+    full += h == 8 && w == 8;
+    row_sum += (h < 8 && y0 == 0) ? y1 + 1 - 4 : y0 + 4;  // the centre row: rows [c − 4, c + 4)
+  }
+  // Centre uniform on 0..31 per axis: unclipped iff the centre is in 4..28, p = (25/32)².
+  const double p = (25.0 / 32.0) * (25.0 / 32.0);
+  const double sd = std::sqrt(n * p * (1 - p));
+  CHECK(std::abs(full - n * p) < 5 * sd);
+  // Mean centre row 15.5, s.d. of the mean sqrt((32² − 1)/12 / n) ≈ 0.46.
+  CHECK(std::abs(row_sum / n - 15.5) < 5 * std::sqrt((32.0 * 32.0 - 1) / 12.0 / n));
+}
+
+TEST_CASE("Cutout outside 0..32 is refused") {
+  test::TempDir dir;
+  const data::CifarTrainingSet set({write_records(dir.path(), "a.bin", 0, 2)}, {});
+  const std::vector<std::int64_t> indices = {0, 1};
+  data::CifarBatch batch;
+  CHECK_THROWS(set.make_batch(indices, {.cutout = 33}, 1, 0, batch));
+  CHECK_THROWS(set.make_batch(indices, {.cutout = -1}, 1, 0, batch));
+}

@@ -7,6 +7,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
+#include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/experiment/training_checkpoint.h"
 #include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/initialization.h"
@@ -254,4 +255,167 @@ TEST_CASE("frozen BatchNorm epochs keep the running statistics the earlier epoch
   } catch (const InputError& err) {
     CHECK(err.field() == "options.frozen_batch_norm_epochs");
   }
+}
+
+TEST_CASE("EMA: the average follows a <- d*a + (1-d)*w after every step and is what is tested") {
+  Data d;
+  test::TempDir out;
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 5;
+  o.max_train_images = 32;  // one step per epoch: the callback sees every iterate
+  o.ema_decay = 0.9;
+  nn::Network network = small_network();
+  std::vector<float> expected = all_values(network);  // the average starts as the network
+  experiment::Trainer trainer(network, o);
+  const auto keep = static_cast<float>(0.9), take = static_cast<float>(1.0 - 0.9);
+  trainer.run(*d.train, *d.test, [&](experiment::Trainer& t) {
+    const std::vector<float> w = all_values(t.network());  // the last iterate
+    for (std::size_t i = 0; i < w.size(); ++i) expected[i] = keep * expected[i] + take * w[i];
+  });
+  std::vector<float> average;
+  for (const auto& v : trainer.average()->values())
+    average.insert(average.end(), v.values.begin(), v.values.end());
+  REQUIRE(average.size() == expected.size());
+  for (std::size_t i = 0; i < average.size(); ++i)
+    REQUIRE(average[i] == doctest::Approx(expected[i]).epsilon(1e-5).scale(1e-6));
+  CHECK(average != all_values(network));
+
+  // The checkpoint's weights (what evaluate reads) are the average; the iterate resumes.
+  const fs::path checkpoint = out.path() / "checkpoint.h5";
+  experiment::save_training_checkpoint(checkpoint, trainer, {}, "");
+  CHECK(all_values(network) != average);  // saving swapped the average back out
+  nn::Network read = small_network(99);
+  nn::load_weights_hdf5(checkpoint, read);
+  CHECK(all_values(read) == average);
+  // The logged test accuracy is the average's; the last iterate's is logged beside it.
+  nn::Network iterate = small_network(99);
+  experiment::Trainer resumed(iterate, o);
+  experiment::load_training_checkpoint(checkpoint, resumed);
+  CHECK(all_values(iterate) == all_values(network));
+  d.test->rewind();
+  CHECK(trainer.log().back().last_iterate_test_accuracy_percent ==
+        experiment::evaluate_accuracy(network, *d.test, 200));
+  CHECK(trainer.log().back().test_accuracy_percent ==
+        experiment::evaluate_accuracy(read, *d.test, 200));
+
+  experiment::TrainingOptions bad = o;
+  bad.ema_decay = 0.5;
+  CHECK_THROWS_AS(bad.validate(), InputError);
+  bad.ema_decay = 1.0;
+  CHECK_THROWS_AS(bad.validate(), InputError);
+}
+
+namespace {
+
+// Every new option at once: Cutout, EMA, distillation from two teachers, weight noise.
+experiment::TrainingOptions all_recipes(std::vector<std::string> teachers) {
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 3;
+  o.weight_noise = 0.02;
+  o.augmentation.cutout = 8;
+  o.ema_decay = 0.95;
+  o.distillation_weight = 0.5;
+  o.distillation_temperature = 3;
+  o.teachers = std::move(teachers);
+  o.teacher_arch = "small";
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("Cutout, EMA and distillation: thread-count independent and resumed bit for bit") {
+  Data d;
+  test::TempDir out;
+  const fs::path checkpoint = out.path() / "checkpoint.h5";
+  nn::Network teacher_a = small_network(11), teacher_b = small_network(12);
+  const std::vector<nn::Network*> teachers = {&teacher_a, &teacher_b};
+  const experiment::TrainingOptions o = all_recipes({"a.h5", "b.h5"});
+
+  const int threads_before = num_threads();
+  std::vector<std::vector<float>> results;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    nn::Network network = small_network();
+    experiment::Trainer trainer(network, o, teachers);
+    trainer.run(*d.train, *d.test, {});
+    results.push_back(all_values(network));
+  }
+  set_num_threads(threads_before);
+  CHECK(results[0] == results[1]);
+
+  nn::Network first = small_network();
+  experiment::Trainer b(first, o, teachers);
+  CHECK_THROWS_AS(b.run(*d.train, *d.test,
+                        [&](experiment::Trainer& t) {
+                          experiment::save_training_checkpoint(checkpoint, t, {}, "");
+                          if (t.epochs_done() == 2) throw RunError("stop");
+                        }),
+                  RunError);
+  nn::Network resumed = small_network(99);
+  experiment::Trainer c(resumed, o, teachers);
+  experiment::load_training_checkpoint(checkpoint, c);
+  c.run(*d.train, *d.test, {});
+  CHECK(all_values(resumed) == results[0]);
+
+  // Each recipe changes the run, and the checkpoint refuses a run that asks for another.
+  const auto changed = [&](const experiment::TrainingOptions& other) {
+    nn::Network network = small_network();
+    std::vector<nn::Network*> t;
+    for (std::size_t k = 0; k < other.teachers.size(); ++k) t.push_back(teachers[k]);
+    experiment::Trainer trainer(network, other, t);
+    trainer.run(*d.train, *d.test, {});
+    return all_values(network) != results[0];
+  };
+  experiment::TrainingOptions no_cutout = o, one_teacher = o, other_t = o;
+  no_cutout.augmentation.cutout = 0;
+  one_teacher.teachers = {"a.h5"};
+  other_t.distillation_temperature = 1;
+  CHECK(changed(no_cutout));
+  CHECK(changed(one_teacher));
+  CHECK(changed(other_t));
+  nn::Network n = small_network();
+  experiment::Trainer e(n, one_teacher, {teachers[0]});
+  try {
+    experiment::load_training_checkpoint(checkpoint, e);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.field() == "options.teachers");
+  }
+}
+
+TEST_CASE("distillation: the student learns what its teacher knows, not the labels it ignores") {
+  Data d(100);
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 10;
+  o.learning_rate = 0.1;
+  nn::Network teacher = small_network(21);
+  experiment::Trainer t(teacher, o);
+  t.run(*d.train, *d.test, {});
+  REQUIRE(t.log().back().test_accuracy_percent > 60.0);
+
+  // Weight 1: the labels do not enter the loss; a trained teacher still teaches the classes and
+  // an untrained one (near-uniform, uninformative outputs) cannot.
+  experiment::TrainingOptions student = o;
+  student.distillation_weight = 1.0;
+  student.distillation_temperature = 1.0;
+  student.teachers = {"teacher.h5"};
+  student.teacher_arch = "small";
+  nn::Network taught = small_network();
+  experiment::Trainer a(taught, student, {&teacher});
+  a.run(*d.train, *d.test, {});
+  nn::Network untrained_teacher = small_network(22);
+  nn::Network misled = small_network();
+  experiment::Trainer b(misled, student, {&untrained_teacher});
+  b.run(*d.train, *d.test, {});
+  CHECK(a.log().back().test_accuracy_percent > 50.0);
+  CHECK(b.log().back().test_accuracy_percent < 35.0);  // chance is 10%
+
+  experiment::TrainingOptions no_teacher = student;
+  no_teacher.teachers.clear();
+  CHECK_THROWS_AS(no_teacher.validate(), InputError);
+  experiment::TrainingOptions no_weight = o;
+  no_weight.teachers = {"teacher.h5"};
+  CHECK_THROWS_AS(no_weight.validate(), InputError);
+  nn::Network s = small_network();
+  CHECK_THROWS_AS(experiment::Trainer(s, student, {}), InputError);  // a file without a network
 }

@@ -65,6 +65,8 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
                                   std::uint64_t epoch,
                                   CifarBatch& batch) const {
   PCMKIT_CHECK(augmentation.padding >= 0, "CifarTrainingSet: padding < 0");
+  PCMKIT_CHECK(augmentation.cutout >= 0 && augmentation.cutout <= kCifarImageSide,
+               "CifarTrainingSet: cutout outside 0..32");
   const auto n = static_cast<nn::Index>(indices.size());
   if (batch.images.n() != n) batch.images = nn::Tensor::uninitialized(n, kCifarChannels, 32, 32);
   batch.labels.resize(indices.size());
@@ -89,6 +91,7 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
     // Offsets of the crop window in the padded image, minus the padding: source = target + d.
     int dy = 0, dx = 0;
     bool flip = false;
+    int cut_y = kCifarImageSide, cut_x = kCifarImageSide;  // the Cutout square's corner (none)
     if (augmentation.enabled) {
       const std::uint64_t item =
           epoch * static_cast<std::uint64_t>(num_images_) + static_cast<std::uint64_t>(image);
@@ -101,6 +104,17 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
                span - 1)) -
            pad;
       flip = augmentation.flip && rng.uniform(item, 2) < 0.5;
+      if (augmentation.cutout > 0) {
+        // Rows and columns [centre − ⌊L/2⌋, centre − ⌊L/2⌋ + L) ∩ [0, 32): DeVries & Taylor's
+        // square for even L (their code cuts L − 1 for odd L).
+        const auto centre = [&](std::uint64_t draw) {
+          return static_cast<int>(std::min<std::uint64_t>(
+              static_cast<std::uint64_t>(rng.uniform(item, draw) * kCifarImageSide),
+              kCifarImageSide - 1));
+        };
+        cut_y = centre(3) - augmentation.cutout / 2;
+        cut_x = centre(4) - augmentation.cutout / 2;
+      }
     }
     for (int c = 0; c < kCifarChannels; ++c) {
       const unsigned char* plane = record + 1 + c * kPlane;
@@ -112,7 +126,10 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
           // The crop is cut first, then mirrored: output x reads crop column 31 − x.
           const int sx = (flip ? kCifarImageSide - 1 - x : x) + dx;
           const bool inside = sy >= 0 && sy < kCifarImageSide && sx >= 0 && sx < kCifarImageSide;
-          batch.images(i, c, y, x) = inside ? to_float[plane[sy * kCifarImageSide + sx]] : padded;
+          const bool cut = y >= cut_y && y < cut_y + augmentation.cutout && x >= cut_x &&
+                           x < cut_x + augmentation.cutout;
+          batch.images(i, c, y, x) =
+              cut ? 0.0f : (inside ? to_float[plane[sy * kCifarImageSide + sx]] : padded);
         }
       }
     }

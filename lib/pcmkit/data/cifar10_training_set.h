@@ -3,7 +3,9 @@
 //   RandomCrop(32, padding=4) + RandomHorizontalFlip() + ToTensor() + Normalize(mean, std):
 // the image is zero-padded by 4 pixels on every side (the pad is a black pixel, so after
 // normalisation it is −mean_c/std_c), a 32×32 window at a uniformly drawn offset (0..8, 0..8)
-// is cut out, and with probability 1/2 mirrored left to right.
+// is cut out, and with probability 1/2 mirrored left to right. Optionally Cutout (DeVries &
+// Taylor 2017, arXiv:1708.04552): a square of side L centred on a uniformly drawn pixel of the
+// cropped image, clipped at the borders, is set to 0 after normalisation (the data set's mean).
 // Random: counter-based (core/random_stream.h). The order of epoch e and the crop and flip of
 // image k in epoch e depend only on (seed, e, k): a resumed run sees the same batches.
 #pragma once
@@ -23,6 +25,7 @@ struct CifarAugmentation {
   bool enabled = true;  // false: images as they are (for evaluation on the training split)
   int padding = 4;      // pixels of zero padding per side before the random crop, ≥ 0
   bool flip = true;     // random horizontal flip
+  int cutout = 0;       // side L of the Cutout square in pixels, 0..32; 0 = off
 };
 
 class CifarTrainingSet {
@@ -38,7 +41,7 @@ class CifarTrainingSet {
 
   // The images `indices` (dataset positions), normalised and, when augmentation.enabled, cropped
   // and flipped as drawn for (seed, epoch, image). Requires: every index in [0, num_images())
-  // and augmentation.padding ≥ 0 (PCMKIT_CHECK).
+  // and augmentation.padding ≥ 0, 0 ≤ augmentation.cutout ≤ 32 (PCMKIT_CHECK).
   // Threads: OpenMP over images; results never depend on the thread count.
   void make_batch(std::span<const std::int64_t> indices,
                   const CifarAugmentation& augmentation,

@@ -9,6 +9,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/nn/batch_norm2d.h"
+#include "pcmkit/nn/distillation_loss.h"
 #include "pcmkit/nn/loss.h"
 
 namespace pcmkit::experiment {
@@ -40,6 +41,18 @@ void TrainingOptions::validate() const {
                 "--frozen-bn-epochs", "must be in 0..epochs", frozen_batch_norm_epochs);
   require_input(augmentation.padding >= 0 && augmentation.padding <= 16, "", "--crop-padding",
                 "must be in 0..16", augmentation.padding);
+  require_input(augmentation.cutout >= 0 && augmentation.cutout <= 32, "", "--cutout",
+                "must be in 0..32 pixels (0 = off)", augmentation.cutout);
+  require_input(ema_decay == 0 || (ema_decay >= 0.9 && ema_decay < 1), "", "--ema-decay",
+                "must be 0 (off) or in [0.9, 1)", ema_decay);
+  require_input(distillation_weight >= 0 && distillation_weight <= 1, "", "--distill-weight",
+                "must be in [0, 1]", distillation_weight);
+  require_input(distillation_temperature > 0 && distillation_temperature <= 100, "",
+                "--distill-temperature", "must be in (0, 100]", distillation_temperature);
+  if ((distillation_weight > 0) != !teachers.empty())
+    throw InputError("", "--teacher",
+                     distillation_weight > 0 ? "--distill-weight > 0 needs at least one teacher"
+                                             : "a teacher needs --distill-weight > 0");
   require_input(max_train_images >= 0, "", "--max-train-images", "must be >= 0",
                 static_cast<double>(max_train_images));
   require_input(max_test_images >= 0, "", "--max-test-images", "must be >= 0",
@@ -50,10 +63,48 @@ std::int64_t TrainingOptions::steps_per_epoch(std::int64_t num_train_images) con
   return (num_train_images + batch_size - 1) / batch_size;
 }
 
-Trainer::Trainer(nn::Network& network, TrainingOptions options)
-    : network_(network), options_(std::move(options)) {
+double ensemble_accuracy(const std::vector<nn::Network*>& networks,
+                         data::ImageDataset& images,
+                         std::int64_t batch_size,
+                         std::int64_t max_images) {
+  PCMKIT_CHECK(!networks.empty(), "ensemble_accuracy: no network");
+  images.rewind();
+  const std::int64_t limit = max_images > 0 ? max_images : images.num_images();
+  data::ImageBatch batch;
+  std::int64_t seen = 0, correct = 0;
+  while (seen < limit && images.next(std::min(batch_size, limit - seen), batch)) {
+    nn::RowMatrixXf mean = nn::RowMatrixXf::Zero(static_cast<Eigen::Index>(batch.labels.size()),
+                                                 networks.front()->num_classes());
+    for (nn::Network* network : networks)
+      mean += nn::softened_probabilities(network->forward(batch.images), 1.0);
+    for (Eigen::Index i = 0; i < mean.rows(); ++i) {
+      Eigen::Index best = 0;
+      mean.row(i).maxCoeff(&best);
+      correct += best == batch.labels[static_cast<std::size_t>(i)];
+    }
+    seen += mean.rows();
+  }
+  PCMKIT_CHECK(seen > 0, "no test image");
+  return 100.0 * static_cast<double>(correct) / static_cast<double>(seen);
+}
+
+Trainer::Trainer(nn::Network& network, TrainingOptions options, std::vector<nn::Network*> teachers)
+    : network_(network), options_(std::move(options)), teachers_(std::move(teachers)) {
   options_.validate();
+  if (teachers_.size() != options_.teachers.size())
+    throw InputError("", "--teacher",
+                     std::to_string(teachers_.size()) + " teacher networks for " +
+                         std::to_string(options_.teachers.size()) + " teacher files");
+  for (std::size_t k = 0; k < teachers_.size(); ++k)
+    if (teachers_[k]->num_classes() != network_.num_classes() ||
+        teachers_[k]->in_channels() != network_.in_channels())
+      throw InputError(options_.teachers[k], "--teacher",
+                       "a network of " + std::to_string(teachers_[k]->num_classes()) +
+                           " classes cannot teach one of " +
+                           std::to_string(network_.num_classes()));
   sgd_ = std::make_unique<nn::Sgd>(network_.parameters(), options_.sgd);
+  if (options_.ema_decay > 0)
+    average_ = std::make_unique<nn::ExponentialMovingAverage>(network_, options_.ema_decay);
 }
 
 void Trainer::run(const data::CifarTrainingSet& train,
@@ -101,6 +152,15 @@ void Trainer::run(const data::CifarTrainingSet& train,
       if (options_.weight_noise > 0)
         analog::inject_weight_noise(layers, options_.weight_noise, options_.seed,
                                     static_cast<std::uint64_t>(step));
+      // The teachers see the student's images (its augmentation), with clean weights.
+      nn::RowMatrixXf soft_targets;
+      if (!teachers_.empty()) {
+        soft_targets = nn::RowMatrixXf::Zero(count, network_.num_classes());
+        for (nn::Network* teacher : teachers_)
+          soft_targets += nn::softened_probabilities(teacher->forward(batch.images),
+                                                     options_.distillation_temperature);
+        soft_targets /= static_cast<float>(teachers_.size());
+      }
       network_.zero_grad();
       const nn::RowMatrixXf logits = network_.forward_train(std::move(batch.images));
       const auto diverged = [&](const std::string& what) {
@@ -109,12 +169,17 @@ void Trainer::run(const data::CifarTrainingSet& train,
       };
       if (!logits.allFinite()) throw diverged("non-finite logits");
       const nn::CrossEntropyResult ce =
-          nn::softmax_cross_entropy(logits, batch.labels, options_.label_smoothing);
+          teachers_.empty()
+              ? nn::softmax_cross_entropy(logits, batch.labels, options_.label_smoothing)
+              : nn::distillation_loss(logits, batch.labels, soft_targets,
+                                      options_.distillation_weight,
+                                      options_.distillation_temperature, options_.label_smoothing);
       if (!std::isfinite(ce.loss)) throw diverged("loss is " + std::to_string(ce.loss));
       network_.backward(ce.dlogits);
       lr = schedule.learning_rate(step);
       sgd_->step(lr);
       if (options_.clip_alpha > 0) analog::clip_weights(layers, options_.clip_alpha);
+      if (average_) average_->update();
       loss_sum += ce.loss * static_cast<double>(count);
       correct += ce.num_correct;
       if (progress)
@@ -134,7 +199,14 @@ void Trainer::run(const data::CifarTrainingSet& train,
     record.learning_rate = lr;
     record.train_loss = loss_sum / static_cast<double>(n);
     record.train_accuracy_percent = 100.0 * static_cast<double>(correct) / static_cast<double>(n);
-    record.test_accuracy_percent = evaluate_accuracy(network_, test, 200, options_.max_test_images);
+    record.last_iterate_test_accuracy_percent =
+        evaluate_accuracy(network_, test, 200, options_.max_test_images);
+    record.test_accuracy_percent = record.last_iterate_test_accuracy_percent;
+    if (average_) {
+      const nn::ScopedAverageWeights averaged(average_.get());
+      record.test_accuracy_percent =
+          evaluate_accuracy(network_, test, 200, options_.max_test_images);
+    }
     record.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     log_.push_back(record);
     if (on_epoch_end) on_epoch_end(*this);

@@ -6,9 +6,13 @@
 //       with weight noise η > 0: every analog layer computes with W + δW drawn for this step;
 //       forward in training mode (BatchNorm with batch statistics, or with its running ones
 //       frozen in the last frozen_batch_norm_epochs epochs), softmax cross-entropy with label
-//       smoothing, backward; one SGD step on the clean weights with the schedule's learning rate
-//       for this step; with clipping α > 0: every analog layer clipped to ±α·std(W).
-//     then the noise is cleared and the test accuracy of the clean network is measured.
+//       smoothing (with teachers: mixed with their softened outputs on the same images,
+//       nn/distillation_loss.h), backward; one SGD step on the clean weights with the
+//       schedule's learning rate for this step; with clipping α > 0: every analog layer clipped
+//       to ±α·std(W); with an EMA decay d > 0: the weight average moves (nn/exponential_moving_
+//       average.h).
+//     then the noise is cleared and the test accuracy of the clean network is measured (of the
+//     average, with EMA: the network a run exports; the last iterate's is logged beside it).
 // Random: every draw is counter-based on (seed, epoch, step, image): a run resumed from the
 // checkpoint of epoch e continues bit for bit as if it had never stopped.
 #pragma once
@@ -16,11 +20,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "pcmkit/core/progress.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/data/cifar10_training_set.h"
+#include "pcmkit/nn/exponential_moving_average.h"
 #include "pcmkit/nn/lr_schedule.h"
 #include "pcmkit/nn/network.h"
 #include "pcmkit/nn/sgd.h"
@@ -48,6 +54,16 @@ struct TrainingOptions {
   // weight noise, each mini-batch's noise then shifts the channels as a programmed network's
   // does at inference, instead of being normalised away by the batch statistics.
   int frozen_batch_norm_epochs = 0;
+  // Exponential moving average of the weights, 0 = off, else in [0.9, 1): the averaged network
+  // is the one tested, checkpointed and exported.
+  double ema_decay = 0.0;
+  // Knowledge distillation: weight α of the teachers' soft targets (0 = off) and temperature T.
+  // The teachers (weights files of architecture teacher_arch) are given to the Trainer as
+  // networks; they are named here so that a run records and checks them.
+  double distillation_weight = 0.0;
+  double distillation_temperature = 4.0;
+  std::vector<std::string> teachers;
+  std::string teacher_arch;
   data::CifarAugmentation augmentation;
   std::uint64_t seed = 1;
   std::int64_t max_train_images = 0;  // 0 = the whole training split (fewer: for tests)
@@ -64,15 +80,27 @@ struct EpochRecord {
   double learning_rate = 0;  // at the epoch's last step
   double train_loss = 0;     // mean over the epoch's images (with noise, as trained)
   double train_accuracy_percent = 0;
-  double test_accuracy_percent = 0;  // clean weights
-  double seconds = 0;                // wall time of the epoch (training and test)
+  double test_accuracy_percent = 0;  // clean weights (the average, with EMA)
+  double last_iterate_test_accuracy_percent =
+      0;               // the weights before averaging (= the above without EMA)
+  double seconds = 0;  // wall time of the epoch (training and test)
 };
+
+// Top-1 accuracy (%) of an ensemble: the mean of the networks' softmax outputs (at T = 1), over
+// (up to max_images of) the images; for one network, its plain accuracy. Used to report a
+// distillation run's teachers. Requires: at least one network (PCMKIT_CHECK).
+double ensemble_accuracy(const std::vector<nn::Network*>& networks,
+                         data::ImageDataset& images,
+                         std::int64_t batch_size,
+                         std::int64_t max_images = 0);
 
 class Trainer {
  public:
-  // The network is trained in place; it must outlive the trainer.
-  // Errors: as TrainingOptions::validate.
-  Trainer(nn::Network& network, TrainingOptions options);
+  // The network is trained in place; it and the teachers (one per options.teachers, in eval
+  // mode, unchanged) must outlive the trainer.
+  // Errors: as TrainingOptions::validate; InputError{"", "--teacher", ...} when the teachers do
+  //   not match options.teachers or have another class count than the network.
+  Trainer(nn::Network& network, TrainingOptions options, std::vector<nn::Network*> teachers = {});
 
   // Runs the epochs after epochs_done() up to options.epochs. After each epoch, calls
   // on_epoch_end (which writes the checkpoint and the log); an exception from it stops the run.
@@ -88,6 +116,8 @@ class Trainer {
   const std::vector<EpochRecord>& log() const { return log_; }
   nn::Sgd& optimizer() { return *sgd_; }
   nn::Network& network() { return network_; }
+  // The weight average (null without EMA), to save and restore.
+  nn::ExponentialMovingAverage* average() { return average_.get(); }
 
   // Restores the state of a run stopped after log.size() epochs (a checkpoint): the network's
   // weights and the optimiser's buffers must be restored by the caller.
@@ -96,7 +126,9 @@ class Trainer {
  private:
   nn::Network& network_;
   TrainingOptions options_;
+  std::vector<nn::Network*> teachers_;
   std::unique_ptr<nn::Sgd> sgd_;
+  std::unique_ptr<nn::ExponentialMovingAverage> average_;
   std::vector<EpochRecord> log_;
 };
 

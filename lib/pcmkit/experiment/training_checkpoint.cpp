@@ -4,9 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
+#include <utility>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/json_text.h"
+#include "pcmkit/nn/exponential_moving_average.h"
 #include "pcmkit/nn/weights_hdf5.h"
 
 namespace pcmkit::experiment {
@@ -14,6 +17,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 constexpr const char* kSchema = "pcmkit.training-checkpoint/1";
+constexpr const char* kLivePrefix = "iterate.";
 
 const char* schedule_name(nn::LrScheduleKind kind) {
   switch (kind) {
@@ -44,9 +48,15 @@ json options_to_json(const TrainingOptions& o) {
   j["weight_noise"] = o.weight_noise;
   j["clip_alpha"] = o.clip_alpha;
   j["frozen_batch_norm_epochs"] = o.frozen_batch_norm_epochs;
+  j["ema_decay"] = o.ema_decay;
+  j["distillation_weight"] = o.distillation_weight;
+  j["distillation_temperature"] = o.distillation_temperature;
+  j["teachers"] = o.teachers;
+  j["teacher_arch"] = o.teacher_arch;
   j["augmentation"] = o.augmentation.enabled;
   j["crop_padding"] = o.augmentation.padding;
   j["flip"] = o.augmentation.flip;
+  j["cutout"] = o.augmentation.cutout;
   j["seed"] = o.seed;
   j["max_train_images"] = o.max_train_images;
   j["max_test_images"] = o.max_test_images;
@@ -61,6 +71,7 @@ json log_to_json(const std::vector<EpochRecord>& log) {
                  {"train_loss", r.train_loss},
                  {"train_accuracy_percent", r.train_accuracy_percent},
                  {"test_accuracy_percent", r.test_accuracy_percent},
+                 {"last_iterate_test_accuracy_percent", r.last_iterate_test_accuracy_percent},
                  {"seconds", r.seconds}});
   return a;
 }
@@ -92,6 +103,12 @@ void save_training_checkpoint(const std::filesystem::path& path,
   for (const nn::MomentumBufferRef& b : trainer.optimizer().momentum_buffers())
     group.arrays.emplace_back("momentum." + b.name,
                               std::vector<float>(b.values.begin(), b.values.end()));
+  // With EMA the file's weights are the average (what evaluate should read) and the last
+  // iterate, which training continues from, is kept under /training.
+  if (trainer.average())
+    for (const nn::ParameterRef& p : trainer.network().parameters())
+      group.arrays.emplace_back(kLivePrefix + p.name,
+                                std::vector<float>(p.values.begin(), p.values.end()));
   json state;
   state["schema"] = kSchema;
   state["arch"] = trainer.network().arch();
@@ -100,6 +117,7 @@ void save_training_checkpoint(const std::filesystem::path& path,
   state["options"] = options_to_json(trainer.options());
   state["log"] = log_to_json(trainer.log());
   group.state_json = state.dump();
+  const nn::ScopedAverageWeights averaged(trainer.average());
   nn::save_weights_hdf5(path, trainer.network(), normalization, &group);
 }
 
@@ -123,7 +141,13 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   const json want = options_to_json(trainer.options());
   const json& have = state["options"];
   // Options added after checkpoints were written: their absence means this value.
-  const json added_later = {{"frozen_batch_norm_epochs", 0}};
+  const json added_later = {{"frozen_batch_norm_epochs", 0},
+                            {"ema_decay", 0.0},
+                            {"distillation_weight", 0.0},
+                            {"distillation_temperature", 4.0},
+                            {"teachers", json::array()},
+                            {"teacher_arch", ""},
+                            {"cutout", 0}};
   for (const auto& [key, value] : want.items()) {
     if (!have.contains(key) && added_later.contains(key) && added_later[key] == value) continue;
     if (!have.contains(key) || have[key] != value)
@@ -135,10 +159,19 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   }
   std::vector<EpochRecord> log;
   try {
-    for (const json& r : state.at("log"))
-      log.push_back({r.at("epoch").get<int>(), r.at("learning_rate").get<double>(),
-                     r.at("train_loss").get<double>(), r.at("train_accuracy_percent").get<double>(),
-                     r.at("test_accuracy_percent").get<double>(), r.at("seconds").get<double>()});
+    for (const json& r : state.at("log")) {
+      EpochRecord record;
+      record.epoch = r.at("epoch").get<int>();
+      record.learning_rate = r.at("learning_rate").get<double>();
+      record.train_loss = r.at("train_loss").get<double>();
+      record.train_accuracy_percent = r.at("train_accuracy_percent").get<double>();
+      record.test_accuracy_percent = r.at("test_accuracy_percent").get<double>();
+      // Logs from before EMA: the tested network was the last iterate.
+      record.last_iterate_test_accuracy_percent =
+          r.value("last_iterate_test_accuracy_percent", record.test_accuracy_percent);
+      record.seconds = r.at("seconds").get<double>();
+      log.push_back(record);
+    }
   } catch (const json::exception&) {
     throw InputError(file, "training/state", "malformed log");
   }
@@ -148,32 +181,40 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   if (state.contains("init_weights") && !state["init_weights"].is_string())
     throw InputError(file, "training/state", "init_weights is not a string");
 
-  std::vector<nn::MomentumBufferRef> buffers = trainer.optimizer().momentum_buffers();
-  if (buffers.size() != group.arrays.size())
+  // Every array the trainer needs: the momentum buffers, and with EMA the last iterate.
+  std::vector<std::pair<std::string, std::span<float>>> targets;
+  for (const nn::MomentumBufferRef& b : trainer.optimizer().momentum_buffers())
+    targets.emplace_back("momentum." + b.name, b.values);
+  if (trainer.average())
+    for (const nn::ParameterRef& p : trainer.network().parameters())
+      targets.emplace_back(kLivePrefix + p.name, p.values);
+  if (targets.size() != group.arrays.size())
     throw InputError(file, "training",
-                     std::to_string(group.arrays.size()) + " momentum buffers, expected " +
-                         std::to_string(buffers.size()));
-  for (const nn::MomentumBufferRef& b : buffers) {
-    const std::string name = "momentum." + b.name;
+                     std::to_string(group.arrays.size()) + " arrays, expected " +
+                         std::to_string(targets.size()) +
+                         (trainer.average() ? " (momentum buffers and the last iterate)"
+                                            : " (momentum buffers)"));
+  std::vector<const std::vector<float>*> sources;
+  for (const auto& [name, values] : targets) {
     const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
                                  [&](const auto& a) { return a.first == name; });
     if (it == group.arrays.end()) throw InputError(file, "training/" + name, "missing");
-    if (it->second.size() != b.values.size())
-      throw InputError(file, "training/" + name,
-                       std::to_string(it->second.size()) + " values, expected " +
-                           std::to_string(b.values.size()));
+    if (it->second.size() != values.size())
+      throw InputError(
+          file, "training/" + name,
+          std::to_string(it->second.size()) + " values, expected " + std::to_string(values.size()));
     if (!std::all_of(it->second.begin(), it->second.end(),
                      [](float v) { return std::isfinite(v); }))
       throw InputError(file, "training/" + name, "not finite");
+    sources.push_back(&it->second);
   }
   // Everything checked: now change the trainer (the weights loader checks before it writes).
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(path, trainer.network());
-  for (const nn::MomentumBufferRef& b : buffers) {
-    const std::string name = "momentum." + b.name;
-    const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
-                                 [&](const auto& a) { return a.first == name; });
-    std::copy(it->second.begin(), it->second.end(), b.values.begin());
-  }
+  // With EMA the file's weights are the average: move them into it, then restore the iterate.
+  if (trainer.average()) trainer.average()->swap_with_network();
+  for (std::size_t k = 0; k < targets.size(); ++k)
+    std::copy(sources[k]->begin(), sources[k]->end(), targets[k].second.begin());
+  trainer.network().refresh();
   trainer.restore_log(std::move(log));
   return {info.normalization, state.value("init_weights", std::string())};
 }

@@ -4,6 +4,9 @@
 // counter-based random numbers that is the whole state of a run: resuming from the checkpoint of
 // epoch e gives bit for bit the weights an uninterrupted run has after every later epoch. It also
 // names the weights file a fine-tuning run started from, so a resumed run still records it.
+// With EMA (TrainingOptions::ema_decay) the file's weights are the average, the network the run
+// exports, and /training also holds the last iterate ("iterate.<name>") that training goes on
+// from.
 #pragma once
 
 #include <filesystem>

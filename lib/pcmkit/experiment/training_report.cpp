@@ -14,7 +14,13 @@ std::string epoch_summary(const EpochRecord& r, int epochs) {
                 "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  test %.2f%%  %.1f s", r.epoch,
                 epochs, r.learning_rate, r.train_loss, r.train_accuracy_percent,
                 r.test_accuracy_percent, r.seconds);
-  return line;
+  std::string text = line;
+  if (r.last_iterate_test_accuracy_percent != r.test_accuracy_percent) {
+    std::snprintf(line, sizeof line, "  (EMA; last iterate %.2f%%)",
+                  r.last_iterate_test_accuracy_percent);
+    text += line;
+  }
+  return text;
 }
 
 std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRecord>& log,
@@ -22,10 +28,15 @@ std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRec
   std::vector<std::filesystem::path> written;
   std::ostringstream csv;
   csv.precision(8);
-  csv << "epoch,learning_rate,train_loss,train_accuracy_percent,test_accuracy_percent,seconds\n";
-  for (const EpochRecord& r : log)
+  csv << "epoch,learning_rate,train_loss,train_accuracy_percent,test_accuracy_percent,seconds,"
+         "last_iterate_test_accuracy_percent\n";
+  bool averaged = false;
+  for (const EpochRecord& r : log) {
     csv << r.epoch << ',' << r.learning_rate << ',' << r.train_loss << ','
-        << r.train_accuracy_percent << ',' << r.test_accuracy_percent << ',' << r.seconds << '\n';
+        << r.train_accuracy_percent << ',' << r.test_accuracy_percent << ',' << r.seconds << ','
+        << r.last_iterate_test_accuracy_percent << '\n';
+    averaged = averaged || r.last_iterate_test_accuracy_percent != r.test_accuracy_percent;
+  }
   write_text_atomically(dir / "log.csv", csv.str());
   written.push_back(dir / "log.csv");
   const std::string script =
@@ -36,7 +47,11 @@ std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRec
       "plot 'log.csv' using 1:3 with lines lw 2 title 'train loss'\n"
       "unset logscale y\nset ylabel 'accuracy (%)'\nset key bottom right\n"
       "plot 'log.csv' using 1:4 with lines lw 2 title 'train (augmented, with noise)', "
-      "'' using 1:5 with lines lw 2 title 'test (clean weights)'\nunset multiplot\n";
+      "'' using 1:5 with lines lw 2 title " +
+      std::string(averaged ? "'test (weight average, EMA)', '' using 1:7 with lines lw 1 "
+                             "title 'test (last iterate)'"
+                           : "'test (clean weights)'") +
+      "\nunset multiplot\n";
   write_text_atomically(dir / "training.gp", script);
   written.push_back(dir / "training.gp");
   if (log.size() >= 2 && draw_with_gnuplot(dir, "training.gp", "training.png"))

@@ -1,0 +1,105 @@
+// Knowledge distillation's loss and gradient against PyTorch 1.13 (float64):
+//   (1 − a)·F.cross_entropy(z, y, label_smoothing=eps) +
+//   a·T²·F.kl_div(F.log_softmax(z/T, 1), q, reduction="batchmean"), q the mean of two teachers'
+//   F.softmax(z_t/T, 1), dL/dz by torch.autograd.grad.
+#include "pcmkit/nn/distillation_loss.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+namespace pcmkit::nn {
+namespace {
+
+RowMatrixXf matrix(std::initializer_list<std::initializer_list<double>> rows) {
+  RowMatrixXf m(static_cast<Index>(rows.size()), static_cast<Index>(rows.begin()->size()));
+  Index i = 0;
+  for (const auto& row : rows) {
+    Index k = 0;
+    for (double v : row) m(i, k++) = static_cast<float>(v);
+    ++i;
+  }
+  return m;
+}
+
+const RowMatrixXf kStudent =
+    matrix({{1.5, -0.5, 0.25, 2.0}, {0.0, 3.0, -1.0, 0.5}, {-2.0, 0.0, 1.0, 1.0}});
+const RowMatrixXf kTeacher1 =
+    matrix({{1.0, 0.0, 0.0, 3.0}, {0.5, 2.0, 0.0, 0.0}, {0.0, 0.0, 2.0, 1.0}});
+const RowMatrixXf kTeacher2 =
+    matrix({{0.0, 1.0, 0.0, 2.0}, {0.0, 4.0, -1.0, 0.0}, {1.0, -1.0, 0.5, 0.0}});
+const std::vector<int> kLabels{3, 1, 0};
+
+RowMatrixXf ensemble(double temperature) {
+  RowMatrixXf q = softened_probabilities(kTeacher1, temperature);
+  q += softened_probabilities(kTeacher2, temperature);
+  return q / 2.0f;
+}
+
+TEST_CASE("distillation loss and gradient match PyTorch's KL-divergence recipe") {
+  const struct {
+    double weight, temperature, smoothing, loss;
+    double q00, q12;
+    double grad[3][4];
+  } cases[] = {
+      {0.7,
+       4.0,
+       0.0,
+       0.7072052536594384,
+       0.2202320747,
+       0.1753992565,
+       {{0.09588921813, -0.040393143, 0.0250323329, -0.08052840802},
+        {-0.005557700942, -0.01182374444, -0.01757428309, 0.03495572847},
+        {-0.1997476231, 0.05756932828, 0.04643373513, 0.09574455966}}},
+      {0.5,
+       2.0,
+       0.1,
+       0.9602605243077482,
+       0.1799221363,
+       0.1136412233,
+       {{0.09472429248, -0.02200286916, 0.0206896108, -0.09341103412},
+        {-0.004065385207, -0.005308983235, -0.01196900811, 0.02134337656},
+        {-0.211161826, 0.04419664725, 0.0642696267, 0.1026955521}}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.temperature);
+    const RowMatrixXf q = ensemble(c.temperature);
+    CHECK(q(0, 0) == doctest::Approx(c.q00).epsilon(1e-6));
+    CHECK(q(1, 2) == doctest::Approx(c.q12).epsilon(1e-6));
+    const CrossEntropyResult r =
+        distillation_loss(kStudent, kLabels, q, c.weight, c.temperature, c.smoothing);
+    CHECK(r.loss == doctest::Approx(c.loss).epsilon(1e-6));
+    for (Index i = 0; i < 3; ++i)
+      for (Index k = 0; k < 4; ++k)
+        CHECK(r.dlogits(i, k) == doctest::Approx(c.grad[i][k]).epsilon(1e-5));
+    CHECK(r.num_correct == 2);  // rows 0 and 1 have their largest logit at the label
+  }
+}
+
+TEST_CASE("weight 0 is plain cross-entropy, and weight 1 with the student as teacher is zero") {
+  const RowMatrixXf q = ensemble(3.0);
+  const CrossEntropyResult hard = distillation_loss(kStudent, kLabels, q, 0.0, 3.0, 0.1);
+  const CrossEntropyResult plain = softmax_cross_entropy(kStudent, kLabels, 0.1);
+  CHECK(hard.loss == doctest::Approx(plain.loss).epsilon(1e-12));
+  CHECK(hard.dlogits.isApprox(plain.dlogits, 1e-7f));
+  const CrossEntropyResult self =
+      distillation_loss(kStudent, kLabels, softened_probabilities(kStudent, 3.0), 1.0, 3.0);
+  CHECK(self.loss == doctest::Approx(0.0).epsilon(1e-6).scale(1.0));
+  CHECK(self.dlogits.cwiseAbs().maxCoeff() < 1e-7f);
+}
+
+TEST_CASE("softened probabilities: rows sum to 1, flatter as T grows, stable for large logits") {
+  const RowMatrixXf big = matrix({{1000.0, 0.0, -1000.0}});
+  const RowMatrixXf p1 = softened_probabilities(big, 1.0);
+  CHECK(p1(0, 0) == doctest::Approx(1.0));
+  CHECK(p1.allFinite());
+  const RowMatrixXf p4 = softened_probabilities(kStudent, 4.0);
+  const RowMatrixXf p1s = softened_probabilities(kStudent, 1.0);
+  for (Index i = 0; i < 3; ++i) {
+    CHECK(p4.row(i).sum() == doctest::Approx(1.0).epsilon(1e-6));
+    CHECK(p4.row(i).maxCoeff() < p1s.row(i).maxCoeff());
+  }
+}
+
+}  // namespace
+}  // namespace pcmkit::nn
