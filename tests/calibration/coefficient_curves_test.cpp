@@ -48,14 +48,17 @@ TEST_CASE("no level on a plateau: that plateau is not identified and keeps its p
   CHECK(f.coefficients[3].value == 0.5);
 }
 
-TEST_CASE("one level between the plateaus cannot fix the line") {
+TEST_CASE("one level between the plateaus: the exported curve still passes through every level") {
   std::vector<double> u = {std::log(1e-7), std::log(0.1)};
   for (int i = 3; i <= 10; ++i) u.push_back(std::log(i / 10.0));
   // Slope reaches μ_min before x = 0.3, so only x = 0.1 is on the line.
   const auto p = clipped_points(u, 0.0244, -0.0155, 0.0585, 0.1, 1e-4);
   const CurveFit f = fit_clipped_line(p, {0.0244, -0.0155, 0.05, 0.1}, true);
-  CHECK_FALSE(f.coefficients[0].identified);
-  CHECK_FALSE(f.coefficients[1].identified);
+  for (const CurvePoint& q : p) {
+    const auto& c = f.coefficients;
+    CHECK(std::clamp(c[0].value + c[1].value * q.x, c[2].value, c[3].value) ==
+          doctest::Approx(q.value).epsilon(1e-3));
+  }
 }
 
 TEST_CASE("Huber loss: one wild level barely moves the quadratic") {
@@ -70,13 +73,86 @@ TEST_CASE("Huber loss: one wild level barely moves the quadratic") {
   CHECK(f.coefficients[1].value == doctest::Approx(1.965).epsilon(0.05));
 }
 
-TEST_CASE("quadratic with too few levels holds higher terms at the prior") {
+TEST_CASE("quadratic with too few levels: the higher terms are 0, not the prior's") {
   const std::vector<CurvePoint> p = {{0.2, 0.6, 0.01}, {0.8, 1.0, 0.01}};
   const CurveFit f = fit_quadratic(p, {0.1, 0.2, -0.7});
   CHECK(f.coefficients[0].identified);
   CHECK(f.coefficients[1].identified);
   CHECK_FALSE(f.coefficients[2].identified);
-  CHECK(f.coefficients[2].value == -0.7);
+  CHECK(f.coefficients[2].value == 0.0);
+  CHECK_FALSE(f.coefficients[2].rule.empty());
+  // The line through both levels, whatever the prior said.
+  CHECK(f.coefficients[1].value == doctest::Approx(0.4 / 0.6).epsilon(1e-6));
+  CHECK(f.coefficients[0].value == doctest::Approx(0.6 - 0.2 * 0.4 / 0.6).epsilon(1e-6));
+  CHECK(f.chi2 == doctest::Approx(0.0).scale(1.0).epsilon(1e-10));
+  CHECK(f.shape == "line (2 levels)");
+}
+
+namespace {
+
+double clipped(const CurveFit& f, double u) {
+  const auto& c = f.coefficients;
+  return std::clamp(c[0].value + c[1].value * u, c[2].value, c[3].value);
+}
+
+// Every level's estimate within `k` of its standard errors of the exported curve.
+bool curve_matches_levels(const CurveFit& f, const std::vector<CurvePoint>& p, double k) {
+  for (const CurvePoint& q : p)
+    if (std::abs(clipped(f, q.x) - q.value) > k * q.std_error) return false;
+  return true;
+}
+
+// 13 levels (x = 0 at the floor, then 1/12 .. 1) with a constant value plus ±1 s.e. scatter.
+std::vector<CurvePoint> constant_levels(double value, double se) {
+  std::vector<CurvePoint> p = {{std::log(1e-7), value + 0.5 * se, se}};
+  for (int i = 1; i <= 12; ++i) p.push_back({std::log(i / 12.0), value + ((i % 3) - 1) * se, se});
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("constant levels export a constant curve, whatever the prior's slope") {
+  // Issue #15: σ_ν 0.0093 at every level, prior sloped from 0.045 down to 0.008.
+  const auto p = constant_levels(0.0093, 0.0003);
+  for (const std::vector<double>& prior : {std::vector<double>{-0.0059, -0.0125, 0.008, 0.045},
+                                           {0.02, -0.001, 0.0, 0.5},
+                                           {0.0244, -0.0155, 0.049, 0.1}}) {
+    const CurveFit f = fit_clipped_line(p, prior, true);
+    CAPTURE(prior[0]);
+    CHECK(f.shape == "constant");
+    CHECK(f.coefficients[1].value == 0.0);
+    CHECK(curve_matches_levels(f, p, 2.0));
+    CHECK(f.chi2 < 2.0 * static_cast<double>(p.size()));  // the χ² of the exported curve
+    CHECK(f.coefficients[0].value == doctest::Approx(0.0093).epsilon(0.02));
+  }
+  // A constant ln Q_s (no lower clip) as well.
+  const auto q = constant_levels(std::log(0.05), 0.01);
+  const CurveFit fq = fit_clipped_line(q, {std::log(0.0088), -0.65, -1e300, std::log(0.2)}, false);
+  CHECK(curve_matches_levels(fq, q, 2.0));
+  CHECK(fq.coefficients[1].value == 0.0);
+}
+
+TEST_CASE("a line whose unidentified clip would cut it at the levels: the clip moves") {
+  const std::vector<double> u = {std::log(0.1), std::log(0.2), std::log(0.5), std::log(1.0)};
+  const auto p = clipped_points(u, 0.05, -0.02, 0.0, 1.0, 1e-4);  // 0.05 .. 0.096, line only
+  const CurveFit f = fit_clipped_line(p, {0.03, -0.01, 0.07, 0.08}, true);  // prior clips inside
+  CHECK(f.coefficients[0].identified);
+  CHECK(f.coefficients[3].value >= 0.05 - 0.02 * std::log(0.1) - 1e-9);
+  CHECK(f.coefficients[2].value <= 0.05 + 1e-9);
+  CHECK_FALSE(f.coefficients[3].rule.empty());
+  CHECK(curve_matches_levels(f, p, 1.0));
+}
+
+TEST_CASE("two plateaus and no line: the line joins them between their levels") {
+  std::vector<double> u = {std::log(1e-7), std::log(1e-3)};
+  for (int i = 1; i <= 10; ++i) u.push_back(std::log(i / 10.0));
+  std::vector<CurvePoint> p;
+  for (double x : u) p.push_back({x, x < std::log(0.05) ? 0.12 : 0.05, 1e-4});
+  const CurveFit f = fit_clipped_line(p, {0.0244, -0.0155, 0.049, 0.1}, true);
+  CHECK(f.shape == "two plateaus");
+  CHECK(curve_matches_levels(f, p, 1.0));
+  CHECK_FALSE(f.coefficients[0].identified);
+  CHECK_FALSE(f.coefficients[0].rule.empty());
 }
 
 TEST_CASE("no usable points") {

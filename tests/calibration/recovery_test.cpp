@@ -194,3 +194,33 @@ TEST_CASE("reads before t0 are an input error naming /reads/time_s") {
     CHECK(e.field() == "/reads/time_s");
   }
 }
+
+TEST_CASE("constant sigma_nu or mu_nu across levels: the exported curve is that constant") {
+  // Issue #15: a campaign whose σ_ν (or μ_ν) is the same at every level must export a curve
+  // within 2 standard errors of every level's estimate, not the prior's slope.
+  for (const bool flat_sigma : {true, false}) {
+    CAPTURE(flat_sigma);
+    device::PcmModel truth = device::PcmModel::published();
+    if (flat_sigma)
+      truth.drift_exponent.b1 = 0, truth.drift_exponent.b0 = 0.0093;  // in [σ_min, σ_max]
+    else
+      truth.drift_exponent.a1 = 0, truth.drift_exponent.a0 = 0.07;  // in [μ_min, μ_max]
+    measurement::VirtualChipOptions chip;
+    chip.g_target_uS = {5, 10, 15, 20, 25};
+    chip.devices_per_level = 4000;
+    chip.traces_per_level = 50;
+    const calibration::CalibrationResult r = run(truth, chip);
+    const device::PcmModel& m = r.model;
+    for (const calibration::LevelFit& l : r.levels) {
+      const calibration::Estimate& e = flat_sigma ? l.sigma_nu : l.mu_nu;
+      REQUIRE(e.identified);
+      const double exported = flat_sigma ? m.sigma_nu(l.g_target_uS) : m.mu_nu(l.g_target_uS);
+      INFO("level " << l.g_target_uS << ": " << e.value << " ± " << e.std_error << ", curve "
+                    << exported);
+      CHECK(std::abs(exported - e.value) <= 2 * e.std_error);
+    }
+    const calibration::CurveFit& curve = flat_sigma ? r.sigma_curve : r.mu_curve;
+    CHECK(curve.shape == "constant");
+    CHECK(curve.chi2 < 4.0 * curve.dof + 10);  // the exported curve's own χ²
+  }
+}

@@ -75,7 +75,7 @@ TEST_CASE("recovers sigma_prog, mu_nu, sigma_nu with Q_s given (as from traces)"
   for (const double g : {12.5, 2.5}) {
     CAPTURE(g);
     const measurement::Campaign c = one_level(g, 31);
-    const Estimate q_known{truth.q_s(g), 0.01 * truth.q_s(g), true};
+    const Estimate q_known{truth.q_s(g), 0.01 * truth.q_s(g), true, ""};
     const LevelFit f = fit_level_by_regression(c, level_of(c), truth, q_known);
     CHECK(f.g_target_uS == g);
     CHECK(f.method == LevelMethod::kDriftRegression);
@@ -125,7 +125,7 @@ TEST_CASE("a wrong Q_s shows in drift_chi2_per_dof") {
   const device::PcmModel truth = device::PcmModel::published();
   const double g = 12.5;
   const measurement::Campaign c = one_level(g, 33);
-  const Estimate q_high{1.2 * truth.q_s(g), 0.0, true};
+  const Estimate q_high{1.2 * truth.q_s(g), 0.0, true, ""};
   const LevelFit f = fit_level_by_regression(c, level_of(c), truth, q_high);
   CHECK(std::abs(f.drift_chi2_per_dof - 1 / 1.44) <= 5 * chi2_sd(kNumDevices));
 }
@@ -146,7 +146,7 @@ TEST_CASE("outliers are rejected and counted — the estimates stay unbiased") {
   c.g_uS.row(40).tail(kNumTimes - 2).setConstant(std::numeric_limits<double>::quiet_NaN());
   Level level = level_of(c);
   level.num_not_converged = 7;  // flagged devices are only counted
-  const Estimate q_known{truth.q_s(g), 0.01 * truth.q_s(g), true};
+  const Estimate q_known{truth.q_s(g), 0.01 * truth.q_s(g), true, ""};
   const LevelFit f = fit_level_by_regression(c, level, truth, q_known);
   CHECK(f.num_devices == kNumDevices + 7);
   CHECK(f.num_not_converged == 7);
@@ -174,7 +174,8 @@ TEST_CASE("too few devices: nothing identified, and a note says why") {
     for (Eigen::Index i = 0; i < n; ++i) level.devices.push_back(i);
     for (const bool q_given : {false, true}) {
       const std::optional<Estimate> q =
-          q_given ? std::optional<Estimate>(Estimate{truth.q_s(12.5), 1e-4, true}) : std::nullopt;
+          q_given ? std::optional<Estimate>(Estimate{truth.q_s(12.5), 1e-4, true, ""})
+                  : std::nullopt;
       const LevelFit f = fit_level_by_regression(c, level, truth, q, options);
       CHECK(f.num_devices == n);
       CHECK(f.num_used == n);

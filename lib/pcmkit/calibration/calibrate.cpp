@@ -49,14 +49,16 @@ std::optional<Estimate> trace_q_s(const ReadNoiseSpectrumFit& spectrum, double g
   for (const LevelSpectrum& l : spectrum.levels)
     if (l.g_target_uS == g_target_uS && l.fitted && std::isfinite(l.q_s_std_error) &&
         l.q_s_std_error > 0)
-      return Estimate{l.q_s, l.q_s_std_error, true};
+      return Estimate{l.q_s, l.q_s_std_error, true, ""};
   return std::nullopt;
 }
 
-// Copies a curve's estimates into named coefficients; `transform` maps (value, se) if needed.
+// Copies a curve's estimate into a named coefficient: its value is what the curve exports (the
+// prior's where the levels said nothing, or a stated rule's); the prior when there is none.
 void take(CalibrationResult& r, const std::string& name, const Estimate& e, double prior) {
   r.coefficients.push_back({name, e, prior});
-  if (!e.identified) r.coefficients.back().estimate.value = prior;
+  if (!e.identified && (!std::isfinite(e.value) || e.rule.empty()))
+    r.coefficients.back().estimate.value = prior;
 }
 
 }  // namespace
@@ -169,14 +171,14 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
   // Q_s was fitted in logs: q0 = e^p0, α = −p1, q_max = e^hi (delta-method errors).
   const auto& qc = result.q_curve.coefficients;
   auto exp_estimate = [](const Estimate& e) {
-    return Estimate{std::exp(e.value), std::exp(e.value) * e.std_error, e.identified};
+    return Estimate{std::exp(e.value), std::exp(e.value) * e.std_error, e.identified, e.rule};
   };
   take(result, "read_noise.q0", exp_estimate(qc[0]), rn.q0);
-  take(result, "read_noise.alpha", Estimate{-qc[1].value, qc[1].std_error, qc[1].identified},
-       rn.alpha);
+  take(result, "read_noise.alpha",
+       Estimate{-qc[1].value, qc[1].std_error, qc[1].identified, qc[1].rule}, rn.alpha);
   take(result, "read_noise.q_max", exp_estimate(qc[3]), rn.q_max);
   take(result, "read_noise.gamma",
-       gamma_identified ? Estimate{result.spectrum.gamma, result.spectrum.gamma_std_error, true}
+       gamma_identified ? Estimate{result.spectrum.gamma, result.spectrum.gamma_std_error, true, ""}
                         : Estimate{},
        rn.gamma);
 

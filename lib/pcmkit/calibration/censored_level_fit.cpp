@@ -229,7 +229,10 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
     j_stat += summary.final_cost;  // each half's J/2; the mean J is their sum
     ceres::Covariance::Options cov_options;
     cov_options.algorithm_type = ceres::DENSE_SVD;
-    cov_options.null_space_rank = -1;
+    // No pseudo-inverse: it gives a direction the moments cannot resolve (e.g. μ_ν near 0,
+    // where the folded normal does not depend on it to first order) zero variance, a tight wrong
+    // error. A rank-deficient fit has no covariance, and its coefficients are not identified.
+    cov_options.null_space_rank = 0;
     cov_options.min_reciprocal_condition_number = 1e-14;
     ceres::Covariance covariance(cov_options);
     std::vector<std::pair<const double*, const double*>> blocks = {{th, th}};
@@ -246,7 +249,7 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   auto estimate = [&](int i) {
     const bool at_bound = theta[i] <= 1.0001e-6;
     const double se = have_cov ? std::sqrt(std::max(c(i, i), 0.0)) : NAN;
-    return Estimate{theta[i], se, have_cov && !at_bound && std::isfinite(se)};
+    return Estimate{theta[i], se, have_cov && !at_bound && std::isfinite(se), ""};
   };
   fit.sigma_prog_uS = estimate(0);
   fit.mu_nu = estimate(1);

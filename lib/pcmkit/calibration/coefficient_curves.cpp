@@ -157,6 +157,54 @@ double clipped_chi2(const std::vector<CurvePoint>& p, const std::vector<double>&
   return chi2;
 }
 
+// Applies the header's rules to a clipped line whose free coefficients are `fixed` == false and
+// whose levels [0, i) are on the upper plateau and [j, n) on the lower; returns the shape.
+std::string export_rules(std::vector<Estimate>& e,
+                         const std::vector<bool>& fixed,
+                         std::size_t best_i,
+                         std::size_t best_j,
+                         const std::vector<CurvePoint>& p,
+                         bool has_lo) {
+  std::string shape;
+  const bool line = !fixed[0], hi = !fixed[3], lo = has_lo && !fixed[2];
+  const auto move_clips_beyond = [&](double top, double bottom, const std::string& why) {
+    if (!hi && e[3].value < top) {
+      e[3].value = top;
+      e[3].rule = "raised to " + why + " (not identified)";
+    }
+    if (has_lo && !lo && e[2].value > bottom) {
+      e[2].value = bottom;
+      e[2].rule = "lowered to " + why + " (not identified)";
+    }
+  };
+  if (line) {
+    // Non-increasing: the line's largest value at a level is at the smallest u.
+    move_clips_beyond(e[0].value + e[1].value * p.front().x, e[0].value + e[1].value * p.back().x,
+                      "the line's value at the outermost level");
+    shape =
+        std::string("line") + (hi ? " and upper plateau" : "") + (lo ? " and lower plateau" : "");
+  } else if (hi != lo) {
+    const double v = hi ? e[3].value : e[2].value;
+    e[0].value = v;
+    e[0].rule = std::string("constant curve: the ") + (hi ? "upper" : "lower") + " plateau's value";
+    e[1].value = 0;
+    e[1].rule = "constant curve: slope 0";
+    move_clips_beyond(v, v, "the constant");
+    shape = "constant";
+  } else if (hi && lo) {
+    // The step lies somewhere between the last upper and the first lower level: join them there.
+    const double u_a = p[best_i - 1].x, u_b = p[best_j].x;
+    e[1].value = u_b > u_a ? (e[2].value - e[3].value) / (u_b - u_a) : 0.0;
+    e[0].value = e[3].value - e[1].value * u_a;
+    e[0].rule = e[1].rule =
+        "joins the two plateaus between the levels at u = " + std::to_string(u_a) + " and " +
+        std::to_string(u_b);
+    shape = "two plateaus";
+  } else {
+    shape = "nothing identified";
+  }
+  return shape;
+}
 }  // namespace
 
 CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<double>& prior) {
@@ -165,6 +213,9 @@ CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<
   const int distinct = distinct_x(p, 0, p.size());
   std::vector<double> c = prior;
   std::vector<bool> fixed = {distinct < 1, distinct < 2, distinct < 3};
+  // Terms the levels cannot determine are 0, so that the fitted ones do not lean on the prior.
+  for (int k = 1; k < 3; ++k)
+    if (fixed[static_cast<std::size_t>(k)] && distinct >= 1) c[static_cast<std::size_t>(k)] = 0;
   ceres::Problem problem;
   for (const CurvePoint& q : p)
     problem.AddResidualBlock(new ceres::AutoDiffCostFunction<QuadraticResidual, 1, 1, 1, 1>(
@@ -172,12 +223,23 @@ CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<
                              new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2]);
   if (p.empty()) {
     CurveFit fit;
-    for (double v : prior) fit.coefficients.push_back({v, NAN, false});
+    for (double v : prior) fit.coefficients.push_back({v, NAN, false, ""});
     fit.message = "no level to fit";
     return fit;
   }
   CurveFit fit = solve(problem, c, fixed, static_cast<int>(p.size()));
-  if (distinct < 3) fit.message = "fewer than 3 distinct levels: higher terms held at prior";
+  fit.shape = distinct >= 3   ? "quadratic"
+              : distinct == 2 ? "line (2 levels)"
+                              : "constant (1 level)";
+  for (int k = 1; k < 3; ++k)
+    if (fixed[static_cast<std::size_t>(k)])
+      fit.coefficients[static_cast<std::size_t>(k)].rule =
+          "set to 0: " + std::to_string(distinct) + " distinct level(s) determine fewer terms";
+  fit.chi2 = 0;
+  for (const CurvePoint& q : p) {
+    const double v = std::max(0.0, c[0] + c[1] * q.x + c[2] * q.x * q.x);
+    fit.chi2 += (v - q.value) * (v - q.value) / (q.std_error * q.std_error);
+  }
   return fit;
 }
 
@@ -189,7 +251,7 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   const std::size_t n = p.size();
   if (n == 0) {
     CurveFit fit;
-    for (double v : prior) fit.coefficients.push_back({v, NAN, false});
+    for (double v : prior) fit.coefficients.push_back({v, NAN, false, ""});
     fit.message = "no level to fit";
     return fit;
   }
@@ -197,6 +259,8 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   double best_chi2 = std::numeric_limits<double>::infinity();
   std::vector<double> best = prior;
   std::vector<bool> best_fixed(4, true);
+  std::size_t best_i = 0, best_j = n;  // levels [0, i) on the upper plateau, [j, n) on the lower
+  int best_free = 5;
   for (std::size_t i = 0; i <= n; ++i) {
     for (std::size_t j = i; j <= n; ++j) {
       if (!has_lo && j != n) continue;
@@ -220,16 +284,33 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         fixed[0] = fixed[1] = false;
       }
       if (has_lo && c[2] > c[3]) continue;
+      // The candidate as it would be exported, rules applied.
+      std::vector<Estimate> candidate;
+      for (double v : c) candidate.push_back({v, NAN, false, ""});
+      export_rules(candidate, fixed, i, j, p, has_lo);
+      std::vector<double> exported;
+      for (const Estimate& e : candidate) exported.push_back(e.value);
       const int plateaus = (fixed[2] ? 0 : 1) + (fixed[3] ? 0 : 1);
-      const double chi2 = clipped_chi2(p, c, has_lo) + kChi2PerPlateau * plateaus;
-      if (chi2 < best_chi2) {
+      const int free = plateaus + (fixed[0] ? 0 : 2);
+      const double chi2 = clipped_chi2(p, exported, has_lo) + kChi2PerPlateau * plateaus;
+      // Equal fits (within rounding): the one with fewer coefficients.
+      const double tie = 1e-9 * (1 + std::abs(chi2));
+      if (chi2 < best_chi2 - tie || (chi2 <= best_chi2 + tie && free < best_free)) {
+        best_free = free;
         best_chi2 = chi2;
-        best = c;
+        best = exported;
         best_fixed = fixed;
+        best_i = i;
+        best_j = j;
       }
     }
   }
   std::vector<double> c = best;
+  // One plateau and no line: the polish moves the plateau alone, the (fixed) line out of its way.
+  if (best_fixed[0] && (best_fixed[3] != (best_fixed[2] || !has_lo))) {
+    c[1] = 0;
+    c[0] = best_fixed[3] ? -1e300 : 1e300;
+  }
   ceres::Problem problem;
   for (const CurvePoint& q : p)
     problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
@@ -252,6 +333,12 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   const bool consistent = (best_fixed[3] == (on_hi == 0)) &&
                           (best_fixed[2] == (on_lo == 0 || !has_lo)) && (best_fixed[0] == !line_ok);
   if (!consistent) fit.message += "; a level sits on a kink of the clipped curve";
+
+  for (std::size_t k = 0; k < 4; ++k)  // what the levels did not fix starts from the prior again
+    if (best_fixed[k]) fit.coefficients[k].value = prior[k];
+  fit.shape = export_rules(fit.coefficients, best_fixed, best_i, best_j, p, has_lo);
+  const std::vector<Estimate>& e = fit.coefficients;
+  fit.chi2 = clipped_chi2(p, {e[0].value, e[1].value, e[2].value, e[3].value}, has_lo);
   return fit;
 }
 

@@ -7,8 +7,18 @@
 // upper plateau, lo one on the lower plateau, the line two distinct levels between them, the
 // quadratic three distinct x. Anything else is reported not identified and held at its prior.
 // The clipped line is assumed non-increasing in u (p1 ≤ 0), as drift and read noise are.
+// What is exported is what the levels say: a coefficient the levels do not determine keeps its
+// prior only where that cannot contradict them; otherwise a stated rule sets it
+// (Estimate::rule), and χ² is that of the exported curve:
+//   quadratic     terms beyond what the distinct levels determine are 0 (not the prior's);
+//   clipped line  a line with a plateau not identified: that clip is moved, if needed, beyond
+//                 the line's values at the levels; one plateau and no line: the curve is that
+//                 constant (slope 0, the other clip moved to it if needed); two plateaus and no
+//                 line: the line joins them between the last level of one and the first of the
+//                 other.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "pcmkit/calibration/level_fit.h"
@@ -23,8 +33,9 @@ struct CurvePoint {
 
 struct CurveFit {
   std::vector<Estimate> coefficients;  // quadratic: p0, p1, p2; clipped line: p0, p1, lo, hi
-  double chi2 = 0.0;
-  int dof = 0;
+  std::string shape;                   // what the levels said, e.g. "line and upper plateau"
+  double chi2 = 0.0;                   // Σ ((level − exported curve)/se)² over the levels
+  int dof = 0;                         // levels − fitted coefficients
   bool converged = false;
   std::string message;
 };

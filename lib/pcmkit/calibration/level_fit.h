@@ -14,6 +14,9 @@ struct Estimate {
   double value = std::numeric_limits<double>::quiet_NaN();
   double std_error = std::numeric_limits<double>::quiet_NaN();
   bool identified = false;
+  // For a value the data did not determine but a stated rule set (not the prior's), the rule in
+  // a few words, e.g. "constant curve: slope 0"; empty otherwise.
+  std::string rule;
 };
 
 enum class LevelMethod {

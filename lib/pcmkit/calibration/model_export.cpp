@@ -15,8 +15,14 @@ using json = nlohmann::ordered_json;
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-json curve_json(const CurveFit& c) {
+json curve_json(const CurveFit& c, const std::vector<std::string>& names) {
   json j;
+  j["shape"] = c.shape;
+  json rules = json::object();
+  for (std::size_t k = 0; k < c.coefficients.size() && k < names.size(); ++k)
+    if (!c.coefficients[k].rule.empty() && !names[k].empty())
+      rules[names[k]] = c.coefficients[k].rule;
+  j["set_by_rule"] = rules;
   j["chi2"] = number_or_null(c.chi2);
   j["dof"] = c.dof;
   j["chi2_per_dof"] = c.dof > 0 ? number_or_null(c.chi2 / c.dof) : json(nullptr);
@@ -58,10 +64,10 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   json j = json::parse(device::model_to_json(r.model, uncertainty));
 
   json gof;
-  gof["programming_noise"] = curve_json(r.programming_curve);
-  gof["mu_nu"] = curve_json(r.mu_curve);
-  gof["sigma_nu"] = curve_json(r.sigma_curve);
-  gof["q_s"] = curve_json(r.q_curve);
+  gof["programming_noise"] = curve_json(r.programming_curve, {"c0_uS", "c1_uS", "c2_uS"});
+  gof["mu_nu"] = curve_json(r.mu_curve, {"a0", "a1", "mu_min", "mu_max"});
+  gof["sigma_nu"] = curve_json(r.sigma_curve, {"b0", "b1", "sigma_min", "sigma_max"});
+  gof["q_s"] = curve_json(r.q_curve, {"q0", "alpha", "", "q_max"});
   gof["read_noise_spectrum_chi2_per_dof"] =
       r.spectrum.available ? number_or_null(r.spectrum.chi2_per_dof) : json(nullptr);
   json levels = json::array();
@@ -113,10 +119,12 @@ std::string coefficient_table(const CalibrationResult& r) {
                 "std_error", "prior", "status");
   out += line;
   for (const CoefficientFit& c : r.coefficients) {
-    std::snprintf(line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(),
-                  c.estimate.value,
-                  c.estimate.identified ? format("%.3g", c.estimate.std_error).c_str() : "-",
-                  c.prior, c.estimate.identified ? "fitted" : "not identified (prior kept)");
+    std::snprintf(
+        line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(), c.estimate.value,
+        c.estimate.identified ? format("%.3g", c.estimate.std_error).c_str() : "-", c.prior,
+        c.estimate.identified      ? "fitted"
+        : !c.estimate.rule.empty() ? c.estimate.rule.c_str()
+                                   : "not identified (prior kept)");
     out += line;
   }
   return out;

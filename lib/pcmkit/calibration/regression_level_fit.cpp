@@ -97,7 +97,7 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
     fit.drift_chi2_per_dof = chi2.mean;
     if (!q_s_known && pass + 1 < passes) q_s *= std::sqrt(chi2.mean);
     if (!q_s_known && pass + 1 == passes) {
-      fit.q_s = {q_s, q_s * chi2.std_error / (2 * chi2.mean), true};
+      fit.q_s = {q_s, q_s * chi2.std_error / (2 * chi2.mean), true, ""};
       fit.q_s_source = ReadNoiseSource::kDriftResiduals;
     }
   }
@@ -132,7 +132,8 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
   const double sigma_prog = std::sqrt(std::max(var_prog.mean, 0.0));
   fit.sigma_prog_uS = {
       sigma_prog,
-      sigma_prog > 0 ? var_prog.std_error / (2 * sigma_prog) : std::sqrt(var_prog.std_error), true};
+      sigma_prog > 0 ? var_prog.std_error / (2 * sigma_prog) : std::sqrt(var_prog.std_error), true,
+      ""};
   fit.mean_offset_uS = mean_and_error(offset).mean;
 
   // (μ_ν, σ_ν) = F(m1, m2); covariance of (m1, m2) from the sample, F' by central differences.
@@ -155,10 +156,10 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
                        d2 * d2 * e2.std_error * e2.std_error + 2 * d1 * d2 * c12;
     return std::sqrt(std::max(var, 0.0));
   };
-  fit.mu_nu = {fn.mu, delta_se((p1.mu - q1.mu) / (2 * h1), (p2.mu - q2.mu) / (2 * h2)), true};
+  fit.mu_nu = {fn.mu, delta_se((p1.mu - q1.mu) / (2 * h1), (p2.mu - q2.mu) / (2 * h2)), true, ""};
   fit.sigma_nu = {fn.sigma,
                   delta_se((p1.sigma - q1.sigma) / (2 * h1), (p2.sigma - q2.sigma) / (2 * h2)),
-                  fn.sigma > 0};
+                  fn.sigma > 0, ""};
   if (fn.sigma <= 0) fit.note = "drift-exponent spread is below the estimation noise";
   return fit;
 }
