@@ -31,6 +31,9 @@ void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
+  cmd->add_flag("--strict", o.strict,
+                "Refuse a file with reads below 0 (default: count them as 0, as the model's "
+                "reads are censored at 0, and report how many)");
   cmd->callback([&o]() { throw CLI::RuntimeError(run_calibrate(o)); });
 }
 
@@ -44,7 +47,9 @@ int run_calibrate(const CalibrateOptions& o) {
   options.t0_s = parse_duration_s(o.t0, "--t0");
   if (!o.prior.empty()) options.prior = device::read_model_file(o.prior).model;
   options.validate();
-  const measurement::Campaign campaign = measurement::read_campaign(o.campaign);
+  const measurement::Campaign campaign =
+      measurement::read_campaign(o.campaign, o.strict ? measurement::Campaign::Reads::kNonNegative
+                                                      : measurement::Campaign::Reads::kAnySign);
   require_writable(o.output);  // fail before the fit, not after it
   if (!o.report_dir.empty()) require_creatable_directory(o.report_dir);
   ProgressPrinter progress("pcmkit calibrate", o.quiet);

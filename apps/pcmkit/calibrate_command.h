@@ -14,6 +14,7 @@ struct CalibrateOptions {
   std::string t0 = "20";
   int threads = 0;
   bool quiet = false;
+  bool strict = false;  // refuse reads below 0 instead of counting them as 0
 };
 
 void add_calibrate_command(CLI::App& app, CalibrateOptions& options);

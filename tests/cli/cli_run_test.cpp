@@ -240,3 +240,37 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace pcmkit::cli_test
+
+namespace pcmkit::cli_test {
+namespace {
+
+TEST_CASE("calibrate counts reads below 0 as 0 and says so; --strict refuses them") {
+  ScratchDir scratch;
+  synth(scratch, "c.h5");
+  measurement::Campaign c = measurement::read_campaign(scratch / "c.h5");
+  int placed = 0;
+  for (Eigen::Index i = 0; i < c.num_devices() && placed < 5; ++i)
+    if (c.g_target_uS(i) == 0 && c.g_uS(i, 3) == 0) c.g_uS(i, 3) = -0.12 + 0.01 * placed++;
+  REQUIRE(placed == 5);
+  measurement::write_campaign(c, scratch / "offset.h5");
+
+  const Outcome r =
+      run_pcmkit({"calibrate", "offset.h5", "-o", "m.json", "--quiet"}, scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(contains(r.out, "note: 5 read(s) below 0 uS (lowest -0.12 uS) counted as 0"));
+  const std::string model = read_text(scratch / "m.json");
+  CHECK(contains(model, "\"num_negative_reads\": 5"));
+
+  const Outcome strict = run_pcmkit(
+      {"calibrate", "offset.h5", "-o", "s.json", "--report", "rep", "--strict"}, scratch.path());
+  CHECK(strict.exit_code == 2);
+  check_one_error_line(strict.err);
+  CHECK(contains(strict.err, "offset.h5"));
+  CHECK(contains(strict.err, "/reads/g_uS"));
+  CHECK_FALSE(fs::exists(scratch / "s.json"));
+  CHECK_FALSE(fs::exists(scratch / "rep"));
+}
+
+}  // namespace
+}  // namespace pcmkit::cli_test

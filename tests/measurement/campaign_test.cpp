@@ -140,8 +140,24 @@ TEST_CASE("validate rejects reads of the wrong shape or value") {
   CHECK(field_of([](Campaign& c) { c.g_uS.resize(2, 4); }) == "/reads/g_uS");
   CHECK(field_of([](Campaign& c) { c.g_uS(1, 1) = kInf; }) == "/reads/g_uS");
   CHECK(field_of([](Campaign& c) { c.g_uS(1, 1) = -kInf; }) == "/reads/g_uS");
-  const InputError negative = rejection([](Campaign& c) { c.g_uS(2, 0) = -1.0; });
-  CHECK(negative.problem() == "negative at [2, 0] (-1 uS)");
+}
+
+TEST_CASE("reads below 0 are data (an instrument's offset), refused only when strict") {
+  Campaign c = small_campaign();
+  c.g_uS(2, 0) = -0.12;
+  c.g_uS(1, 3) = -0.05;
+  CHECK_NOTHROW(c.validate("c.h5"));
+  CHECK(c.num_negative_reads() == 2);
+  CHECK(c.min_read_uS() == -0.12);
+  try {
+    c.validate("c.h5", Campaign::Reads::kNonNegative);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "/reads/g_uS");
+    CHECK(e.problem() == "negative at [1, 3] (-0.05 uS; without --strict such reads count as 0)");
+  }
+  CHECK(small_campaign().num_negative_reads() == 0);
+  CHECK(small_campaign().min_read_uS() == 0.0);
 }
 
 TEST_CASE("validate rejects bad noise traces") {
@@ -164,7 +180,11 @@ TEST_CASE("validate rejects bad noise traces") {
   CHECK(field_of([](Campaign& c) { c.noise->g_uS.resize(3, 8); }) == "/noise/g_uS");
   CHECK(field_of([](Campaign& c) { c.noise->g_uS.resize(2, 1); }) == "/noise/g_uS");
   CHECK(field_of([](Campaign& c) { c.noise->g_uS(0, 0) = kInf; }) == "/noise/g_uS");
-  CHECK(field_of([](Campaign& c) { c.noise->g_uS(1, 7) = -0.1; }) == "/noise/g_uS");
+  Campaign negative_trace_read = small_campaign();  // a trace is a signal: offsets are data
+  negative_trace_read.noise->g_uS(1, 7) = -0.1;
+  CHECK_NOTHROW(negative_trace_read.validate("campaign.h5"));
+  CHECK_THROWS_AS(negative_trace_read.validate("campaign.h5", Campaign::Reads::kNonNegative),
+                  InputError);
   Campaign missing_trace_read = small_campaign();
   missing_trace_read.noise->g_uS(1, 7) = kNaN;
   CHECK_NOTHROW(missing_trace_read.validate("campaign.h5"));
@@ -181,7 +201,7 @@ TEST_CASE("validate reports the first violation in schema order") {
           c.time_s(0, 0) = 0.0;
         }) == "/devices/g_target_uS");
   CHECK(field_of([](Campaign& c) {
-          c.g_uS(0, 0) = -1.0;
+          c.g_uS(0, 0) = kInf;
           c.noise->dt_s = 0.0;
         }) == "/reads/g_uS");
 }

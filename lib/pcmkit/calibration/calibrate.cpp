@@ -61,6 +61,11 @@ void take(CalibrationResult& r, const std::string& name, const Estimate& e, doub
     r.coefficients.back().estimate.value = prior;
 }
 
+// calibrate() on a campaign without reads below 0.
+CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
+                                           const CalibrationOptions& options,
+                                           const ProgressCallback& progress);
+
 }  // namespace
 
 void CalibrationOptions::validate() const {
@@ -75,6 +80,28 @@ void CalibrationOptions::validate() const {
 CalibrationResult calibrate(const measurement::Campaign& campaign,
                             const CalibrationOptions& options,
                             const ProgressCallback& progress) {
+  const Eigen::Index negative = campaign.num_negative_reads();
+  if (negative == 0) return calibrate_censored_reads(campaign, options, progress);
+  // A read below 0 is what a read of the model at 0 looks like with an instrument's offset: it
+  // is censored at 0 like the model's own reads (a copy, only for such files).
+  measurement::Campaign censored = campaign;
+  for (Eigen::Index k = 0; k < censored.g_uS.size(); ++k)
+    if (censored.g_uS.data()[k] < 0.0) censored.g_uS.data()[k] = 0.0;  // NaN (missing) stays
+  CalibrationResult result = calibrate_censored_reads(censored, options, progress);
+  result.num_negative_reads = negative;
+  result.min_read_uS = campaign.min_read_uS();
+  std::ostringstream note;
+  note << negative << " read(s) below 0 uS (lowest " << result.min_read_uS
+       << " uS) counted as 0, as the model's reads are censored at 0";
+  result.warnings.insert(result.warnings.begin(), note.str());
+  return result;
+}
+
+namespace {
+
+CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
+                                           const CalibrationOptions& options,
+                                           const ProgressCallback& progress) {
   const ScopedQuietCeres quiet;
   options.validate();
   CalibrationResult result;
@@ -198,5 +225,7 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace pcmkit::calibration

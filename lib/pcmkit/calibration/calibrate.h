@@ -57,11 +57,15 @@ struct CalibrationResult {
   CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
   // Campaign summary, for provenance.
   Eigen::Index num_devices = 0, num_not_converged = 0, num_times = 0, num_traces = 0;
+  // Reads below 0 µS (an instrument's offset), fitted as 0: the model's reads are censored at 0.
+  Eigen::Index num_negative_reads = 0;
+  double min_read_uS = 0.0;  // the lowest read (0 when none is below 0)
   double t_min_s = 0.0, t_max_s = 0.0;
   std::vector<std::string> warnings;  // one sentence each
 };
 
-// Requires: campaign.validate() passed. Errors: InputError when a read time is before t0_s;
+// Requires: campaign.validate() passed (reads below 0 are taken as 0 and counted).
+// Errors: InputError when a read time is before t0_s;
 // RunError when no level could be fitted or the fitted model is out of its valid range.
 // Threads: OpenMP; bit-identical results for any thread count. Cost: O(N·T), a few seconds
 // for 10⁶ devices × 20 reads.

@@ -99,6 +99,8 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   prov["num_levels"] = r.levels.size();
   prov["num_times"] = r.num_times;
   prov["num_traces"] = r.num_traces;
+  prov["num_negative_reads"] = r.num_negative_reads;  // counted as 0
+  prov["min_read_uS"] = r.min_read_uS;
   prov["time_span_s"] = {r.t_min_s, r.t_max_s};
   prov["t0_s"] = p.t0_s;
   prov["prior"] = p.prior;

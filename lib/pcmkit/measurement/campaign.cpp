@@ -43,13 +43,17 @@ class Checker {
     if (value <= 0.0) fail(field, "must be > 0, got " + num(value) + unit);
   }
 
-  // Conductances: NaN (missing read) allowed, infinite and negative values not.
-  void conductances(const std::string& field, const RowMatrixXd& g_uS) const {
+  // Conductances: NaN (missing read) allowed, infinite values not, negative ones when asked.
+  void conductances(const std::string& field,
+                    const RowMatrixXd& g_uS,
+                    Campaign::Reads reads) const {
     for (Eigen::Index i = 0; i < g_uS.rows(); ++i) {
       for (Eigen::Index j = 0; j < g_uS.cols(); ++j) {
         const double g = g_uS(i, j);
         if (std::isinf(g)) fail(field, "infinite at " + brackets(i, j));
-        if (g < 0.0) fail(field, "negative at " + brackets(i, j) + " (" + num(g) + " uS)");
+        if (g < 0.0 && reads == Campaign::Reads::kNonNegative)
+          fail(field, "negative at " + brackets(i, j) + " (" + num(g) +
+                          " uS; without --strict such reads count as 0)");
       }
     }
   }
@@ -70,7 +74,10 @@ class Checker {
   const std::string& source_;
 };
 
-void validate_noise(const Checker& check, const NoiseTraces& noise, Eigen::Index num_devices) {
+void validate_noise(const Checker& check,
+                    const NoiseTraces& noise,
+                    Eigen::Index num_devices,
+                    Campaign::Reads reads) {
   const Eigen::Index m = noise.device_index.size();
   if (m == 0) check.fail("/noise/device_index", "empty (M = 0) although /noise exists");
   for (Eigen::Index k = 0; k < m; ++k) {
@@ -91,12 +98,12 @@ void validate_noise(const Checker& check, const NoiseTraces& noise, Eigen::Index
   if (noise.g_uS.rows() != m || noise.g_uS.cols() < 2)
     check.fail("/noise/g_uS", "shape " + brackets(noise.g_uS.rows(), noise.g_uS.cols()) +
                                   ", expected [M, R] with M = " + std::to_string(m) + ", R >= 2");
-  check.conductances("/noise/g_uS", noise.g_uS);
+  check.conductances("/noise/g_uS", noise.g_uS, reads);
 }
 
 }  // namespace
 
-void Campaign::validate(const std::string& source) const {
+void Campaign::validate(const std::string& source, Reads reads) const {
   const Checker check(source);
   check.positive("g_max_uS", g_max_uS, " uS");
   check.positive("t_read_s", t_read_s, " s");
@@ -126,9 +133,18 @@ void Campaign::validate(const std::string& source) const {
   if (g_uS.rows() != n || g_uS.cols() != t)
     check.fail("/reads/g_uS", "shape " + brackets(g_uS.rows(), g_uS.cols()) +
                                   ", expected [N, T] = " + brackets(n, t));
-  check.conductances("/reads/g_uS", g_uS);
+  check.conductances("/reads/g_uS", g_uS, reads);
 
-  if (noise) validate_noise(check, *noise, n);
+  if (noise) validate_noise(check, *noise, n, reads);
+}
+
+Eigen::Index Campaign::num_negative_reads() const { return (g_uS.array() < 0.0).count(); }
+
+double Campaign::min_read_uS() const {
+  double lowest = 0.0;
+  for (Eigen::Index i = 0; i < g_uS.size(); ++i)
+    if (g_uS.data()[i] < lowest) lowest = g_uS.data()[i];
+  return lowest;
 }
 
 }  // namespace pcmkit::measurement

@@ -48,11 +48,19 @@ struct Campaign {
   }
   bool is_converged(Eigen::Index i) const { return converged.empty() || converged[i] != 0; }
 
-  // Checks shapes and values against the schema. `source` names the file in messages.
+  // Checks shapes and values against the schema. `source` names the file in messages. Reads
+  // below 0 (an instrument's offset on a device at or near 0) are valid data unless `reads` is
+  // kNonNegative (`calibrate --strict`): the model's reads are censored at 0, and so is a
+  // calibration's use of them.
   // Errors: InputError{source, "/group/dataset", problem} for the first violation: sizes that
-  //   disagree, non-finite or negative targets, non-positive or non-increasing times, device
-  //   indices out of range, dt_s ≤ 0, g_max_uS or t_read_s ≤ 0, N = 0 or T = 0.
-  void validate(const std::string& source) const;
+  //   disagree, non-finite or negative targets, infinite reads (negative ones when strict),
+  //   non-positive or non-increasing times, device indices out of range, dt_s ≤ 0, g_max_uS or
+  //   t_read_s ≤ 0, N = 0 or T = 0.
+  enum class Reads { kAnySign, kNonNegative };
+  void validate(const std::string& source, Reads reads = Reads::kAnySign) const;
+  // Reads (in /reads/g_uS) below 0, and the lowest read (0 when none is below 0).
+  Eigen::Index num_negative_reads() const;
+  double min_read_uS() const;
 };
 
 }  // namespace pcmkit::measurement

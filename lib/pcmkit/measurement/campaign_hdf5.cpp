@@ -364,7 +364,7 @@ void write_hdf5(const Campaign& c, const H5::H5File& file) {
 
 }  // namespace
 
-Campaign read_campaign(const fs::path& path) {
+Campaign read_campaign(const fs::path& path, Campaign::Reads reads) {
   H5::Exception::dontPrint();
   const std::string file = path.string();
   std::error_code ec;
@@ -372,7 +372,7 @@ Campaign read_campaign(const fs::path& path) {
   if (!fs::exists(status)) throw InputError(file, "", "no such file");
   if (fs::is_directory(status)) throw InputError(file, "", "is a directory, not a file");
   Campaign campaign = CampaignReader(file).read();
-  campaign.validate(file);
+  campaign.validate(file, reads);
   return campaign;
 }
 

@@ -11,7 +11,8 @@ namespace pcmkit::measurement {
 // Errors: InputError{path, field, problem} for a missing or unreadable file, a file that is not
 //   HDF5, a wrong or missing `schema` attribute, a missing or mis-shaped dataset or attribute, a
 //   wrong element type, and everything Campaign::validate rejects. Never crashes on bad files.
-Campaign read_campaign(const std::filesystem::path& path);
+Campaign read_campaign(const std::filesystem::path& path,
+                       Campaign::Reads reads = Campaign::Reads::kAnySign);
 
 // Writes the campaign atomically (temporary file, then rename).
 // Requires: campaign.validate() passes (InternalError otherwise).
