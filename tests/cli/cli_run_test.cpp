@@ -244,7 +244,7 @@ TEST_CASE(
 namespace pcmkit::cli_test {
 namespace {
 
-TEST_CASE("calibrate counts reads below 0 as 0 and says so; --strict refuses them") {
+TEST_CASE("calibrate counts reads below 0 as 0 and says so, and --strict refuses them") {
   ScratchDir scratch;
   synth(scratch, "c.h5");
   measurement::Campaign c = measurement::read_campaign(scratch / "c.h5");
