@@ -200,3 +200,47 @@ TEST_CASE("too few devices: nothing identified, and a note says why") {
 
 }  // namespace
 }  // namespace pcmkit::calibration
+
+namespace pcmkit::calibration {
+namespace {
+
+TEST_CASE("rejected devices are counted by reason") {
+  measurement::Campaign c = one_level(12.5, 11);
+  // 7 devices stuck at 0 (too few reads above 0), 5 far above the level (outliers in G_prog).
+  for (Eigen::Index i = 0; i < 7; ++i) c.g_uS.row(i).setZero();
+  for (Eigen::Index i = 7; i < 12; ++i) c.g_uS.row(i) *= 3.0;
+  const LevelFit f = fit_level_by_regression(c, level_of(c), device::PcmModel::published(), {});
+  CHECK(f.rejected.too_few_reads == 7);
+  CHECK(f.rejected.outlier_g_prog == 5);
+  CHECK(f.num_rejected == f.rejected.total());
+  CHECK(f.rejected.text() == "7 with fewer than 3 reads above 0, 5 outliers in G_prog");
+}
+
+TEST_CASE("a drift-exponent mean at its bound 0 has no standard error, not +- 0") {
+  // ν = |N(0, 0.02)|: the moments say μ ≤ 0, the folded normal's bound.
+  device::PcmModel m = device::PcmModel::published();
+  m.drift_exponent = {0.0, 0.0, 0.0, 0.0, 0.02, 0.0, 0.02, 0.02};
+  measurement::VirtualChipOptions o;
+  o.g_target_uS = {12.5};
+  o.devices_per_level = kNumDevices;
+  o.traces_per_level = 0;
+  o.non_converged_fraction = 0.0;
+  int at_bound = 0;
+  for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+    o.seed = seed;
+    const measurement::Campaign c = measurement::synthesize_campaign(m, o);
+    const LevelFit f = fit_level_by_regression(c, level_of(c), m, {});
+    if (f.mu_nu.identified) {
+      CHECK(f.mu_nu.value > 0);  // an interior estimate keeps its error
+      CHECK(f.mu_nu.std_error > 0);
+    } else {
+      ++at_bound;
+      CHECK(f.mu_nu.value == 0.0);
+      CHECK(f.mu_nu.rule.rfind("at bound", 0) == 0);
+    }
+  }
+  CHECK(at_bound >= 1);  // the moment estimate of μ lands at 0 in about half the seeds
+}
+
+}  // namespace
+}  // namespace pcmkit::calibration

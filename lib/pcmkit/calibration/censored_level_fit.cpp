@@ -127,7 +127,10 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   std::vector<double> device_mean;
   for (Eigen::Index i : level.devices) {
     const auto row = campaign.g_uS.row(i);
-    if (!row.allFinite()) continue;
+    if (!row.allFinite()) {
+      ++fit.rejected.incomplete;
+      continue;
+    }
     complete.push_back(i);
     device_mean.push_back(row.mean());
   }
@@ -140,7 +143,10 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
     const RobustLocation loc = robust_location(positive);
     const double limit = loc.median + options.reject_mad * loc.scale;
     for (std::size_t k = 0; k < complete.size(); ++k)
-      if (device_mean[k] <= limit) used.push_back(complete[k]);
+      if (device_mean[k] <= limit)
+        used.push_back(complete[k]);
+      else
+        ++fit.rejected.outlier_mean_read;
   }
   fit.num_used = static_cast<Eigen::Index>(used.size());
   fit.num_rejected = static_cast<Eigen::Index>(level.devices.size()) - fit.num_used;
@@ -249,7 +255,8 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   auto estimate = [&](int i) {
     const bool at_bound = theta[i] <= 1.0001e-6;
     const double se = have_cov ? std::sqrt(std::max(c(i, i), 0.0)) : NAN;
-    return Estimate{theta[i], se, have_cov && !at_bound && std::isfinite(se), ""};
+    if (at_bound) return Estimate{theta[i], NAN, false, "at its lower bound"};
+    return Estimate{theta[i], se, have_cov && std::isfinite(se), ""};
   };
   fit.sigma_prog_uS = estimate(0);
   fit.mu_nu = estimate(1);

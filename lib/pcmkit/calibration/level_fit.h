@@ -15,8 +15,25 @@ struct Estimate {
   double std_error = std::numeric_limits<double>::quiet_NaN();
   bool identified = false;
   // For a value the data did not determine but a stated rule set (not the prior's), the rule in
-  // a few words, e.g. "constant curve: slope 0"; empty otherwise.
+  // a few words, e.g. "constant curve: slope 0"; for an estimate at a bound of its range (no
+  // standard error), "at bound ..."; empty otherwise.
   std::string rule;
+};
+
+// Why devices of a level were left out of its fit, by reason.
+struct Rejections {
+  Eigen::Index incomplete = 0;         // a read missing (the censored fit needs every read)
+  Eigen::Index too_few_reads = 0;      // fewer than 3 reads above 0: no drift regression
+  Eigen::Index outlier_g_prog = 0;     // Ĝ_prog beyond reject_sigma robust s.d. of the level
+  Eigen::Index outlier_nu = 0;         // ν̂ beyond reject_sigma robust s.d. of the level
+  Eigen::Index outlier_chi2 = 0;       // reads far from their own drift line (χ² test)
+  Eigen::Index outlier_mean_read = 0;  // censored level: mean read far above the others
+  Eigen::Index total() const {
+    return incomplete + too_few_reads + outlier_g_prog + outlier_nu + outlier_chi2 +
+           outlier_mean_read;
+  }
+  // e.g. "12 with too few reads above 0, 3 outliers in nu"; "" when none.
+  std::string text() const;
 };
 
 enum class LevelMethod {
@@ -32,6 +49,7 @@ struct LevelFit {
   Eigen::Index num_devices = 0;        // devices at this target
   Eigen::Index num_not_converged = 0;  // flagged in /devices/converged, left out
   Eigen::Index num_rejected = 0;       // outliers or unusable reads, left out
+  Rejections rejected;                 // num_rejected by reason
   Eigen::Index num_used = 0;
   Estimate sigma_prog_uS;  // σ_prog at this level
   Estimate mu_nu;          // μ_ν of the underlying normal of ν

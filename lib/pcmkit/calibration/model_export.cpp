@@ -77,6 +77,13 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
     lj["method"] = method_name(l.method);
     lj["num_used"] = l.num_used;
     lj["num_rejected"] = l.num_rejected;
+    lj["rejected"] = {{"incomplete", l.rejected.incomplete},
+                      {"too_few_reads", l.rejected.too_few_reads},
+                      {"outlier_g_prog", l.rejected.outlier_g_prog},
+                      {"outlier_nu", l.rejected.outlier_nu},
+                      {"outlier_chi2", l.rejected.outlier_chi2},
+                      {"outlier_mean_read", l.rejected.outlier_mean_read}};
+    if (!l.note.empty()) lj["note"] = l.note;
     lj["num_not_converged"] = l.num_not_converged;
     lj["sigma_prog_uS"] = number_or_null(l.sigma_prog_uS.value);
     lj["mu_nu"] = number_or_null(l.mu_nu.value);
@@ -139,6 +146,8 @@ std::string level_table(const CalibrationResult& r) {
                 "method", "used", "rej", "sigma_prog_uS", "mu_nu", "sigma_nu", "Q_s", "chi2/dof");
   out += line;
   auto pm = [](const Estimate& e, const char* fmt) {
+    if (!e.identified && e.rule.rfind("at ", 0) == 0 && std::isfinite(e.value))
+      return format(fmt, e.value) + " at bound";  // never "± 0"
     if (!e.identified) return std::string("-");
     return format(fmt, e.value) + "±" + format("%.2g", e.std_error);
   };
@@ -149,6 +158,15 @@ std::string level_table(const CalibrationResult& r) {
                   pm(l.mu_nu, "%.5f").c_str(), pm(l.sigma_nu, "%.5f").c_str(),
                   pm(l.q_s, "%.5f").c_str(), format("%.3f", l.drift_chi2_per_dof).c_str());
     out += line;
+  }
+  for (const LevelFit& l : r.levels) {
+    const std::string reasons = l.rejected.text();
+    if (!reasons.empty() || !l.note.empty()) {
+      std::snprintf(line, sizeof line, "  level %.4g uS: %s%s%s\n", l.g_target_uS,
+                    reasons.empty() ? "" : ("rejected " + reasons).c_str(),
+                    !reasons.empty() && !l.note.empty() ? "; " : "", l.note.c_str());
+      out += line;
+    }
   }
   return out;
 }

@@ -73,16 +73,32 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
         g_dev.push_back(std::exp(f.log_g_prog));
         nu.push_back(f.drift_exponent);
       }
-    if (static_cast<int>(g_dev.size()) < options.min_devices) break;
+    if (static_cast<int>(g_dev.size()) < options.min_devices) {
+      fit.rejected = {};
+      for (Eigen::Index k = 0; k < n; ++k) {
+        keep[static_cast<std::size_t>(k)] = fits[static_cast<std::size_t>(k)].ok ? 1 : 0;
+        if (!fits[static_cast<std::size_t>(k)].ok) ++fit.rejected.too_few_reads;
+      }
+      break;
+    }
     const RobustLocation g_loc = robust_location(g_dev);
     const RobustLocation nu_loc = robust_location(nu);
+    fit.rejected = {};  // the last pass's reasons count
     for (Eigen::Index k = 0; k < n; ++k) {
       const DriftRegression& f = fits[static_cast<std::size_t>(k)];
-      bool ok = f.ok && g_loc.within(std::exp(f.log_g_prog), options.reject_sigma) &&
-                nu_loc.within(f.drift_exponent, options.reject_sigma);
+      bool ok = false;
+      if (!f.ok)
+        ++fit.rejected.too_few_reads;
+      else if (!g_loc.within(std::exp(f.log_g_prog), options.reject_sigma))
+        ++fit.rejected.outlier_g_prog;
+      else if (!nu_loc.within(f.drift_exponent, options.reject_sigma))
+        ++fit.rejected.outlier_nu;
+      else
+        ok = true;
       if (ok && pass > 0) {  // after Q_s has been estimated once, the χ² test is meaningful
         const boost::math::chi_squared chi2(f.num_reads - 2);
         ok = f.linear_chi2 <= boost::math::quantile(boost::math::complement(chi2, 1e-9));
+        if (!ok) ++fit.rejected.outlier_chi2;
       }
       keep[static_cast<std::size_t>(k)] = ok ? 1 : 0;
     }
@@ -134,6 +150,9 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
       sigma_prog,
       sigma_prog > 0 ? var_prog.std_error / (2 * sigma_prog) : std::sqrt(var_prog.std_error), true,
       ""};
+  if (!(var_prog.mean > 0))
+    fit.sigma_prog_uS = {0.0, NAN, false,
+                         "at bound 0: the spread of G_prog is below its estimation noise"};
   fit.mean_offset_uS = mean_and_error(offset).mean;
 
   // (μ_ν, σ_ν) = F(m1, m2); covariance of (m1, m2) from the sample, F' by central differences.
@@ -160,7 +179,14 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
   fit.sigma_nu = {fn.sigma,
                   delta_se((p1.sigma - q1.sigma) / (2 * h1), (p2.sigma - q2.sigma) / (2 * h2)),
                   fn.sigma > 0, ""};
-  if (fn.sigma <= 0) fit.note = "drift-exponent spread is below the estimation noise";
+  // At a bound the moment inverse is flat: no standard error, and no value to fit a curve to.
+  if (!(fn.mu > 0))
+    fit.mu_nu = {0.0, NAN, false,
+                 "at bound 0: the drift exponents' mean is no more than their spread alone gives"};
+  if (fn.sigma <= 0) {
+    fit.sigma_nu = {0.0, NAN, false, "at bound 0: the spread is below the estimation noise"};
+    fit.note = "drift-exponent spread is below the estimation noise";
+  }
   return fit;
 }
 
