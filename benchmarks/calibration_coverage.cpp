@@ -57,7 +57,7 @@ std::vector<double> log_times(double from, double to, int n) {
 }
 
 struct Tally {
-  int identified = 0, within2 = 0, beyond5 = 0, runs = 0, failed = 0;
+  int identified = 0, within2 = 0, beyond5 = 0, runs = 0, failed = 0, inadequate = 0;
   double worst = 0;
   std::string worst_name;
   std::map<std::string, std::pair<int, int>> per_coefficient;  // within 2, identified
@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
             continue;
           }
           ++t.runs;
+          t.inadequate += result.adequacy && !result.adequacy->describes;
+          if (verbose && result.adequacy && !result.adequacy->describes)
+            std::fprintf(stderr, "seed %d: adequacy: %s\n", seed, result.adequacy->verdict.c_str());
           if (seed == dump_seed)
             std::fprintf(stderr, "%s N=%ld traces=%ld seed %d\n%s%s", truth.description.c_str(),
                          static_cast<long>(size), static_cast<long>(traces), seed,
@@ -125,12 +128,12 @@ int main(int argc, char** argv) {
                            c.estimate.std_error, true_values[k].second, z);
           }
         }
-        std::printf("| %s | %ld | %ld | %d%s | %d | %.1f%% | %d | %.1f (%s) |\n",
+        std::printf("| %s | %ld | %ld | %d%s | %d | %.1f%% | %d | %.1f (%s) | %d of %d |\n",
                     truth.description.substr(0, 1).c_str(), static_cast<long>(size),
                     static_cast<long>(traces), t.runs,
                     t.failed ? (" (+" + std::to_string(t.failed) + " failed)").c_str() : "",
                     t.identified, t.identified ? 100.0 * t.within2 / t.identified : 0.0, t.beyond5,
-                    t.worst, t.worst_name.c_str());
+                    t.worst, t.worst_name.c_str(), t.inadequate, t.runs);
         if (verbose)
           for (const auto& [name, counts] : t.per_coefficient)
             std::fprintf(stderr, "    %-28s %d/%d within 2 SE\n", name.c_str(), counts.first,

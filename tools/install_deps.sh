@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config
   libeigen3-dev libboost-dev libceres-dev libhdf5-dev nlohmann-json3-dev
   doctest-dev libcli11-dev librandom123-dev libssl-dev libpng-dev libjpeg-dev
+  zlib1g-dev  # tools/convert reads gzip-compressed public measurement sets
   gnuplot-nox
   libdnnl-dev  # optional: only benchmarks/conv3x3_benchmark compares against oneDNN with it
   ocl-icd-opencl-dev  # libdnnl-dev only recommends it, but its CMake config requires OpenCL

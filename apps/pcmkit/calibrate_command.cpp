@@ -82,6 +82,12 @@ int run_calibrate(const CalibrateOptions& o) {
   std::fputs(calibration::level_table(result).c_str(), stdout);
   std::printf("\nCoefficients\n");
   std::fputs(calibration::coefficient_table(result).c_str(), stdout);
+  if (result.adequacy)
+    std::printf(
+        "\nAdequacy (the fitted model simulated on this campaign, %d replicates, false "
+        "alarm %.0f%%): %s\n",
+        result.adequacy->replicates, 100 * result.adequacy->false_alarm,
+        result.adequacy->verdict.c_str());
   for (const std::string& w : result.warnings) std::printf("note: %s\n", w.c_str());
   std::printf("\nwrote %s\n", o.output.c_str());
   if (report)

@@ -215,7 +215,9 @@ TEST_CASE("coefficient_table: a header and one row per coefficient, status spell
 TEST_CASE("level_table: a header and one row per level, starting with its G_T") {
   const CalibrationResult& r = result();
   const std::vector<std::string> lines = lines_of(level_table(r));
-  REQUIRE(lines.size() == 1 + r.levels.size());
+  // Then the legend of the chi2/dof column, and a line per level with rejections or a note.
+  REQUIRE(lines.size() >= 2 + r.levels.size());
+  CHECK(lines[1 + r.levels.size()].rfind("  chi2/dof: ", 0) == 0);
   REQUIRE(r.levels.size() == 10);
   for (std::size_t l = 0; l < r.levels.size(); ++l) {
     CAPTURE(lines[l + 1]);

@@ -55,7 +55,7 @@ TEST_CASE("an output through a link replaces the link's target and keeps the lin
   const Outcome r = run_pcmkit({"model", "published", "-o", "link.json"}, scratch.path());
   CHECK(r.exit_code == 0);
   CHECK(fs::is_symlink(scratch / "link.json"));
-  CHECK(contains(read_text(scratch / "real/m.json"), "pcmkit.device-model/1"));
+  CHECK(contains(read_text(scratch / "real/m.json"), "pcmkit.device-model/2"));
 }
 
 TEST_CASE("an output that is a directory, or no name at all, fails with one line") {
@@ -80,7 +80,7 @@ TEST_CASE("a FIFO as output is written to, not replaced") {
   auto text = std::async(std::launch::async, [&] { return read_text(fifo); });
   const Outcome r = run_pcmkit({"model", "published", "-o", "out.fifo"}, scratch.path());
   CHECK(r.exit_code == 0);
-  CHECK(contains(text.get(), "pcmkit.device-model/1"));
+  CHECK(contains(text.get(), "pcmkit.device-model/2"));
   struct stat st {};
   REQUIRE(::lstat(fifo.c_str(), &st) == 0);
   CHECK(S_ISFIFO(st.st_mode));

@@ -71,7 +71,7 @@ PcmModel awkward_model() {
 TEST_CASE("model -> JSON -> model is exact") {
   for (const PcmModel& m : {PcmModel::published(), awkward_model()}) {
     const std::string text = model_to_json(m);
-    CHECK(text.rfind("{\n  \"schema\": \"pcmkit.device-model/1\"", 0) == 0);
+    CHECK(text.rfind("{\n  \"schema\": \"pcmkit.device-model/2\"", 0) == 0);
     const ModelFile back = parse_model_json(text, "round_trip.json");
     check_same_model(back.model, m);
     CHECK(back.uncertainty.empty());
@@ -182,4 +182,24 @@ TEST_CASE("bad-input corpus: every file fails with one line naming the file and 
 }
 
 }  // namespace
+TEST_CASE("schema /1 files are still read, and only /2 may carry an adequacy section") {
+  const std::string v2 = model_to_json(PcmModel::published());
+  std::string v1 = v2;
+  v1.replace(v1.find("device-model/2"), 14, "device-model/1");
+  CHECK(parse_model_json(v1, "old.json").model.g_max_uS == 25.0);
+  const auto with_adequacy = [](std::string text) {
+    return text.insert(text.rfind('}'), ", \"adequacy\": {\"describes_the_data\": true}\n");
+  };
+  const ModelFile f = parse_model_json(with_adequacy(v2), "new.json");
+  bool seen = false;
+  for (const auto& [key, value] : f.metadata) seen = seen || key == "adequacy.describes_the_data";
+  CHECK(seen);
+  try {
+    parse_model_json(with_adequacy(v1), "old.json");
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "adequacy");
+  }
+}
+
 }  // namespace pcmkit::device

@@ -74,6 +74,7 @@ void CalibrationOptions::validate() const {
     throw InputError("", "censored_zero_fraction", "must be in [0, 1)");
   if (!(regression.reject_sigma > 3)) throw InputError("", "--reject-sigma", "must be > 3");
   spectrum.validate("calibration options");
+  adequacy.validate();
   prior.validate("prior model");
 }
 
@@ -222,6 +223,10 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
     m.validate("fitted model");
   } catch (const InputError& e) {
     throw RunError(std::string("the fitted model is out of range: ") + e.what());
+  }
+  if (options.check_adequacy) {
+    if (progress) progress({"adequacy check", 0, 1});
+    result.adequacy = check_model_adequacy(campaign, result.model, options.adequacy);
   }
   return result;
 }

@@ -19,6 +19,7 @@
 #include "pcmkit/calibration/censored_level_fit.h"
 #include "pcmkit/calibration/coefficient_curves.h"
 #include "pcmkit/calibration/level_fit.h"
+#include "pcmkit/calibration/model_adequacy.h"
 #include "pcmkit/calibration/read_noise_spectrum.h"
 #include "pcmkit/calibration/regression_level_fit.h"
 #include "pcmkit/core/progress.h"
@@ -38,6 +39,8 @@ struct CalibrationOptions {
   RegressionLevelOptions regression;
   CensoredLevelOptions censored;
   ReadNoiseSpectrumOptions spectrum;
+  bool check_adequacy = true;  // simulate the fitted model on the campaign (model_adequacy.h)
+  AdequacyOptions adequacy;
 
   // Errors: InputError{"", "--option", problem}.
   void validate() const;
@@ -55,6 +58,7 @@ struct CalibrationResult {
   std::vector<LevelFit> levels;
   ReadNoiseSpectrumFit spectrum;
   CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
+  std::optional<AdequacyResult> adequacy;  // when options.check_adequacy
   // Campaign summary, for provenance.
   Eigen::Index num_devices = 0, num_not_converged = 0, num_times = 0, num_traces = 0;
   // Reads below 0 µS (an instrument's offset), fitted as 0: the model's reads are censored at 0.

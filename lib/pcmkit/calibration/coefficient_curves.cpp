@@ -13,10 +13,10 @@ namespace pcmkit::calibration {
 namespace {
 
 constexpr double kHuberScale = 3.0;  // in standard errors: ordinary levels stay quadratic
-// A split of the levels may add a plateau only if it lowers χ² by more than this (a
-// likelihood-ratio test at 3σ), so that a lone end level is not put on a plateau just because
-// one point on its own always fits exactly.
-constexpr double kChi2PerPlateau = 9.0;
+// A split of the levels may add a plateau (or a line through only two levels) only if it lowers
+// χ² by more than this (a likelihood-ratio test at 3σ), so that a lone end level is not put on a
+// plateau, nor two levels on a line, just because so few points always fit exactly.
+constexpr double kChi2PerPart = 9.0;
 // A line is only a line if its slope differs from 0 by more than this many standard errors;
 // flat levels are a plateau, and then the line is not identified.
 constexpr double kMinSlopeSignificance = 3.0;
@@ -127,7 +127,7 @@ double weighted_mean(const std::vector<CurvePoint>& p, std::size_t b, std::size_
 }
 
 struct Line {
-  double p0, p1, p1_std_error;
+  double p0, p1, p1_std_error, p0_std_error;
 };
 
 // Weighted least-squares line through points [b, e).
@@ -143,7 +143,7 @@ Line weighted_line(const std::vector<CurvePoint>& p, std::size_t b, std::size_t 
   }
   const double det = sw * swxx - swx * swx;
   const double slope = (sw * swxy - swx * swy) / det;
-  return {(swy - slope * swx) / sw, slope, std::sqrt(sw / det)};
+  return {(swy - slope * swx) / sw, slope, std::sqrt(sw / det), std::sqrt(swxx / det)};
 }
 
 double clipped_chi2(const std::vector<CurvePoint>& p, const std::vector<double>& c, bool has_lo) {
@@ -183,6 +183,21 @@ std::string export_rules(std::vector<Estimate>& e,
                       "the line's value at the outermost level");
     shape =
         std::string("line") + (hi ? " and upper plateau" : "") + (lo ? " and lower plateau" : "");
+  } else if (hi != lo &&
+             (hi ? best_i + 1 == p.size() && best_i >= 1 : best_j == 1 && p.size() >= 2)) {
+    // One plateau and one level beyond it that it does not take: the curve leaves the plateau
+    // through that level (reaching the plateau by the plateau's nearest level); the other clip
+    // is not identified and only moved if the level needs it.
+    const std::size_t m = hi ? best_i : 0, near = hi ? best_i - 1 : 1;
+    const double v = hi ? e[3].value : e[2].value, y_m = p[m].value;
+    const double du = std::abs(p[m].x - p[near].x);
+    e[1].value = du > 0 ? -std::abs(y_m - v) / du : 0.0;
+    e[0].value = y_m - e[1].value * p[m].x;
+    e[0].rule = e[1].rule =
+        std::string("leaves the ") + (hi ? "upper" : "lower") +
+        " plateau through the one level beyond it, at u = " + std::to_string(p[m].x);
+    move_clips_beyond(y_m, y_m, "that level's value");
+    shape = hi ? "upper plateau and one level below it" : "lower plateau and one level above it";
   } else if (hi != lo) {
     const double v = hi ? e[3].value : e[2].value;
     e[0].value = v;
@@ -192,13 +207,23 @@ std::string export_rules(std::vector<Estimate>& e,
     move_clips_beyond(v, v, "the constant");
     shape = "constant";
   } else if (hi && lo) {
-    // The step lies somewhere between the last upper and the first lower level: join them there.
-    const double u_a = p[best_i - 1].x, u_b = p[best_j].x;
-    e[1].value = u_b > u_a ? (e[2].value - e[3].value) / (u_b - u_a) : 0.0;
-    e[0].value = e[3].value - e[1].value * u_a;
-    e[0].rule = e[1].rule =
-        "joins the two plateaus between the levels at u = " + std::to_string(u_a) + " and " +
-        std::to_string(u_b);
+    // The step lies somewhere between the last upper and the first lower level: join them there,
+    // through the one level between them if there is one (steep enough to reach both plateaus
+    // before their levels). Not an estimate of the line: two levels would be needed for that.
+    const double u_a = p[best_i - 1].x, u_b = p[best_j].x, hi_v = e[3].value, lo_v = e[2].value;
+    if (best_j == best_i + 1 && p[best_i].x > u_a && p[best_i].x < u_b) {
+      const double u_m = p[best_i].x, y_m = std::clamp(p[best_i].value, lo_v, hi_v);
+      e[1].value = -std::max((hi_v - y_m) / (u_m - u_a), (y_m - lo_v) / (u_b - u_m));
+      e[0].value = y_m - e[1].value * u_m;
+      e[0].rule = e[1].rule = "joins the two plateaus through the one level between them, at u = " +
+                              std::to_string(u_m);
+    } else {
+      e[1].value = u_b > u_a ? (lo_v - hi_v) / (u_b - u_a) : 0.0;
+      e[0].value = hi_v - e[1].value * u_a;
+      e[0].rule = e[1].rule =
+          "joins the two plateaus between the levels at u = " + std::to_string(u_a) + " and " +
+          std::to_string(u_b);
+    }
     shape = "two plateaus";
   } else {
     shape = "nothing identified";
@@ -284,6 +309,11 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         fixed[0] = fixed[1] = false;
       }
       if (has_lo && c[2] > c[3]) continue;
+      // A plateau of one level is only a plateau where a line locates its kink; without one, that
+      // level may as well lie on a line towards an unknown plateau (the level-beyond rule above).
+      if (fixed[0] && ((i > 0 && distinct_x(p, 0, i) == 1 && j < n) ||
+                       (j < n && distinct_x(p, j, n) == 1 && i > 0)))
+        continue;
       // The candidate as it would be exported, rules applied.
       std::vector<Estimate> candidate;
       for (double v : c) candidate.push_back({v, NAN, false, ""});
@@ -292,7 +322,13 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
       for (const Estimate& e : candidate) exported.push_back(e.value);
       const int plateaus = (fixed[2] ? 0 : 1) + (fixed[3] ? 0 : 1);
       const int free = plateaus + (fixed[0] ? 0 : 2);
-      const double chi2 = clipped_chi2(p, exported, has_lo) + kChi2PerPlateau * plateaus;
+      // Parts that fit their levels exactly whatever they are must earn their place: a plateau,
+      // and a line through only two levels, cost kChi2PerPart.
+      const bool two_level_line = !fixed[0] && distinct_x(p, i, j) == 2;
+      // So do levels that no plateau or line takes: the rules pass the curve through them.
+      const auto loose = static_cast<double>(fixed[0] ? j - i : 0);
+      const double chi2 = clipped_chi2(p, exported, has_lo) +
+                          kChi2PerPart * (plateaus + (two_level_line ? 1 : 0) + loose);
       // Equal fits (within rounding): the one with fewer coefficients.
       const double tie = 1e-9 * (1 + std::abs(chi2));
       if (chi2 < best_chi2 - tie || (chi2 <= best_chi2 + tie && free < best_free)) {
@@ -317,6 +353,27 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
                                  new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
                              new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
   CurveFit fit = solve(problem, c, best_fixed, static_cast<int>(n));
+  // Without a covariance (the polish moved a kink onto a level, leaving a segment with too few
+  // levels), keep the chosen segments' own weighted least-squares fits and their errors.
+  bool lost = false;
+  for (std::size_t k = 0; k < 4; ++k)
+    lost = lost || (!best_fixed[k] && !fit.coefficients[k].identified);
+  if (lost) {
+    const auto plateau = [&](std::size_t b, std::size_t e) {
+      double sw = 0;
+      for (std::size_t k = b; k < e; ++k) sw += 1 / (p[k].std_error * p[k].std_error);
+      return Estimate{weighted_mean(p, b, e), 1 / std::sqrt(sw), true, ""};
+    };
+    if (!best_fixed[3]) fit.coefficients[3] = plateau(0, best_i);
+    if (!best_fixed[2]) fit.coefficients[2] = plateau(best_j, n);
+    if (!best_fixed[0]) {
+      const Line line = weighted_line(p, best_i, best_j);
+      fit.coefficients[0] = {line.p0, line.p0_std_error, true, ""};
+      fit.coefficients[1] = {line.p1, line.p1_std_error, true, ""};
+    }
+    for (std::size_t k = 0; k < 4; ++k) c[k] = fit.coefficients[k].value;
+    fit.message += "; errors from the segments' own least-squares fits";
+  }
   // The polish may move a level across a kink; re-derive what the levels now inform.
   std::size_t on_hi = 0, on_lo = 0;
   std::vector<CurvePoint> on_line;

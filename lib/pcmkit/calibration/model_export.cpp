@@ -112,6 +112,41 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   prov["t0_s"] = p.t0_s;
   prov["prior"] = p.prior;
   j["provenance"] = prov;
+  if (r.adequacy) {
+    const AdequacyResult& a = *r.adequacy;
+    json aj;
+    aj["describes_the_data"] = a.describes;
+    aj["verdict"] = a.verdict;
+    aj["statistic"] = "Kolmogorov-Smirnov distance per (level, time), standardised by replicates";
+    aj["replicates"] = a.replicates;
+    aj["false_alarm"] = a.false_alarm;
+    aj["threshold_z"] = number_or_null(a.threshold_z);
+    aj["max_z"] = number_or_null(a.max_z);
+    json checked_levels = json::object();
+    for (const LevelAdequacy& l : a.levels) {
+      if (!l.checked) continue;
+      json lj;
+      lj["describes"] = l.describes;
+      lj["max_z"] = number_or_null(l.max_z);
+      lj["flagged_times_s"] = l.flagged_times_s;
+      json cells = json::object();
+      for (const CellAdequacy& c : a.cells)
+        if (c.g_target_uS == l.g_target_uS) {
+          json cj;
+          cj["reads"] = c.reads;
+          cj["ks_distance"] = number_or_null(c.ks_distance);
+          cj["z"] = number_or_null(c.z);
+          cj["mean_error_se"] = number_or_null(c.mean_error);
+          cj["spread_ratio"] = number_or_null(c.spread_ratio);
+          cj["flagged"] = c.flagged;
+          cells[format("%.6g", c.t_s)] = cj;
+        }
+      lj["times"] = cells;
+      checked_levels[format("%.6g", l.g_target_uS)] = lj;
+    }
+    aj["levels"] = checked_levels;
+    j["adequacy"] = aj;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -128,12 +163,15 @@ std::string coefficient_table(const CalibrationResult& r) {
                 "std_error", "prior", "status");
   out += line;
   for (const CoefficientFit& c : r.coefficients) {
-    std::snprintf(
-        line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(), c.estimate.value,
-        c.estimate.identified ? format("%.3g", c.estimate.std_error).c_str() : "-", c.prior,
-        c.estimate.identified      ? "fitted"
-        : !c.estimate.rule.empty() ? c.estimate.rule.c_str()
-                                   : "not identified (prior kept)");
+    std::string status = c.estimate.identified ? "fitted" : "not identified (prior kept)";
+    if (!c.estimate.identified && !c.estimate.rule.empty())
+      status =
+          c.estimate.rule +
+          (c.estimate.rule.find("not identified") == std::string::npos ? " (not identified)" : "");
+    std::snprintf(line, sizeof line, "%-26s %13.6g %11s %13.6g  %s\n", c.name.c_str(),
+                  c.estimate.value,
+                  c.estimate.identified ? format("%.3g", c.estimate.std_error).c_str() : "-",
+                  c.prior, status.c_str());
     out += line;
   }
   return out;
@@ -156,9 +194,15 @@ std::string level_table(const CalibrationResult& r) {
                   l.g_target_uS, method_name(l.method), static_cast<long long>(l.num_used),
                   static_cast<long long>(l.num_rejected), pm(l.sigma_prog_uS, "%.4f").c_str(),
                   pm(l.mu_nu, "%.5f").c_str(), pm(l.sigma_nu, "%.5f").c_str(),
-                  pm(l.q_s, "%.5f").c_str(), format("%.3f", l.drift_chi2_per_dof).c_str());
+                  pm(l.q_s, "%.5f").c_str(),
+                  l.q_s_source == ReadNoiseSource::kDriftResiduals
+                      ? "n/a"
+                      : format("%.3f", l.drift_chi2_per_dof).c_str());
     out += line;
   }
+  out +=
+      "  chi2/dof: reads about each device's drift line against the read noise the traces "
+      "measured (a censored level: Hansen's J per dof); n/a where Q_s was fitted to make it 1\n";
   for (const LevelFit& l : r.levels) {
     const std::string reasons = l.rejected.text();
     if (!reasons.empty() || !l.note.empty()) {

@@ -1,4 +1,4 @@
-// A calibration's outcome as a model file ("pcmkit.device-model/1", pcm_model_json.h): the fitted
+// A calibration's outcome as a model file ("pcmkit.device-model/2", pcm_model_json.h): the fitted
 // coefficients, their standard errors, which were not identified, goodness of fit and provenance.
 #pragma once
 

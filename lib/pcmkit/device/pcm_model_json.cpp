@@ -83,14 +83,17 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
   }
   if (!j.is_object()) throw InputError(source, "", "not a JSON object");
   if (!j.contains("schema")) throw InputError(source, "schema", "missing");
-  if (!j["schema"].is_string() || j["schema"].get<std::string>() != kModelSchema)
+  const bool v1 = j["schema"].is_string() && j["schema"].get<std::string>() == kModelSchemaV1;
+  if (!v1 && (!j["schema"].is_string() || j["schema"].get<std::string>() != kModelSchema))
     throw InputError(source, "schema",
-                     "expected \"" + std::string(kModelSchema) + "\", got " + j["schema"].dump());
-  reject_unknown(j,
-                 {"schema", "description", "g_max_uS", "t0_s", "t_read_s", "x_floor",
-                  "programming_noise", "drift_exponent", "read_noise", "std_error",
-                  "not_identified", "goodness_of_fit", "provenance"},
-                 "", source);
+                     "expected \"" + std::string(kModelSchema) + "\" (or \"" + kModelSchemaV1 +
+                         "\"), got " + j["schema"].dump());
+  std::set<std::string> keys = {"schema",     "description", "g_max_uS",          "t0_s",
+                                "t_read_s",   "x_floor",     "programming_noise", "drift_exponent",
+                                "read_noise", "std_error",   "not_identified",    "goodness_of_fit",
+                                "provenance"};
+  if (!v1) keys.insert("adequacy");
+  reject_unknown(j, keys, "", source);
 
   ModelFile file;
   PcmModel& m = file.model;
@@ -151,7 +154,7 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
       file.uncertainty[name.get<std::string>()].identified = false;
     }
   }
-  for (const char* section : {"goodness_of_fit", "provenance"})
+  for (const char* section : {"goodness_of_fit", "provenance", "adequacy"})
     if (j.contains(section)) flatten(j[section], section, file.metadata);
   m.validate(source);
   return file;

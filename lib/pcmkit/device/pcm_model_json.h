@@ -1,12 +1,14 @@
-// The device model as JSON, schema "pcmkit.device-model/1" (README, "Model files"):
-//   { "schema": "pcmkit.device-model/1", "description": "...",
+// The device model as JSON, schema "pcmkit.device-model/2" (README, "Model files"):
+//   { "schema": "pcmkit.device-model/2", "description": "...",
 //     "g_max_uS": 25, "t0_s": 20, "t_read_s": 2.5e-7, "x_floor": 1e-7,
 //     "programming_noise": {"c0_uS", "c1_uS", "c2_uS"},
 //     "drift_exponent": {"a0", "a1", "mu_min", "mu_max", "b0", "b1", "sigma_min", "sigma_max"},
 //     "read_noise": {"q0", "alpha", "q_max", "gamma"},
 //     optional: "std_error": {same sections, each coefficient's standard error},
 //               "not_identified": ["drift_exponent.mu_max", ...],
-//               "goodness_of_fit": {...}, "provenance": {...} }
+//               "goodness_of_fit": {...}, "provenance": {...},
+//               "adequacy": {...} (new in /2: calibration/model_adequacy.h) }
+// Files of schema "pcmkit.device-model/1" (no "adequacy") are read as before.
 // Coefficients are plain numbers, so any simulator can read the file without pcmkit.
 // Keys beginning with "_" are comments and ignored; any other unknown key is an error.
 #pragma once
@@ -21,7 +23,8 @@
 
 namespace pcmkit::device {
 
-inline constexpr const char* kModelSchema = "pcmkit.device-model/1";
+inline constexpr const char* kModelSchema = "pcmkit.device-model/2";
+inline constexpr const char* kModelSchemaV1 = "pcmkit.device-model/1";  // still read
 
 struct CoefficientUncertainty {
   double std_error = 0.0;  // NaN when unknown

@@ -1,0 +1,296 @@
+#include "pcmkit/calibration/model_adequacy.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/random_stream.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+using measurement::RowMatrixXd;
+
+// One simulated campaign (copy) of a level's devices: reads at the measured reads' times, NaN
+// where the measurement has none. Device k of the level draws item k of copy `copy`'s streams.
+RowMatrixXd simulate_level(const measurement::Campaign& campaign,
+                           const std::vector<Eigen::Index>& devices,
+                           const device::PcmModel& model,
+                           std::uint64_t seed,
+                           int copy) {
+  const auto n = static_cast<Eigen::Index>(devices.size());
+  const Eigen::Index num_times = campaign.num_times();
+  // Copies are independent streams: a seed per copy (a golden-ratio step apart).
+  const std::uint64_t copy_seed =
+      seed + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(copy + 1);
+  const CounterRng programming(copy_seed, RandomStream::kProgramming);
+  const CounterRng drift(copy_seed, RandomStream::kDriftExponent);
+  const CounterRng read(copy_seed, RandomStream::kRead);
+  // A level's devices share G_T; with shared times, ln(t/t0) and σ_r(t) are per column.
+  const double g_t = campaign.g_target_uS(devices.front());
+  const double sigma_prog = model.sigma_prog_uS(g_t), mu = model.mu_nu(g_t),
+               sigma_nu = model.sigma_nu(g_t);
+  Eigen::ArrayXd log_t(num_times), s(num_times);
+  for (Eigen::Index j = 0; j < num_times; ++j) {
+    log_t[j] = std::log(campaign.time_of(devices.front(), j) / model.t0_s);
+    s[j] = model.sigma_read_rel(g_t, campaign.time_of(devices.front(), j));
+  }
+  RowMatrixXd g(n, num_times);
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const Eigen::Index i = devices[static_cast<std::size_t>(k)];
+    const auto item = static_cast<std::uint64_t>(k);
+    const double g_prog = std::max(0.0, g_t + sigma_prog * programming.normal(item, 0));
+    const double nu = std::abs(mu + sigma_nu * drift.normal(item, 0));
+    for (Eigen::Index j = 0; j < num_times; ++j) {
+      if (!std::isfinite(campaign.g_uS(i, j))) {
+        g(k, j) = NAN;
+        continue;
+      }
+      double l = log_t[j], sr = s[j];
+      if (!campaign.shared_times()) {
+        const double t = campaign.time_of(i, j);
+        l = std::log(t / model.t0_s);
+        sr = model.sigma_read_rel(g_t, t);
+      }
+      const double g_d = g_prog * std::exp(-nu * l);
+      g(k, j) = std::max(0.0, g_d + g_d * sr * read.normal(item, static_cast<std::uint64_t>(j)));
+    }
+  }
+  return g;
+}
+
+std::vector<double> finite_column(const RowMatrixXd& g, Eigen::Index j, bool sorted = true) {
+  std::vector<double> v;
+  for (Eigen::Index k = 0; k < g.rows(); ++k)
+    if (std::isfinite(g(k, j))) v.push_back(std::max(0.0, g(k, j)));
+  if (sorted) std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The KS distance evaluated at the reference's quantiles only (kGridPoints of them): the same
+// statistic for the measured campaign and its replicates, so the simulated calibration holds,
+// at O(n log kGridPoints) per sample and no sort.
+constexpr int kGridPoints = 64;
+
+struct ReferenceGrid {
+  std::vector<double> edges;  // reference quantiles, non-decreasing
+  std::vector<double> cdf;    // the reference's F(edge)
+};
+
+ReferenceGrid reference_grid(const std::vector<double>& sorted_reference) {
+  ReferenceGrid grid;
+  const double m = static_cast<double>(sorted_reference.size());
+  for (int b = 1; b < kGridPoints; ++b) {
+    const auto at = static_cast<std::size_t>(b * (sorted_reference.size() - 1) / kGridPoints);
+    const double edge = sorted_reference[at];
+    if (!grid.edges.empty() && edge == grid.edges.back()) continue;  // an atom (reads at 0)
+    grid.edges.push_back(edge);
+    grid.cdf.push_back(static_cast<double>(std::upper_bound(sorted_reference.begin(),
+                                                            sorted_reference.end(), edge) -
+                                           sorted_reference.begin()) /
+                       m);
+  }
+  return grid;
+}
+
+double grid_ks_distance(const std::vector<double>& sample, const ReferenceGrid& grid) {
+  std::vector<int> count(grid.edges.size() + 1, 0);
+  for (double x : sample)  // bin b holds x ≤ edges[b] (first such b)
+    ++count[static_cast<std::size_t>(std::lower_bound(grid.edges.begin(), grid.edges.end(), x) -
+                                     grid.edges.begin())];
+  const double n = static_cast<double>(sample.size());
+  double cumulative = 0, d = 0;
+  for (std::size_t b = 0; b < grid.edges.size(); ++b) {
+    cumulative += count[b];
+    d = std::max(d, std::abs(cumulative / n - grid.cdf[b]));
+  }
+  return d;
+}
+
+double quantile(const std::vector<double>& sorted, double p) {
+  const double h = p * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+struct MeanSd {
+  double mean = 0, sd = 0;
+};
+
+MeanSd mean_sd(const std::vector<double>& v) {
+  double s = 0, ss = 0;
+  for (double x : v) s += x;
+  const double m = s / static_cast<double>(v.size());
+  for (double x : v) ss += (x - m) * (x - m);
+  return {m, std::sqrt(ss / static_cast<double>(v.size() - 1))};
+}
+
+std::string times_text(const std::vector<double>& t) {
+  std::ostringstream s;
+  s.precision(3);
+  for (std::size_t k = 0; k < t.size(); ++k) s << (k ? ", " : "") << t[k] << " s";
+  return s.str();
+}
+
+}  // namespace
+
+void AdequacyOptions::validate() const {
+  require_input(replicates >= 19, "", "adequacy.replicates", "must be >= 19", replicates);
+  require_input(reference_copies >= 1, "", "adequacy.reference_copies", "must be >= 1",
+                reference_copies);
+  require_input(false_alarm > 0 && false_alarm < 0.5, "", "adequacy.false_alarm",
+                "must be in (0, 0.5)", false_alarm);
+  require_input(max_devices_per_level >= min_devices, "", "adequacy.max_devices_per_level",
+                "must be >= min_devices", static_cast<double>(max_devices_per_level));
+  require_input(min_devices >= 5, "", "adequacy.min_devices", "must be >= 5",
+                static_cast<double>(min_devices));
+}
+
+AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
+                                    const device::PcmModel& model,
+                                    const AdequacyOptions& options) {
+  options.validate();
+  AdequacyResult result;
+  result.replicates = options.replicates;
+  result.false_alarm = options.false_alarm;
+  std::map<double, std::vector<Eigen::Index>> by_level;
+  std::map<double, Eigen::Index> converged_count;
+  for (Eigen::Index i = 0; i < campaign.num_devices(); ++i) {
+    if (!campaign.is_converged(i)) continue;
+    auto& devices = by_level[campaign.g_target_uS(i)];
+    if (static_cast<Eigen::Index>(devices.size()) < options.max_devices_per_level)
+      devices.push_back(i);
+  }
+  const int copies = options.reference_copies, replicates = options.replicates;
+  // Per cell, the replicates' distances, to standardise the measured one and to score each other.
+  std::vector<std::vector<double>> replicate_d;
+  for (const auto& [g_target, devices] : by_level) {
+    LevelAdequacy level;
+    level.g_target_uS = g_target;
+    level.checked = static_cast<Eigen::Index>(devices.size()) >= options.min_devices;
+    result.levels.push_back(level);
+    if (!level.checked) continue;
+    std::vector<RowMatrixXd> sims;
+    for (int c = 0; c < copies + replicates; ++c)
+      sims.push_back(simulate_level(campaign, devices, model, options.seed, c));
+    RowMatrixXd measured(static_cast<Eigen::Index>(devices.size()), campaign.num_times());
+    for (std::size_t k = 0; k < devices.size(); ++k)
+      measured.row(static_cast<Eigen::Index>(k)) = campaign.g_uS.row(devices[k]);
+    // Cells of this level in parallel, kept in time order (results do not depend on threads).
+    const Eigen::Index num_times = campaign.num_times();
+    std::vector<CellAdequacy> level_cells(static_cast<std::size_t>(num_times));
+    std::vector<std::vector<double>> level_d(static_cast<std::size_t>(num_times));
+    std::vector<char> used(static_cast<std::size_t>(num_times), 0);
+#pragma omp parallel for schedule(dynamic)
+    for (Eigen::Index j = 0; j < num_times; ++j) {
+      const std::vector<double> meas = finite_column(measured, j);
+      if (static_cast<Eigen::Index>(meas.size()) < options.min_devices) continue;
+      std::vector<double> reference;
+      for (int c = 0; c < copies; ++c) {
+        const std::vector<double> part = finite_column(sims[static_cast<std::size_t>(c)], j);
+        reference.insert(reference.end(), part.begin(), part.end());
+      }
+      std::sort(reference.begin(), reference.end());
+      CellAdequacy cell;
+      cell.g_target_uS = g_target;
+      std::vector<double> times;
+      for (Eigen::Index i : devices)
+        if (std::isfinite(campaign.g_uS(i, j))) times.push_back(campaign.time_of(i, j));
+      std::sort(times.begin(), times.end());
+      cell.t_s = times[times.size() / 2];
+      cell.reads = static_cast<Eigen::Index>(meas.size());
+      const ReferenceGrid grid = reference_grid(reference);
+      cell.ks_distance = grid_ks_distance(meas, grid);
+      std::vector<double> d(static_cast<std::size_t>(replicates));
+      for (int r = 0; r < replicates; ++r)
+        d[static_cast<std::size_t>(r)] = grid_ks_distance(
+            finite_column(sims[static_cast<std::size_t>(copies + r)], j, false), grid);
+      const MeanSd null = mean_sd(d);
+      cell.z = null.sd > 0 ? (cell.ks_distance - null.mean) / null.sd : 0.0;
+      const MeanSd m = mean_sd(meas), p = mean_sd(reference);
+      cell.mean_error =
+          p.sd > 0 ? (m.mean - p.mean) / (p.sd / std::sqrt(static_cast<double>(meas.size()))) : 0;
+      cell.spread_ratio = p.sd > 0 ? m.sd / p.sd : 0;
+      for (int q = 0; q < kAdequacyQuantiles; ++q) {
+        cell.measured_quantiles_uS[q] = quantile(meas, kAdequacyQuantileLevels[q]);
+        cell.predicted_quantiles_uS[q] = quantile(reference, kAdequacyQuantileLevels[q]);
+      }
+      level_cells[static_cast<std::size_t>(j)] = cell;
+      level_d[static_cast<std::size_t>(j)] = std::move(d);
+      used[static_cast<std::size_t>(j)] = 1;
+    }
+    for (Eigen::Index j = 0; j < num_times; ++j)
+      if (used[static_cast<std::size_t>(j)]) {
+        result.cells.push_back(level_cells[static_cast<std::size_t>(j)]);
+        replicate_d.push_back(std::move(level_d[static_cast<std::size_t>(j)]));
+      }
+  }
+  // Family-wise threshold: each replicate's largest z over cells, scored against the others.
+  std::vector<double> max_z(static_cast<std::size_t>(replicates), -HUGE_VAL);
+  for (const std::vector<double>& d : replicate_d) {
+    double sum = 0, sum2 = 0;
+    for (double x : d) sum += x, sum2 += x * x;
+    for (int r = 0; r < replicates; ++r) {
+      const double x = d[static_cast<std::size_t>(r)];
+      const double n = replicates - 1;
+      const double mean = (sum - x) / n;
+      const double var = std::max(0.0, (sum2 - x * x - n * mean * mean) / (n - 1));
+      const double z = var > 0 ? (x - mean) / std::sqrt(var) : 0.0;
+      max_z[static_cast<std::size_t>(r)] = std::max(max_z[static_cast<std::size_t>(r)], z);
+    }
+  }
+  std::sort(max_z.begin(), max_z.end(), std::greater<>());
+  // Monte-Carlo test: flag above the k-th largest of R replicates, k = ⌊α(R + 1)⌋.
+  const int k = std::max(1, static_cast<int>(std::floor(options.false_alarm * (replicates + 1))));
+  result.threshold_z = replicate_d.empty() ? HUGE_VAL : max_z[static_cast<std::size_t>(k - 1)];
+  for (CellAdequacy& cell : result.cells) {
+    cell.flagged = cell.z > result.threshold_z;
+    result.max_z = std::max(result.max_z, cell.z);
+    for (LevelAdequacy& level : result.levels)
+      if (level.g_target_uS == cell.g_target_uS) {
+        level.max_z = std::max(level.max_z, cell.z);
+        if (cell.flagged) {
+          level.describes = false;
+          level.flagged_times_s.push_back(cell.t_s);
+        }
+      }
+  }
+  // The verdict in one line: every failing level with its failing times when there are few,
+  // else how many and which levels.
+  std::vector<const LevelAdequacy*> failing_levels;
+  int checked = 0, flagged_cells = 0;
+  for (const LevelAdequacy& level : result.levels) {
+    checked += level.checked;
+    if (!level.describes) failing_levels.push_back(&level);
+  }
+  for (const CellAdequacy& cell : result.cells) flagged_cells += cell.flagged;
+  result.describes = failing_levels.empty();
+  std::ostringstream verdict;
+  verdict.precision(4);
+  if (result.describes) {
+    verdict << "describes the data";
+  } else {
+    verdict << "does not describe the data at ";
+    if (failing_levels.size() <= 3) {
+      for (std::size_t l = 0; l < failing_levels.size(); ++l)
+        verdict << (l ? "; " : "") << "level " << failing_levels[l]->g_target_uS << " uS (times "
+                << times_text(failing_levels[l]->flagged_times_s) << ")";
+    } else {
+      verdict << failing_levels.size() << " of " << checked << " levels (";
+      for (std::size_t l = 0; l < failing_levels.size(); ++l)
+        verdict << (l ? ", " : "") << failing_levels[l]->g_target_uS;
+      verdict << " uS)";
+    }
+    verdict << ": " << flagged_cells << " of " << result.cells.size()
+            << " (level, time) distributions off, largest z " << result.max_z << " against "
+            << result.threshold_z;
+  }
+  result.verdict = verdict.str();
+  return result;
+}
+
+}  // namespace pcmkit::calibration

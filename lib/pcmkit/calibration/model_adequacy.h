@@ -1,0 +1,86 @@
+// Does the fitted model describe the campaign at all? The virtual-chip check (issue #15): the
+// fitted model is simulated on the campaign's own levels, devices, read times and missing reads,
+// and at every (level, read time) the measured conductance distribution is compared with the
+// predicted one.
+//   statistic   Kolmogorov–Smirnov distance D between the measured reads of a cell and a large
+//               reference sample of the model (reference_copies draws per device), taken at 63
+//               quantiles of the reference (fast, and the same for data and replicates); reads
+//               below 0 count as 0, as the model's reads are censored at 0.
+//   calibration D is not distribution-free here (reads at exactly 0 form an atom, the reference
+//               is finite), so its null distribution is simulated: `replicates` campaigns drawn
+//               from the fitted model give D per cell; each cell's D is standardised by their mean
+//               and s.d. (z), and the family-wise threshold is the (1 − false_alarm) quantile of
+//               the replicates' largest z over all cells (each replicate scored against the
+//               others). The measured campaign's cells above it are flagged. The replicates are
+//               not refitted, and the measured data were fitted: the check errs on the side of
+//               "describes the data" (fewer false alarms than nominal).
+//   also        per cell: mean error (measured − predicted, in predicted s.d. of the mean) and the
+//               ratio of measured to predicted spread, and five quantiles of both, for figures.
+// Levels with fewer than min_devices converged devices are not checked.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pcmkit/device/pcm_model.h"
+#include "pcmkit/measurement/campaign.h"
+
+namespace pcmkit::calibration {
+
+struct AdequacyOptions {
+  int replicates = 39;        // simulated campaigns for the null distribution, ≥ 19
+  int reference_copies = 4;   // reference draws per device, ≥ 1
+  double false_alarm = 0.05;  // family-wise, in (0, 0.5)
+  Eigen::Index max_devices_per_level =
+      2000;  // a level's devices beyond its first this many are skipped
+  Eigen::Index min_devices = 20;
+  std::uint64_t seed = 1;
+  // Errors: InputError{"", field, problem}.
+  void validate() const;
+};
+
+inline constexpr int kAdequacyQuantiles = 5;  // 5%, 25%, 50%, 75%, 95%
+inline constexpr double kAdequacyQuantileLevels[kAdequacyQuantiles] = {0.05, 0.25, 0.5, 0.75, 0.95};
+
+struct CellAdequacy {
+  double g_target_uS = 0;
+  double t_s = 0;          // median read time of the cell
+  Eigen::Index reads = 0;  // measured reads compared
+  double ks_distance = 0;
+  double z = 0;             // standardised by the replicates
+  bool flagged = false;     // z above the family-wise threshold
+  double mean_error = 0;    // (measured − predicted mean) / predicted s.d. of the mean
+  double spread_ratio = 0;  // measured s.d. / predicted s.d.
+  double measured_quantiles_uS[kAdequacyQuantiles] = {};
+  double predicted_quantiles_uS[kAdequacyQuantiles] = {};
+};
+
+struct LevelAdequacy {
+  double g_target_uS = 0;
+  bool checked = false;   // enough devices
+  bool describes = true;  // no cell of this level flagged
+  double max_z = 0;
+  std::vector<double> flagged_times_s;
+};
+
+struct AdequacyResult {
+  std::vector<CellAdequacy> cells;  // level by level, time by time
+  std::vector<LevelAdequacy> levels;
+  double threshold_z = 0;  // family-wise threshold on z
+  double max_z = 0;        // the measured campaign's largest z
+  bool describes = true;   // no cell flagged
+  int replicates = 0;
+  double false_alarm = 0;
+  // "describes the data" or "does not describe the data at levels ... (times ...)".
+  std::string verdict;
+};
+
+// Requires: model valid; campaign valid with read times ≥ model.t0_s. Random: counter-based on
+// options.seed. Threads: OpenMP over devices; results independent of the thread count.
+// Cost: O(N·T·(replicates + reference_copies)) with N ≤ max_devices_per_level per level.
+AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
+                                    const device::PcmModel& model,
+                                    const AdequacyOptions& options = {});
+
+}  // namespace pcmkit::calibration

@@ -1,0 +1,89 @@
+// The virtual-chip adequacy check (model_adequacy.h): it flags campaigns the model does not
+// describe and, at its stated rate or less, campaigns drawn from the model itself.
+#include "pcmkit/calibration/model_adequacy.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "pcmkit/calibration/calibrate.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/random_stream.h"
+#include "pcmkit/core/threads.h"
+#include "pcmkit/measurement/virtual_chip.h"
+
+namespace pcmkit::calibration {
+namespace {
+
+// 5 levels × 300 devices × 8 reads from 25 s to one day, no traces: small and quick.
+measurement::VirtualChipOptions small_chip(std::uint64_t seed) {
+  measurement::VirtualChipOptions o;
+  o.g_target_uS = {0, 5, 10, 15, 25};
+  o.devices_per_level = 300;
+  o.times_s = {25, 100, 400, 1600, 6400, 25600, 51200, 86400};
+  o.traces_per_level = 0;
+  o.non_converged_fraction = 0.0;
+  o.seed = seed;
+  return o;
+}
+
+TEST_CASE("campaigns drawn from the model are flagged at no more than the stated rate") {
+  const device::PcmModel model = device::PcmModel::published();
+  int flagged = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const measurement::Campaign c = measurement::synthesize_campaign(model, small_chip(seed));
+    AdequacyOptions o;
+    o.seed = 1000 + seed;
+    const AdequacyResult r = check_model_adequacy(c, model, o);
+    REQUIRE(r.cells.size() == 5 * 8);
+    flagged += !r.describes;
+    if (r.describes) CHECK(r.verdict == "describes the data");
+  }
+  // 5% nominal: at most 4 of 20 (P = 1.6% for a test at exactly 5%; the check is conservative).
+  CHECK(flagged <= 4);
+}
+
+TEST_CASE("a conductance that grows as log t is not a power-law drift: the fit is flagged") {
+  // Reads G_T·(1 + 0.02·ln(t/t0))·(1 + 0.01ξ) with a programming spread: drift of the other sign.
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    measurement::Campaign c =
+        measurement::synthesize_campaign(device::PcmModel::published(), small_chip(seed));
+    const CounterRng rng(seed, RandomStream::kUser);
+    for (Eigen::Index i = 0; i < c.num_devices(); ++i) {
+      const double g_prog = std::max(0.0, c.g_target_uS(i) + 0.5 * rng.normal(i, 0));
+      for (Eigen::Index j = 0; j < c.num_times(); ++j)
+        c.g_uS(i, j) = std::max(0.0, g_prog * (1 + 0.02 * std::log(c.time_s(0, j) / 20.0)) *
+                                         (1 + 0.01 * rng.normal(i, 1 + j)));
+    }
+    const CalibrationResult fit = calibrate(c, {});
+    REQUIRE(fit.adequacy.has_value());
+    CHECK_FALSE(fit.adequacy->describes);
+    CHECK(fit.adequacy->verdict.rfind("does not describe the data at", 0) == 0);
+  }
+}
+
+TEST_CASE("the adequacy check is the same for 1 and 2 threads") {
+  const device::PcmModel model = device::PcmModel::published();
+  const measurement::Campaign c = measurement::synthesize_campaign(model, small_chip(4));
+  const int before = num_threads();
+  set_num_threads(1);
+  const AdequacyResult a = check_model_adequacy(c, model);
+  set_num_threads(2);
+  const AdequacyResult b = check_model_adequacy(c, model);
+  set_num_threads(before);
+  REQUIRE(a.cells.size() == b.cells.size());
+  for (std::size_t k = 0; k < a.cells.size(); ++k) CHECK(a.cells[k].z == b.cells[k].z);
+  CHECK(a.threshold_z == b.threshold_z);
+}
+
+TEST_CASE("adequacy options out of range are input errors") {
+  AdequacyOptions o;
+  o.replicates = 5;
+  CHECK_THROWS_AS(o.validate(), InputError);
+  o = {};
+  o.false_alarm = 0.6;
+  CHECK_THROWS_AS(o.validate(), InputError);
+}
+
+}  // namespace
+}  // namespace pcmkit::calibration
