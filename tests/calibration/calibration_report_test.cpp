@@ -23,7 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kFigures[] = {"programming_noise", "mu_nu", "sigma_nu", "q_s", "spectra"};
+const char* const kFigures[] = {"programming_noise", "mu_nu",   "sigma_nu", "q_s",
+                                "spectra",           "adequacy"};
 
 // A small campaign with traces, calibrated once for every test case of this file.
 const CalibrationResult& result() {
@@ -103,6 +104,18 @@ TEST_CASE("report.md, CSV tables, figure data and scripts — PNGs when gnuplot 
   REQUIRE(levels.size() == 1 + r.levels.size());
   CHECK(levels.size() == 12);
   CHECK(levels[0].rfind("g_target_uS,", 0) == 0);
+  // The adequacy figure's data: a gnuplot block per checked level, a line per read time.
+  REQUIRE(r.adequacy.has_value());
+  const std::vector<std::string> adequacy = lines_of(dir / "adequacy.dat");
+  const auto rows = std::count_if(adequacy.begin(), adequacy.end(),
+                                  [](const std::string& l) { return !l.empty() && l[0] != '#'; });
+  CHECK(rows == static_cast<long>(r.adequacy->cells.size()));
+  CHECK(r.adequacy->cells.size() == 11 * 20);
+  const std::string md = [&] {
+    std::ifstream in(files.report);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  CHECK(md.find("## Adequacy") != std::string::npos);
   const std::vector<std::string> coefficients = lines_of(dir / "coefficients.csv");
   REQUIRE(coefficients.size() == 16);  // header + 15 coefficients
   CHECK(coefficients[0] == "coefficient,value,std_error,prior,identified");
@@ -184,6 +197,15 @@ TEST_CASE("a report without trace spectra removes an earlier report's spectra fi
   }
   CHECK(std::count(files.figure_names.begin(), files.figure_names.end(), "spectra") == 0);
   CHECK(fs::is_regular_file(dir / "q_s.dat"));  // the rest of the report is there
+  // Likewise the adequacy figure of a calibration that did not check adequacy.
+  REQUIRE(fs::is_regular_file(dir / "adequacy.dat"));
+  CalibrationResult unchecked = result();
+  unchecked.adequacy.reset();
+  write_calibration_report(unchecked, dir);
+  for (const char* name : {"adequacy.dat", "adequacy.gp", "adequacy.png"}) {
+    CAPTURE(name);
+    CHECK_FALSE(fs::exists(dir / name));
+  }
 }
 
 TEST_CASE("a file that cannot be written leaves an earlier report as it was") {

@@ -125,6 +125,48 @@ std::string spectra_script(const CalibrationResult& r) {
   return s.str();
 }
 
+// Per checked level (one gnuplot index each): t, measured 5/50/95% quantiles, predicted 5/50/95%,
+// flagged (0/1).
+std::string adequacy_data(const AdequacyResult& a) {
+  std::ostringstream s;
+  s << "# t_s measured_q05 q50 q95 predicted_q05 q50 q95 flagged\n";
+  bool first = true;
+  for (const LevelAdequacy& l : a.levels) {
+    if (!l.checked) continue;
+    if (!first) s << "\n\n";
+    first = false;
+    s << "# level " << num(l.g_target_uS) << " uS\n";
+    for (const CellAdequacy& c : a.cells)
+      if (c.g_target_uS == l.g_target_uS)
+        s << num(c.t_s) << ' ' << num(c.measured_quantiles_uS[0]) << ' '
+          << num(c.measured_quantiles_uS[2]) << ' ' << num(c.measured_quantiles_uS[4]) << ' '
+          << num(c.predicted_quantiles_uS[0]) << ' ' << num(c.predicted_quantiles_uS[2]) << ' '
+          << num(c.predicted_quantiles_uS[4]) << ' ' << (c.flagged ? 1 : 0) << '\n';
+  }
+  return s.str();
+}
+
+std::string adequacy_script(const AdequacyResult& a) {
+  std::ostringstream s;
+  s << kStyle << "set title 'Measured (points: median, bars: 5–95%) against the fitted model "
+    << "(lines), per level; circles: flagged'\nset xlabel 'time after programming (s)'\n"
+    << "set ylabel 'conductance (µS)'\nset logscale x\nset key off\nplot ";
+  int index = 0;
+  for (const LevelAdequacy& l : a.levels) {
+    if (!l.checked) continue;
+    if (index) s << ", \\\n  ";
+    const int colour = index % 8 + 1;
+    s << "'adequacy.dat' index " << index << " using 1:3:2:4 with yerrorbars pt 7 ps 0.5 lc "
+      << colour << ", '' index " << index << " using 1:6 with lines lw 2 lc " << colour
+      << ", '' index " << index << " using 1:5 with lines dt 2 lc " << colour << ", '' index "
+      << index << " using 1:7 with lines dt 2 lc " << colour << ", '' index " << index
+      << " using 1:($8 > 0 ? $3 : 1/0) with points pt 6 ps 2.5 lw 2 lc rgb '#d62728'";
+    ++index;
+  }
+  s << "\n";
+  return s.str();
+}
+
 }  // namespace
 
 ReportFiles add_calibration_report(const CalibrationResult& r,
@@ -159,6 +201,10 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
     outputs.add_text(dir / "spectra.dat", spectra_data(r));
     figures.push_back({"spectra", spectra_script(r)});
   }
+  if (r.adequacy && !r.adequacy->cells.empty()) {
+    outputs.add_text(dir / "adequacy.dat", adequacy_data(*r.adequacy));
+    figures.push_back({"adequacy", adequacy_script(*r.adequacy)});
+  }
   for (const Figure& f : figures) {
     outputs.add_text(dir / (f.name + ".gp"), "set output '" + f.name + ".png.tmp'\n" + f.script);
     files.figure_names.push_back(f.name);
@@ -182,6 +228,11 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
   gof("σ_ν", r.sigma_curve);
   gof("Q_s", r.q_curve);
   if (r.spectrum.available) md << "- trace spectra: " << num(r.spectrum.chi2_per_dof) << "\n";
+  if (r.adequacy)
+    md << "\n## Adequacy\n\nThe fitted model, simulated on this campaign's levels, devices and "
+          "read times ("
+       << r.adequacy->replicates << " replicates, family-wise false alarm "
+       << num(100 * r.adequacy->false_alarm) << "%): **" << r.adequacy->verdict << "**.\n";
   for (const std::string& w : r.warnings) md << "\nNote: " << w << "\n";
   md << "\n## Figures\n\n";
   for (const Figure& f : figures) md << "![" << f.name << "](" << f.name << ".png)\n\n";
@@ -193,10 +244,13 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
 
 void draw_report_figures(ReportFiles& files) {
   const auto& names = files.figure_names;
-  if (std::find(names.begin(), names.end(), "spectra") == names.end()) {
-    std::error_code ec;  // no traces this time: an earlier report's spectra describe other data
-    for (const char* stale : {"spectra.dat", "spectra.gp", "spectra.png"})
-      if (fs::is_regular_file(files.dir / stale, ec)) fs::remove(files.dir / stale, ec);
+  // An earlier report's optional figures describe other data: gone when this one has none.
+  for (const std::string optional : {"spectra", "adequacy"}) {
+    if (std::find(names.begin(), names.end(), optional) != names.end()) continue;
+    std::error_code ec;
+    for (const char* ext : {".dat", ".gp", ".png"})
+      if (fs::is_regular_file(files.dir / (optional + ext), ec))
+        fs::remove(files.dir / (optional + ext), ec);
   }
   const bool gnuplot = have_gnuplot();
   for (const std::string& name : files.figure_names) {

@@ -127,25 +127,33 @@ void DriftEvaluationOptions::validate(const device::PcmModel& model) const {
   periphery.validate();
 }
 
-double evaluate_accuracy(nn::Network& network,
-                         data::ImageDataset& images,
-                         std::int64_t batch_size,
-                         std::int64_t max_images) {
+double top1_accuracy(data::ImageDataset& images,
+                     std::int64_t batch_size,
+                     std::int64_t max_images,
+                     const std::function<nn::RowMatrixXf(const nn::Tensor&)>& scores) {
   images.rewind();
   const std::int64_t limit = max_images > 0 ? max_images : images.num_images();
   data::ImageBatch batch;
   std::int64_t seen = 0, correct = 0;
   while (seen < limit && images.next(std::min(batch_size, limit - seen), batch)) {
-    const nn::RowMatrixXf logits = network.forward(std::move(batch.images));
-    for (Eigen::Index i = 0; i < logits.rows(); ++i) {
+    const nn::RowMatrixXf s = scores(batch.images);
+    for (Eigen::Index i = 0; i < s.rows(); ++i) {
       Eigen::Index best = 0;
-      logits.row(i).maxCoeff(&best);
+      s.row(i).maxCoeff(&best);
       correct += best == batch.labels[static_cast<std::size_t>(i)];
     }
-    seen += logits.rows();
+    seen += s.rows();
   }
   PCMKIT_CHECK(seen > 0, "no test image");
   return 100.0 * static_cast<double>(correct) / static_cast<double>(seen);
+}
+
+double evaluate_accuracy(nn::Network& network,
+                         data::ImageDataset& images,
+                         std::int64_t batch_size,
+                         std::int64_t max_images) {
+  return top1_accuracy(images, batch_size, max_images,
+                       [&](const nn::Tensor& x) { return network.forward(x); });
 }
 
 DriftEvaluationResult evaluate_drift(nn::Network& network,

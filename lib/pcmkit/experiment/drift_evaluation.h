@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,12 @@ double evaluate_accuracy(nn::Network& network,
                          data::ImageDataset& images,
                          std::int64_t batch_size,
                          std::int64_t max_images = 0);
+// The same for any per-image class scores (n × classes for a batch of n images; the first
+// largest score is the prediction), e.g. an ensemble's mean softmax.
+double top1_accuracy(data::ImageDataset& images,
+                     std::int64_t batch_size,
+                     std::int64_t max_images,
+                     const std::function<nn::RowMatrixXf(const nn::Tensor&)>& scores);
 
 // Runs the evaluation. The network's weights and BatchNorm statistics are restored on return.
 // `calibration` may be null when AdaBS is not requested (else InternalError).

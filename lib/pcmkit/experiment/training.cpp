@@ -68,24 +68,12 @@ double ensemble_accuracy(const std::vector<nn::Network*>& networks,
                          std::int64_t batch_size,
                          std::int64_t max_images) {
   PCMKIT_CHECK(!networks.empty(), "ensemble_accuracy: no network");
-  images.rewind();
-  const std::int64_t limit = max_images > 0 ? max_images : images.num_images();
-  data::ImageBatch batch;
-  std::int64_t seen = 0, correct = 0;
-  while (seen < limit && images.next(std::min(batch_size, limit - seen), batch)) {
-    nn::RowMatrixXf mean = nn::RowMatrixXf::Zero(static_cast<Eigen::Index>(batch.labels.size()),
-                                                 networks.front()->num_classes());
+  return top1_accuracy(images, batch_size, max_images, [&](const nn::Tensor& x) {
+    nn::RowMatrixXf mean = nn::RowMatrixXf::Zero(x.n(), networks.front()->num_classes());
     for (nn::Network* network : networks)
-      mean += nn::softened_probabilities(network->forward(batch.images), 1.0);
-    for (Eigen::Index i = 0; i < mean.rows(); ++i) {
-      Eigen::Index best = 0;
-      mean.row(i).maxCoeff(&best);
-      correct += best == batch.labels[static_cast<std::size_t>(i)];
-    }
-    seen += mean.rows();
-  }
-  PCMKIT_CHECK(seen > 0, "no test image");
-  return 100.0 * static_cast<double>(correct) / static_cast<double>(seen);
+      mean += nn::softened_probabilities(network->forward(x), 1.0);
+    return mean;
+  });
 }
 
 Trainer::Trainer(nn::Network& network, TrainingOptions options, std::vector<nn::Network*> teachers)
