@@ -62,6 +62,29 @@ TEST_CASE("a conductance that grows as log t is not a power-law drift: the fit i
   }
 }
 
+TEST_CASE("traces whose read noise disagrees with the reads are flagged, agreeing ones not") {
+  measurement::VirtualChipOptions o = small_chip(6);
+  o.traces_per_level = 20;
+  o.trace_reads = 256;
+  measurement::Campaign c = measurement::synthesize_campaign(device::PcmModel::published(), o);
+  const CalibrationResult agree = calibrate(c, {});
+  REQUIRE(agree.adequacy.has_value());
+  REQUIRE(!agree.adequacy->traces_vs_reads.empty());
+  for (const TraceAgreement& t : agree.adequacy->traces_vs_reads) CHECK_FALSE(t.flagged);
+  // Traces 1.8 times noisier than the devices' reads (the issue's case: chi2/dof ~ 0.3).
+  for (Eigen::Index k = 0; k < c.noise->g_uS.rows(); ++k) {
+    const double mean = c.noise->g_uS.row(k).mean();
+    c.noise->g_uS.row(k) = (c.noise->g_uS.row(k).array() - mean) * 1.8 + mean;
+  }
+  const CalibrationResult disagree = calibrate(c, {});
+  CHECK_FALSE(disagree.adequacy->describes);
+  CHECK(disagree.adequacy->verdict.find("the read noise the traces measured disagrees") !=
+        std::string::npos);
+  int flagged = 0;
+  for (const TraceAgreement& t : disagree.adequacy->traces_vs_reads) flagged += t.flagged;
+  CHECK(flagged >= 3);  // the levels above 0 µS (regression levels with traces)
+}
+
 TEST_CASE("the adequacy check is the same for 1 and 2 threads") {
   const device::PcmModel model = device::PcmModel::published();
   const measurement::Campaign c = measurement::synthesize_campaign(model, small_chip(4));

@@ -61,6 +61,40 @@ void take(CalibrationResult& r, const std::string& name, const Estimate& e, doub
     r.coefficients.back().estimate.value = prior;
 }
 
+// The read noise the traces measured against the reads' scatter about their drift lines
+// (model_adequacy.h, TraceAgreement): levels that disagree join the adequacy verdict.
+void check_traces_against_reads(CalibrationResult& r) {
+  AdequacyResult& a = *r.adequacy;
+  std::ostringstream off;
+  off.precision(3);
+  for (const LevelFit& l : r.levels) {
+    if (l.method != LevelMethod::kDriftRegression || l.q_s_source != ReadNoiseSource::kTraces ||
+        !std::isfinite(l.drift_chi2_per_dof) || l.num_used < 2 || r.num_times < 3)
+      continue;
+    TraceAgreement t;
+    t.g_target_uS = l.g_target_uS;
+    t.chi2_per_dof = l.drift_chi2_per_dof;
+    // χ² scales as 1/Q_s²: the traces' own error on Q_s widens the band (relative 2·se/Q).
+    const double q_rel =
+        l.q_s.value > 0 && std::isfinite(l.q_s.std_error) ? 2 * l.q_s.std_error / l.q_s.value : 0.0;
+    t.z = (t.chi2_per_dof - 1) /
+          std::sqrt(2.0 / (static_cast<double>(r.num_times - 2) * static_cast<double>(l.num_used)) +
+                    q_rel * q_rel);
+    t.flagged = std::abs(t.z) > kTraceAgreementZ;
+    if (t.flagged)
+      off << (off.tellp() > 0 ? ", " : "") << t.g_target_uS << " uS (chi2/dof " << t.chi2_per_dof
+          << ")";
+    a.traces_vs_reads.push_back(t);
+  }
+  if (off.tellp() <= 0) return;
+  const std::string what =
+      "the read noise the traces measured disagrees with the reads' scatter about their drift "
+      "lines at " +
+      off.str();
+  a.verdict = a.describes ? "does not describe the data: " + what : a.verdict + "; " + what;
+  a.describes = false;
+}
+
 // calibrate() on a campaign without reads below 0.
 CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
                                            const CalibrationOptions& options,
@@ -227,6 +261,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   if (options.check_adequacy) {
     if (progress) progress({"adequacy check", 0, 1});
     result.adequacy = check_model_adequacy(campaign, result.model, options.adequacy);
+    check_traces_against_reads(result);
   }
   return result;
 }

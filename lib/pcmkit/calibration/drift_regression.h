@@ -27,7 +27,7 @@ struct DriftRegression {
   // Gaussian, so that this follows χ² with num_reads − 2 degrees of freedom closely even where
   // ln(1 + sξ) has a heavy left tail (s ≈ 0.2); used to reject erratic devices.
   double linear_chi2 = 0;
-  bool ok = false;          // false when fewer than 3 usable reads
+  bool ok = false;  // false when fewer than 3 usable reads
 };
 
 // Weighted least-squares drift fit of one device.

@@ -64,12 +64,27 @@ struct LevelAdequacy {
   std::vector<double> flagged_times_s;
 };
 
+// Do the traces' read noise and the reads' scatter about their drift lines agree? At a level
+// whose Q_s the traces gave, the mean drift-line χ²/dof of its devices is 1 when they do, with
+// s.d. √(2/((T − 2)·N) + (2·se(Q_s)/Q_s)²); flagged beyond kTraceAgreementZ of those (a wide
+// margin: outlier rejection trims the χ² tail, and the drift law is only approximately a line in
+// ln t).
+inline constexpr double kTraceAgreementZ = 5.0;
+
+struct TraceAgreement {
+  double g_target_uS = 0;
+  double chi2_per_dof = 0;
+  double z = 0;
+  bool flagged = false;
+};
+
 struct AdequacyResult {
   std::vector<CellAdequacy> cells;  // level by level, time by time
   std::vector<LevelAdequacy> levels;
-  double threshold_z = 0;  // family-wise threshold on z
-  double max_z = 0;        // the measured campaign's largest z
-  bool describes = true;   // no cell flagged
+  std::vector<TraceAgreement> traces_vs_reads;  // levels with traces (filled by calibrate)
+  double threshold_z = 0;                       // family-wise threshold on z
+  double max_z = 0;                             // the measured campaign's largest z
+  bool describes = true;                        // no cell flagged
   int replicates = 0;
   double false_alarm = 0;
   // "describes the data" or "does not describe the data at levels ... (times ...)".

@@ -145,6 +145,13 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
       checked_levels[format("%.6g", l.g_target_uS)] = lj;
     }
     aj["levels"] = checked_levels;
+    json traces = json::object();
+    for (const TraceAgreement& t : a.traces_vs_reads)
+      traces[format("%.6g", t.g_target_uS)] = {
+          {"drift_chi2_per_dof", number_or_null(t.chi2_per_dof)},
+          {"z", number_or_null(t.z)},
+          {"flagged", t.flagged}};
+    aj["traces_vs_reads"] = traces;
     j["adequacy"] = aj;
   }
   return j.dump(2) + "\n";
