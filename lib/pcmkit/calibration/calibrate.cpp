@@ -1,5 +1,6 @@
 #include "pcmkit/calibration/calibrate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -212,6 +213,17 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   const auto& rn = prior.read_noise;
   result.programming_curve = fit_quadratic(prog, {pn.c0_uS, pn.c1_uS, pn.c2_uS});
   result.mu_curve = fit_clipped_line(mu, {de.a0, de.a1, de.mu_min, de.mu_max}, true);
+  // Levels whose μ_ν sits at its bound 0 have no error to weigh them by; when they are all the
+  // levels say about μ_ν, the curve is that bound (not the prior's drift).
+  const auto at_bound = [](const Estimate& e) { return e.rule.rfind("at bound 0", 0) == 0; };
+  const auto mu_at_bound = std::count_if(result.levels.begin(), result.levels.end(),
+                                         [&](const LevelFit& l) { return at_bound(l.mu_nu); });
+  if (mu.empty() && mu_at_bound > 0) {
+    const std::string rule = "constant curve: every level's mu_nu is at its bound 0";
+    for (int k = 0; k < 3; ++k)
+      result.mu_curve.coefficients[static_cast<std::size_t>(k)] = {0.0, NAN, false, rule};
+    result.mu_curve.shape = "constant at the bound 0";
+  }
   result.sigma_curve = fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true);
   result.q_curve =
       fit_clipped_line(log_q, {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)}, false);

@@ -161,7 +161,9 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
   for (std::size_t k = 0; k < nu1.size(); ++k) c12 += (nu1[k] - e1.mean) * (nu2[k] - e2.mean);
   c12 /= (m - 1) * m;
   if (!(e1.mean > 0 && e2.mean > 0)) {
-    fit.note = "drift exponents are not positive on average";
+    fit.note = "drift exponents are not positive on average (conductance does not fall)";
+    // ν = |…| ≥ 0: the nearest the model comes is μ_ν at its bound 0.
+    fit.mu_nu = {0.0, NAN, false, "at bound 0: the drift exponents' mean is not positive"};
     return fit;
   }
   const FoldedNormal fn = folded_normal_from_moments(e1.mean, e2.mean);
