@@ -69,10 +69,7 @@ double ensemble_accuracy(const std::vector<nn::Network*>& networks,
                          std::int64_t max_images) {
   PCMKIT_CHECK(!networks.empty(), "ensemble_accuracy: no network");
   return top1_accuracy(images, batch_size, max_images, [&](const nn::Tensor& x) {
-    nn::RowMatrixXf mean = nn::RowMatrixXf::Zero(x.n(), networks.front()->num_classes());
-    for (nn::Network* network : networks)
-      mean += nn::softened_probabilities(network->forward(x), 1.0);
-    return mean;
+    return nn::ensemble_probabilities(networks, x, 1.0);
   });
 }
 
@@ -141,14 +138,10 @@ void Trainer::run(const data::CifarTrainingSet& train,
         analog::inject_weight_noise(layers, options_.weight_noise, options_.seed,
                                     static_cast<std::uint64_t>(step));
       // The teachers see the student's images (its augmentation), with clean weights.
-      nn::RowMatrixXf soft_targets;
-      if (!teachers_.empty()) {
-        soft_targets = nn::RowMatrixXf::Zero(count, network_.num_classes());
-        for (nn::Network* teacher : teachers_)
-          soft_targets += nn::softened_probabilities(teacher->forward(batch.images),
-                                                     options_.distillation_temperature);
-        soft_targets /= static_cast<float>(teachers_.size());
-      }
+      const nn::RowMatrixXf soft_targets =
+          teachers_.empty() ? nn::RowMatrixXf()
+                            : nn::ensemble_probabilities(teachers_, batch.images,
+                                                         options_.distillation_temperature);
       network_.zero_grad();
       const nn::RowMatrixXf logits = network_.forward_train(std::move(batch.images));
       const auto diverged = [&](const std::string& what) {

@@ -35,6 +35,17 @@ RowMatrixXf softened_probabilities(const RowMatrixXf& logits, double temperature
   return p;
 }
 
+RowMatrixXf ensemble_probabilities(const std::vector<Network*>& networks,
+                                   const Tensor& images,
+                                   double temperature) {
+  PCMKIT_CHECK(!networks.empty(), "ensemble_probabilities: no network");
+  RowMatrixXf mean = RowMatrixXf::Zero(images.n(), networks.front()->num_classes());
+  for (Network* network : networks)
+    mean += softened_probabilities(network->forward(images), temperature);
+  mean /= static_cast<float>(networks.size());
+  return mean;
+}
+
 CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
                                      std::span<const int> labels,
                                      const RowMatrixXf& teacher_probabilities,

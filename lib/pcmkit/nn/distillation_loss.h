@@ -8,14 +8,23 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "pcmkit/nn/loss.h"
+#include "pcmkit/nn/network.h"
 #include "pcmkit/nn/tensor.h"
 
 namespace pcmkit::nn {
 
 // softmax(logits/T) per row, computed in double. Requires: T > 0, finite logits (PCMKIT_CHECK).
 RowMatrixXf softened_probabilities(const RowMatrixXf& logits, double temperature);
+
+// An ensemble's soft targets: the mean over the networks (in evaluation mode) of
+// softened_probabilities(network.forward(images), T), summed in order, then divided.
+// Requires: at least one network (PCMKIT_CHECK).
+RowMatrixXf ensemble_probabilities(const std::vector<Network*>& networks,
+                                   const Tensor& images,
+                                   double temperature);
 
 // The loss above; num_correct counts the student's top-1 hits on the labels.
 // Requires: teacher_probabilities of the logits' shape, rows summing to 1; weight α in [0, 1];
