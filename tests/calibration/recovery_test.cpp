@@ -80,7 +80,9 @@ TEST_CASE("standard errors are honest: over 20 seeds >= 85% of coefficients with
     }
   }
   MESSAGE("within 2 s.e.: " << within << " of " << total);
-  CHECK(total == 20 * 15);
+  // The 5 uS level sits at the kink of the published mu_nu curve: on the line or on the plateau
+  // alike, so a0 and a1 are often not identified (coefficient_curves.h); the rest always are.
+  CHECK(total >= 20 * 13);
   CHECK(within >= 0.85 * total);
 }
 
@@ -120,14 +122,19 @@ TEST_CASE("coefficients no level informs are not identified and keep the prior")
   check_all_identified_recovered(r, truth);
 }
 
-TEST_CASE("without noise traces: Q_s from drift residuals, gamma not identified") {
-  const device::PcmModel truth = device::PcmModel::published();
+TEST_CASE("without noise traces: gamma and Q_s from the drift residuals, whatever the prior") {
+  device::PcmModel truth = device::PcmModel::published();
+  truth.read_noise.gamma = 1.2;  // the prior says 1.0
   measurement::VirtualChipOptions chip;
   chip.traces_per_level = 0;
   chip.devices_per_level = 5000;
   const calibration::CalibrationResult r = run(truth, chip);
+  CHECK(r.gamma_source == "drift residuals");
   for (const auto& c : r.coefficients)
-    if (c.name == "read_noise.gamma") CHECK_FALSE(c.estimate.identified);
+    if (c.name == "read_noise.gamma") {
+      CHECK(c.estimate.identified);
+      CHECK(std::abs(c.estimate.value - 1.2) <= 3 * c.estimate.std_error);
+    }
   for (const auto& l : r.levels)
     if (l.method == calibration::LevelMethod::kDriftRegression)
       CHECK(l.q_s_source == calibration::ReadNoiseSource::kDriftResiduals);

@@ -171,31 +171,90 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   const bool gamma_identified =
       result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
   if (gamma_identified) noise_model.read_noise.gamma = result.spectrum.gamma;
-  if (!result.spectrum.available)
-    result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
-                              "): gamma held at its prior, Q_s from drift residuals");
-
   const std::vector<Level> levels = group_levels(campaign);
   for (const Level& l : levels) result.num_not_converged += l.num_not_converged;
-  std::int64_t done = 0;
-  for (const Level& level : levels) {
+  std::vector<char> censored(levels.size());
+  for (std::size_t k = 0; k < levels.size(); ++k) {
+    const Level& level = levels[k];
     const std::optional<Estimate> q_trace = trace_q_s(result.spectrum, level.g_target_uS);
     const double q_guess = q_trace ? q_trace->value : noise_model.q_s(level.g_target_uS);
     const double noise_at_end = q_guess * std::sqrt(noise_model.read_noise_band(result.t_max_s));
-    const bool censored = level.g_target_uS <= 0 ||
-                          zero_read_fraction(campaign, level) > options.censored_zero_fraction ||
-                          noise_at_end > options.max_regression_read_noise;
-    result.levels.push_back(
-        censored
-            ? fit_censored_level(campaign, level, noise_model, options.censored)
-            : fit_level_by_regression(campaign, level, noise_model, q_trace, options.regression));
-    done += static_cast<std::int64_t>(level.devices.size());
-    if (progress) progress({"levels", done, result.num_devices});
+    censored[k] = level.g_target_uS <= 0 ||
+                  zero_read_fraction(campaign, level) > options.censored_zero_fraction ||
+                  noise_at_end > options.max_regression_read_noise;
+  }
+  // Without traces, γ and Q_s come from how the reads scatter about their drift lines
+  // (drift_residual_noise.h): a first pass under the prior's γ collects the residuals.
+  const bool gamma_from_residuals = !gamma_identified && campaign.shared_times();
+  std::vector<DriftResiduals> residuals(levels.size());
+  const auto fit_levels = [&](const std::vector<std::optional<Estimate>>& q_known, bool collect) {
+    result.levels.clear();
+    std::int64_t done = 0;
+    for (std::size_t k = 0; k < levels.size(); ++k) {
+      const Level& level = levels[k];
+      result.levels.push_back(
+          censored[k]
+              ? fit_censored_level(campaign, level, noise_model, options.censored)
+              : fit_level_by_regression(campaign, level, noise_model, q_known[k],
+                                        options.regression, collect ? &residuals[k] : nullptr));
+      done += static_cast<std::int64_t>(level.devices.size());
+      if (progress) progress({"levels", done, result.num_devices});
+    }
+  };
+  std::vector<std::optional<Estimate>> q_known(levels.size());
+  for (std::size_t k = 0; k < levels.size(); ++k)
+    q_known[k] = trace_q_s(result.spectrum, levels[k].g_target_uS);
+  fit_levels(q_known, gamma_from_residuals);
+
+  result.gamma_source = gamma_identified ? "noise traces" : "prior";
+  if (gamma_from_residuals) {
+    std::vector<DriftResiduals> regression;
+    std::vector<std::size_t> index;
+    for (std::size_t k = 0; k < levels.size(); ++k)
+      if (!censored[k] && residuals[k].num_devices > 0) {
+        regression.push_back(std::move(residuals[k]));
+        index.push_back(k);
+      }
+    result.residual_noise = fit_drift_residual_noise(regression, noise_model);
+    const DriftResidualNoiseFit& rf = result.residual_noise;
+    if (rf.available) {
+      noise_model.read_noise.gamma = rf.gamma.value;
+      result.gamma_source = "drift residuals";
+      result.q_s_dlog_dgamma.assign(levels.size(), 0.0);
+      for (std::size_t u = 0; u < index.size(); ++u) {
+        if (rf.q_s[u].identified) q_known[index[u]] = rf.q_s[u];
+        result.q_s_dlog_dgamma[index[u]] = rf.dlog_q_dgamma[u];
+      }
+      fit_levels(q_known, false);
+      for (std::size_t u = 0; u < index.size(); ++u)
+        if (rf.q_s[u].identified)
+          result.levels[index[u]].q_s_source = ReadNoiseSource::kDriftResiduals;
+      if (rf.p_value < 1e-3) {
+        std::ostringstream w;
+        w.precision(3);
+        w << "the reads' scatter about their drift lines does not grow with time as 1/f^gamma "
+             "read noise would (chi2 "
+          << rf.chi2 << " on " << rf.dof << " dof, p " << rf.p_value << ")";
+        result.warnings.push_back(w.str());
+      }
+    }
+  }
+  if (!result.spectrum.available) {
+    std::string what = "gamma held at its prior, Q_s from drift residuals";
+    if (result.gamma_source == "drift residuals")
+      what = "gamma and Q_s from the growth of the drift residuals with time";
+    else if (gamma_from_residuals)
+      what += " (gamma from the residuals: " + result.residual_noise.message + ")";
+    else if (!campaign.shared_times())
+      what += " (gamma from the residuals needs read times shared by all devices)";
+    result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
+                              "): " + what);
   }
 
   // Coefficient curves through the levels.
   const device::PcmModel& prior = options.prior;
   std::vector<CurvePoint> prog, mu, sigma, log_q;
+  std::vector<double> log_q_shift;  // d ln Q_s/dγ of each log_q point (γ from drift residuals)
   for (const LevelFit& l : result.levels) {
     const double x = l.g_target_uS / campaign.g_max_uS;
     const double u = std::log(std::max(x, prior.x_floor));
@@ -203,8 +262,11 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
       prog.push_back({x, l.sigma_prog_uS.value, l.sigma_prog_uS.std_error});
     if (l.mu_nu.identified) mu.push_back({u, l.mu_nu.value, l.mu_nu.std_error});
     if (l.sigma_nu.identified) sigma.push_back({u, l.sigma_nu.value, l.sigma_nu.std_error});
-    if (l.q_s.identified && l.q_s.value > 0)
+    if (l.q_s.identified && l.q_s.value > 0) {
       log_q.push_back({u, std::log(l.q_s.value), l.q_s.std_error / l.q_s.value});
+      const auto k = static_cast<std::size_t>(&l - result.levels.data());
+      log_q_shift.push_back(k < result.q_s_dlog_dgamma.size() ? result.q_s_dlog_dgamma[k] : 0.0);
+    }
   }
   if (prog.empty() && mu.empty())
     throw RunError("no level could be fitted (too few usable devices per target)");
@@ -225,8 +287,22 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
     result.mu_curve.shape = "constant at the bound 0";
   }
   result.sigma_curve = fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true);
-  result.q_curve =
-      fit_clipped_line(log_q, {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)}, false);
+  const std::vector<double> q_prior = {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)};
+  result.q_curve = fit_clipped_line(log_q, q_prior, false);
+  // Q_s from drift residuals carry γ's error together (one γ moves every level's Q_s): the curve
+  // refitted with γ one standard error away adds that shift to each coefficient's error.
+  if (result.gamma_source == "drift residuals") {
+    std::vector<CurvePoint> shifted = log_q;
+    for (std::size_t k = 0; k < shifted.size(); ++k)
+      shifted[k].value += log_q_shift[k] * result.residual_noise.gamma.std_error;
+    const CurveFit moved = fit_clipped_line(shifted, q_prior, false);
+    for (std::size_t k = 0; k < result.q_curve.coefficients.size(); ++k) {
+      Estimate& e = result.q_curve.coefficients[k];
+      const Estimate& m = moved.coefficients[k];
+      if (e.identified && m.identified && std::isfinite(m.value))
+        e.std_error = std::hypot(e.std_error, m.value - e.value);
+    }
+  }
 
   const auto& pc = result.programming_curve.coefficients;
   take(result, "programming_noise.c0_uS", pc[0], pn.c0_uS);
@@ -251,10 +327,12 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   take(result, "read_noise.alpha",
        Estimate{-qc[1].value, qc[1].std_error, qc[1].identified, qc[1].rule}, rn.alpha);
   take(result, "read_noise.q_max", exp_estimate(qc[3]), rn.q_max);
-  take(result, "read_noise.gamma",
-       gamma_identified ? Estimate{result.spectrum.gamma, result.spectrum.gamma_std_error, true, ""}
-                        : Estimate{},
-       rn.gamma);
+  Estimate gamma;
+  if (gamma_identified)
+    gamma = {result.spectrum.gamma, result.spectrum.gamma_std_error, true, ""};
+  else if (result.gamma_source == "drift residuals")
+    gamma = result.residual_noise.gamma;
+  take(result, "read_noise.gamma", gamma, rn.gamma);
 
   result.model = noise_model;
   result.model.read_noise.gamma = rn.gamma;

@@ -7,7 +7,9 @@
 //    σ_prog, μ_ν, σ_ν (and Q_s where no trace measured it) with standard errors.
 // 3. The coefficient curves through the levels (coefficient_curves.h), with Ceres:
 //    σ_prog(x) → c0, c1, c2;  μ_ν(x) → a0, a1, μ_min, μ_max;  σ_ν(x) → b0, b1, σ_min, σ_max;
-//    ln Q_s(x) → ln q0, −α, ln q_max.  γ comes from step 1.
+//    ln Q_s(x) → ln q0, −α, ln q_max.  γ comes from step 1; without traces, from how the reads
+//    scatter about their drift lines over time (drift_residual_noise.h; the levels are refitted
+//    under that γ, and its error is carried into the Q_s curve).
 // Coefficients that no level informs are reported not identified and kept at the prior's value.
 // Not done: fitting t0 (a convention, given as an option) or G_max (from the file).
 #pragma once
@@ -18,6 +20,7 @@
 
 #include "pcmkit/calibration/censored_level_fit.h"
 #include "pcmkit/calibration/coefficient_curves.h"
+#include "pcmkit/calibration/drift_residual_noise.h"
 #include "pcmkit/calibration/level_fit.h"
 #include "pcmkit/calibration/model_adequacy.h"
 #include "pcmkit/calibration/read_noise_spectrum.h"
@@ -57,6 +60,10 @@ struct CalibrationResult {
   std::vector<CoefficientFit> coefficients;
   std::vector<LevelFit> levels;
   ReadNoiseSpectrumFit spectrum;
+  // Without traces: γ and Q_s from the drift residuals (drift_residual_noise.h), when possible.
+  DriftResidualNoiseFit residual_noise;
+  std::vector<double> q_s_dlog_dgamma;  // per level: d ln Q_s/dγ (0 unless γ from residuals)
+  std::string gamma_source;             // "noise traces", "drift residuals" or "prior"
   CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
   std::optional<AdequacyResult> adequacy;  // when options.check_adequacy
   // Campaign summary, for provenance.

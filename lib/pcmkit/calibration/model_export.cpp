@@ -70,6 +70,16 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   gof["q_s"] = curve_json(r.q_curve, {"q0", "alpha", "", "q_max"});
   gof["read_noise_spectrum_chi2_per_dof"] =
       r.spectrum.available ? number_or_null(r.spectrum.chi2_per_dof) : json(nullptr);
+  // Where γ came from; without traces, the test of the residuals' growth with time.
+  gof["gamma_source"] = r.gamma_source;
+  if (r.gamma_source == "drift residuals") {
+    const DriftResidualNoiseFit& d = r.residual_noise;
+    gof["drift_residual_noise"] = {{"gamma", number_or_null(d.gamma.value)},
+                                   {"gamma_std_error", number_or_null(d.gamma.std_error)},
+                                   {"chi2", number_or_null(d.chi2)},
+                                   {"dof", d.dof},
+                                   {"p_value", number_or_null(d.p_value)}};
+  }
   json levels = json::array();
   for (const LevelFit& l : r.levels) {
     json lj;
@@ -210,6 +220,14 @@ std::string level_table(const CalibrationResult& r) {
   out +=
       "  chi2/dof: reads about each device's drift line against the read noise the traces "
       "measured (a censored level: Hansen's J per dof); n/a where Q_s was fitted to make it 1\n";
+  if (r.gamma_source == "drift residuals") {
+    const DriftResidualNoiseFit& d = r.residual_noise;
+    std::snprintf(line, sizeof line,
+                  "  no traces: gamma %.4f +- %.2g and Q_s from the growth of the drift residuals "
+                  "with time (chi2 %.1f on %d dof, p %.2g)\n",
+                  d.gamma.value, d.gamma.std_error, d.chi2, d.dof, d.p_value);
+    out += line;
+  }
   for (const LevelFit& l : r.levels) {
     const std::string reasons = l.rejected.text();
     if (!reasons.empty() || !l.note.empty()) {

@@ -33,7 +33,8 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
                                  const Level& level,
                                  const device::PcmModel& noise_model,
                                  const std::optional<Estimate>& q_s_known,
-                                 const RegressionLevelOptions& options) {
+                                 const RegressionLevelOptions& options,
+                                 DriftResiduals* residuals) {
   LevelFit fit;
   fit.g_target_uS = level.g_target_uS;
   fit.method = LevelMethod::kDriftRegression;
@@ -120,6 +121,13 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
   if (q_s_known) {
     fit.q_s = *q_s_known;
     fit.q_s_source = ReadNoiseSource::kTraces;
+  }
+  if (residuals && campaign.shared_times()) {
+    std::vector<Eigen::Index> kept;
+    for (Eigen::Index k = 0; k < n; ++k)
+      if (keep[static_cast<std::size_t>(k)]) kept.push_back(level.devices[k]);
+    *residuals = drift_residuals(campaign, kept, level.g_target_uS, log_t.row(0).transpose(),
+                                 q_s * sqrt_band.row(0).transpose());
   }
 
   std::vector<double> prog_term, nu1, nu2, offset;

@@ -11,6 +11,7 @@
 
 #include <optional>
 
+#include "pcmkit/calibration/drift_residual_noise.h"
 #include "pcmkit/calibration/level_fit.h"
 #include "pcmkit/device/pcm_model.h"
 #include "pcmkit/measurement/campaign.h"
@@ -24,11 +25,13 @@ struct RegressionLevelOptions {
 
 // Fits one level. noise_model supplies t0_s, t_read_s, read_noise.gamma and, when q_s_known
 // is empty, the starting Q_s. Threads: OpenMP over devices; bit-identical for any thread count.
-// Cost: O(3·N·T).
+// Cost: O(3·N·T). When `residuals` is given and the read times are shared, it receives the kept
+// devices' drift residuals under the final weights (drift_residual_noise.h), O(N·T²).
 LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
                                  const Level& level,
                                  const device::PcmModel& noise_model,
                                  const std::optional<Estimate>& q_s_known,
-                                 const RegressionLevelOptions& options = {});
+                                 const RegressionLevelOptions& options = {},
+                                 DriftResiduals* residuals = nullptr);
 
 }  // namespace pcmkit::calibration
