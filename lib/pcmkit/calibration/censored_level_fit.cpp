@@ -9,17 +9,21 @@
 
 #include "pcmkit/calibration/ceres_quiet.h"
 #include "pcmkit/calibration/folded_normal.h"
+#include "pcmkit/calibration/gmm_sandwich.h"
 #include "pcmkit/calibration/robust_statistics.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {
 namespace {
 
+constexpr Eigen::Index kMinZeroReads = 20;  // per time, among devices with a read above 0
+
 double normal_pdf(double z) { return std::exp(-z * z / 2) / std::sqrt(2 * std::numbers::pi); }
 
 struct MomentIndex {
   std::vector<int> first;                   // time index of each E g_j moment
   std::vector<std::pair<int, int>> second;  // (j, k) of each E g_j g_k moment
+  std::vector<int> zero;                    // time index of each P(g_j = 0) moment
 };
 
 MomentIndex choose_moments(int num_times) {
@@ -50,19 +54,23 @@ class MomentModel {
         index_(std::move(index)),
         scale_(scale) {}
 
-  int size() const { return static_cast<int>(index_.first.size() + index_.second.size()); }
+  int size() const {
+    return static_cast<int>(index_.first.size() + index_.second.size() + index_.zero.size());
+  }
 
   Eigen::VectorXd moments(const double* theta) const {
     const double sp = theta[0] / scale_, mu = theta[1], sigma = theta[2], q = theta[3];
-    double e1, e2;
+    double e1, e2, p0;  // E G_prog, E G_prog², P(G_prog = 0)
     if (sp <= 0) {
       e1 = std::max(g_target_, 0.0);
       e2 = e1 * e1;
+      p0 = g_target_ > 0 ? 0.0 : 1.0;
     } else {
       const double a = g_target_ / sp;
       const double cdf = standard_normal_cdf(a), pdf = normal_pdf(a);
       e1 = g_target_ * cdf + sp * pdf;
       e2 = (g_target_ * g_target_ + sp * sp) * cdf + g_target_ * sp * pdf;
+      p0 = standard_normal_cdf(-a);
     }
     auto m1 = [&](int j) {
       const double s = q * sqrt_band_[j];
@@ -81,6 +89,11 @@ class MomentModel {
       const double lap = folded_normal_laplace(log_t_[j] + log_t_[k], mu, sigma);
       out[r++] = e2 * lap * (j == k ? m2(j) : m1(j) * m1(k));
     }
+    // A read of a device with G_prog > 0 is 0 when 1 + sξ ≤ 0, whatever its drift.
+    for (int j : index_.zero) {
+      const double s = q * sqrt_band_[j];
+      out[r++] = p0 + (1 - p0) * (s > 0 ? standard_normal_cdf(-1 / s) : 0.0);
+    }
     return out;
   }
 
@@ -91,13 +104,13 @@ class MomentModel {
   double scale_;
 };
 
-// Whitened GMM residual: L⁻¹ (m̂ − m(θ)), with S = L·Lᵀ the covariance of m̂.
+// Moment residual scaled by the moment's standard deviation: (m̂ − m(θ))/sd(m̂).
 struct GmmResidual {
   const MomentModel* model;
   Eigen::VectorXd observed;
-  Eigen::MatrixXd whitening;  // L⁻¹
+  Eigen::VectorXd inv_sd;
   bool operator()(const double* const* theta, double* residual) const {
-    const Eigen::VectorXd r = whitening * (observed - model->moments(theta[0]));
+    const Eigen::VectorXd r = (observed - model->moments(theta[0])).cwiseProduct(inv_sd);
     for (Eigen::Index i = 0; i < r.size(); ++i) residual[i] = r[i];
     return r.allFinite();
   }
@@ -169,7 +182,18 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   }
 
   // Per-device moment contributions, their mean and the covariance of that mean.
-  const MomentIndex index = choose_moments(num_times);
+  MomentIndex index = choose_moments(num_times);
+  // Zero reads at a time: bounded moments that pin the read noise down where the products of
+  // reads are heavy-tailed (s ≳ 1). Only where enough devices with reads above 0 read 0 there,
+  // else the column repeats "the device reads 0 always" and the covariance is singular.
+  for (int j = 0; j < num_times; ++j) {
+    Eigen::Index zeros = 0;
+    for (Eigen::Index i : used) {
+      const auto row = campaign.g_uS.row(i);
+      zeros += row[j] <= 0 && (row.array() > 0).any();
+    }
+    if (zeros >= kMinZeroReads) index.zero.push_back(j);
+  }
   const MomentModel model(level.g_target_uS, log_t, sqrt_band, index, scale);
   const int p = model.size();
   const Eigen::Index n = fit.num_used;
@@ -179,78 +203,72 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
     int r = 0;
     for (int j : index.first) contrib(k, r++) = g[j];
     for (const auto& [j, l] : index.second) contrib(k, r++) = g[j] * g[l];
+    for (int j : index.zero) contrib(k, r++) = g[j] <= 0 ? 1.0 : 0.0;
   }
-  // The weight of a two-step GMM estimated from the same data correlates with the moments and
-  // biases the scale σ_p low (about one standard error here). Cross-fitting removes that: each
-  // half of the devices is fitted with the weight estimated from the other half, and the two
-  // estimates are averaged (their covariances are independent halves: (C_a + C_b)/4).
+  // Moments weighted by their own standard deviations, errors by the sandwich with their full
+  // covariance (gmm_sandwich.h). The efficient weight (the inverse covariance) was tried: with
+  // reads this noisy (s ≈ 1) the products of reads are heavy-tailed, the estimated inverse is
+  // poor at a few thousand devices, and σ_ν, Q_s came out up to 7 standard errors off.
   const double g_start = std::max(level.g_target_uS, 1e-3 * noise_model.g_max_uS);
-  const std::array<double, 4> start = {std::max(noise_model.sigma_prog_uS(level.g_target_uS), 1e-3),
-                                       noise_model.mu_nu(g_start),
-                                       std::max(noise_model.sigma_nu(g_start), 1e-3),
-                                       std::max(noise_model.q_s(level.g_target_uS), 1e-3)};
-  std::array<double, 4> theta = {0, 0, 0, 0};
-  Eigen::Matrix4d c = Eigen::Matrix4d::Zero();
-  bool have_cov = true;
-  double j_stat = 0;
-  for (int half = 0; half < 2; ++half) {
-    std::vector<Eigen::Index> fit_rows, weight_rows;
-    for (Eigen::Index k = 0; k < n; ++k) (k % 2 == half ? fit_rows : weight_rows).push_back(k);
-    const Eigen::MatrixXd fit_part = contrib(fit_rows, Eigen::all);
-    const Eigen::MatrixXd weight_part = contrib(weight_rows, Eigen::all);
-    const Eigen::VectorXd observed = fit_part.colwise().mean().transpose();
-    const Eigen::MatrixXd centred = weight_part.rowwise() - weight_part.colwise().mean();
-    const double n_fit = static_cast<double>(fit_rows.size());
-    Eigen::MatrixXd cov =
-        (centred.transpose() * centred) / (static_cast<double>(weight_rows.size() - 1) * n_fit);
-    cov.diagonal().array() += 1e-12 * cov.diagonal().mean();  // guard against collinearity
-    const Eigen::LLT<Eigen::MatrixXd> llt(cov);
-    if (llt.info() != Eigen::Success) {
-      fit.note = "moment covariance is singular";
-      return fit;
-    }
-    const Eigen::MatrixXd whitening = llt.matrixL().solve(Eigen::MatrixXd::Identity(p, p));
-    double th[4] = {start[0], start[1], start[2], start[3]};
-    ceres::Problem problem;
-    auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
-        new GmmResidual{&model, observed, whitening});
-    cost->AddParameterBlock(4);
-    cost->SetNumResiduals(p);
-    problem.AddResidualBlock(cost, nullptr, th);
-    for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(th, i, 1e-6);
-    problem.SetParameterUpperBound(th, 1, 1.0);
-    problem.SetParameterUpperBound(th, 2, 1.0);
-    problem.SetParameterUpperBound(th, 3, 10.0);
-    ceres::Solver::Options solver;
-    solver.max_num_iterations = 200;
-    solver.function_tolerance = 1e-12;
-    solver.parameter_tolerance = 1e-12;
-    solver.logging_type = ceres::SILENT;
-    ceres::Solver::Summary summary;
-    ceres::Solve(solver, &problem, &summary);
-    if (!summary.IsSolutionUsable()) {
-      fit.note = "moment fit failed: " + summary.message;
-      return fit;
-    }
-    j_stat += summary.final_cost;  // each half's J/2; the mean J is their sum
-    ceres::Covariance::Options cov_options;
-    cov_options.algorithm_type = ceres::DENSE_SVD;
-    // No pseudo-inverse: it gives a direction the moments cannot resolve (e.g. μ_ν near 0,
-    // where the folded normal does not depend on it to first order) zero variance, a tight wrong
-    // error. A rank-deficient fit has no covariance, and its coefficients are not identified.
-    cov_options.null_space_rank = 0;
-    cov_options.min_reciprocal_condition_number = 1e-14;
-    ceres::Covariance covariance(cov_options);
-    std::vector<std::pair<const double*, const double*>> blocks = {{th, th}};
-    double ch[16];
-    have_cov = have_cov && covariance.Compute(blocks, &problem) &&
-               covariance.GetCovarianceBlock(th, th, ch);
-    for (int i = 0; i < 4; ++i) {
-      theta[i] += th[i] / 2;
-      for (int k = 0; k < 4; ++k) c(i, k) += ch[i * 4 + k] / 4;
-    }
+  double th[4] = {std::max(noise_model.sigma_prog_uS(level.g_target_uS), 1e-3),
+                  noise_model.mu_nu(g_start), std::max(noise_model.sigma_nu(g_start), 1e-3),
+                  std::max(noise_model.q_s(level.g_target_uS), 1e-3)};
+  const Eigen::VectorXd observed = contrib.colwise().mean().transpose();
+  const Eigen::MatrixXd centred = contrib.rowwise() - observed.transpose();
+  const Eigen::MatrixXd moment_cov =
+      centred.transpose() * centred / (static_cast<double>(n - 1) * static_cast<double>(n));
+  if (!(moment_cov.diagonal().array() > 0).all()) {
+    fit.note = "a moment does not vary over the devices";
+    return fit;
   }
-  fit.drift_chi2_per_dof = j_stat / std::max(1, p - 4);  // Hansen's J per dof, mean of halves
+  const Eigen::VectorXd inv_sd = moment_cov.diagonal().cwiseSqrt().cwiseInverse();
+  ceres::Problem problem;
+  auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
+      new GmmResidual{&model, observed, inv_sd});
+  cost->AddParameterBlock(4);
+  cost->SetNumResiduals(p);
+  problem.AddResidualBlock(cost, nullptr, th);
+  for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(th, i, 1e-6);
+  problem.SetParameterUpperBound(th, 1, 1.0);
+  problem.SetParameterUpperBound(th, 2, 1.0);
+  problem.SetParameterUpperBound(th, 3, 10.0);
+  ceres::Solver::Options solver;
+  solver.max_num_iterations = 200;
+  solver.function_tolerance = 1e-12;
+  solver.parameter_tolerance = 1e-12;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  ceres::Solve(solver, &problem, &summary);
+  if (!summary.IsSolutionUsable()) {
+    fit.note = "moment fit failed: " + summary.message;
+    return fit;
+  }
+  std::vector<double> residual;
+  ceres::CRSMatrix crs;
+  problem.Evaluate(ceres::Problem::EvaluateOptions(), nullptr, &residual, nullptr, &crs);
+  Eigen::MatrixXd jacobian = Eigen::MatrixXd::Zero(p, 4);
+  for (int r = 0; r < crs.num_rows; ++r)
+    for (int k = crs.rows[static_cast<std::size_t>(r)];
+         k < crs.rows[static_cast<std::size_t>(r) + 1]; ++k)
+      jacobian(r, crs.cols[static_cast<std::size_t>(k)]) = crs.values[static_cast<std::size_t>(k)];
+  // A parameter at a bound has no error; the others' come from the free columns. No
+  // pseudo-inverse: a direction the moments cannot resolve (e.g. μ_ν near 0, where the folded
+  // normal does not depend on it to first order) makes the fit rank-deficient, not tight.
+  std::vector<int> free;
+  for (int i = 0; i < 4; ++i)
+    if (th[i] > 1.0001e-6) free.push_back(i);
+  const GmmInference inference = gmm_sandwich(
+      jacobian(Eigen::all, free), inv_sd.asDiagonal() * moment_cov * inv_sd.asDiagonal(),
+      Eigen::Map<const Eigen::VectorXd>(residual.data(), p));
+  const bool have_cov = inference.ok;
+  Eigen::Matrix4d c = Eigen::Matrix4d::Constant(NAN);
+  if (have_cov)
+    for (std::size_t a = 0; a < free.size(); ++a)
+      for (std::size_t b = 0; b < free.size(); ++b)
+        c(free[a], free[b]) =
+            inference.covariance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+  const double* theta = th;
+  fit.drift_chi2_per_dof = inference.dof > 0 ? inference.j_statistic / inference.dof : NAN;
 
   auto estimate = [&](int i) {
     const bool at_bound = theta[i] <= 1.0001e-6;
