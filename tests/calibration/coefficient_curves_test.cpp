@@ -159,3 +159,39 @@ TEST_CASE("no usable points") {
   const CurveFit f = fit_clipped_line({{0.0, NAN, 1.0}}, {1, -1, 0, 2}, true);
   for (const Estimate& e : f.coefficients) CHECK_FALSE(e.identified);
 }
+
+TEST_CASE("a level that fits the line and the plateau alike leaves the slope not identified") {
+  // μ_ν of the published model: the level at x = 0.2 (0.0494) is within its error of the plateau
+  // 0.049, so the line may pass through x = 0.1 alone, and nothing fixes its slope.
+  std::vector<CurvePoint> p = {{std::log(1e-7), 0.1, 0.003}, {std::log(0.1), 0.0601, 5e-4}};
+  p.push_back({std::log(0.2), 0.0494, 5e-4});
+  for (int i = 3; i <= 10; ++i) p.push_back({std::log(i / 10.0), 0.049, 5e-4});
+  const CurveFit f = fit_clipped_line(p, {0.03, -0.01, 0.04, 0.2}, true);
+  for (int k : {0, 1}) {
+    const Estimate& e = f.coefficients[static_cast<std::size_t>(k)];
+    INFO(k << ": " << e.rule);
+    CHECK_FALSE(e.identified);
+    CHECK(e.rule.find("fits the levels about as well") != std::string::npos);
+  }
+  CHECK(f.coefficients[2].identified);
+  CHECK(f.coefficients[3].identified);
+}
+
+TEST_CASE("a plateau that may rest on one imprecise level carries that level's error") {
+  // σ_ν of a model with σ_max = 0.04: the zero level (far out at ln 1e-7) is measured as 0.027 ±
+  // 0.014, the first level above it (0.0268 ± 0.001) is on the line. Both readings, the upper
+  // plateau through both levels or through the zero level alone, fit; σ_max must not get the
+  // 0.001 of the first level.
+  std::vector<CurvePoint> p = {{std::log(1e-7), 0.027, 0.014}};
+  for (int k = 1; k <= 12; ++k) {
+    const double x = k / 12.0;
+    const double v = std::clamp(-0.008 - 0.014 * std::log(x), 0.006, 0.04);
+    p.push_back({std::log(x), v, 0.03 * v});
+  }
+  const CurveFit f = fit_clipped_line(p, {0.0, -0.01, 0.005, 0.05}, true);
+  const Estimate& hi = f.coefficients[3];
+  INFO(hi.value << " +- " << hi.std_error);
+  REQUIRE(hi.identified);
+  CHECK(hi.std_error >= 0.01);
+  CHECK(std::abs(hi.value - 0.04) <= 2 * hi.std_error);
+}

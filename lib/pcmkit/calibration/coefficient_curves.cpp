@@ -20,6 +20,12 @@ constexpr double kChi2PerPart = 9.0;
 // A line is only a line if its slope differs from 0 by more than this many standard errors;
 // flat levels are a plateau, and then the line is not identified.
 constexpr double kMinSlopeSignificance = 3.0;
+// Another split of the levels (with at most one part more) whose χ² is within this of the chosen
+// one's explains them about as well (2σ): a coefficient it leaves undetermined is not identified,
+// and one it also determines gets at least that reading's error with its move added (a level that
+// may be on the line or on a plateau; the zero level, far out at ln x_floor, on the line or alone
+// on the upper plateau).
+constexpr double kAmbiguousChi2 = 4.0;
 
 std::vector<CurvePoint> usable(const std::vector<CurvePoint>& points) {
   std::vector<CurvePoint> out;
@@ -157,6 +163,19 @@ double clipped_chi2(const std::vector<CurvePoint>& p, const std::vector<double>&
   return chi2;
 }
 
+// "levels 1-2 on the upper plateau, 3-5 on the line, 6-13 on the lower plateau" (1-based).
+std::string split_name(std::size_t i, std::size_t j, std::size_t n) {
+  const auto range = [](std::size_t b, std::size_t e) {
+    return b + 1 == e ? "level " + std::to_string(b + 1)
+                      : "levels " + std::to_string(b + 1) + "-" + std::to_string(e);
+  };
+  std::string s;
+  if (i > 0) s += range(0, i) + " on the upper plateau";
+  if (j > i) s += (s.empty() ? "" : ", ") + range(i, j) + " on the line";
+  if (j < n) s += (s.empty() ? "" : ", ") + range(j, n) + " on the lower plateau";
+  return "the split " + s;
+}
+
 // Applies the header's rules to a clipped line whose free coefficients are `fixed` == false and
 // whose levels [0, i) are on the upper plateau and [j, n) on the lower; returns the shape.
 std::string export_rules(std::vector<Estimate>& e,
@@ -286,17 +305,34 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   std::vector<bool> best_fixed(4, true);
   std::size_t best_i = 0, best_j = n;  // levels [0, i) on the upper plateau, [j, n) on the lower
   int best_free = 5;
+  struct Candidate {
+    double chi2;  // of the exported curve, without the parts' costs
+    int parts;    // plateaus and line
+    std::vector<double> exported;
+    std::vector<double> se;
+    std::vector<bool> fixed;
+    std::size_t i, j;
+  };
+  std::vector<Candidate> candidates;
   for (std::size_t i = 0; i <= n; ++i) {
     for (std::size_t j = i; j <= n; ++j) {
       if (!has_lo && j != n) continue;
       std::vector<double> c = prior;
       std::vector<bool> fixed = {true, true, true, true};
+      std::vector<double> se(4, NAN);  // the segments' own least-squares errors
+      const auto mean_error = [&](std::size_t b, std::size_t e) {
+        double sw = 0;
+        for (std::size_t k = b; k < e; ++k) sw += 1 / (p[k].std_error * p[k].std_error);
+        return 1 / std::sqrt(sw);
+      };
       if (i > 0) {
+        se[3] = mean_error(0, i);
         c[3] = weighted_mean(p, 0, i);
         fixed[3] = false;
       }
       if (j < n) {
         c[2] = weighted_mean(p, j, n);
+        se[2] = mean_error(j, n);
         fixed[2] = false;
       }
       if (distinct_x(p, i, j) >= 2) {
@@ -305,15 +341,17 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         if (-line.p1 < kMinSlopeSignificance * line.p1_std_error)
           continue;  // flat: a plateau explains it with one coefficient fewer
         c[0] = line.p0;
+        se[0] = line.p0_std_error;
+        se[1] = line.p1_std_error;
         c[1] = line.p1;
         fixed[0] = fixed[1] = false;
       }
       if (has_lo && c[2] > c[3]) continue;
       // A plateau of one level is only a plateau where a line locates its kink; without one, that
       // level may as well lie on a line towards an unknown plateau (the level-beyond rule above).
-      if (fixed[0] && ((i > 0 && distinct_x(p, 0, i) == 1 && j < n) ||
-                       (j < n && distinct_x(p, j, n) == 1 && i > 0)))
-        continue;
+      // (Such a split still counts as an alternative reading of the levels, below.)
+      const bool choosable = !(fixed[0] && ((i > 0 && distinct_x(p, 0, i) == 1 && j < n) ||
+                                            (j < n && distinct_x(p, j, n) == 1 && i > 0)));
       // The candidate as it would be exported, rules applied.
       std::vector<Estimate> candidate;
       for (double v : c) candidate.push_back({v, NAN, false, ""});
@@ -327,10 +365,13 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
       const bool two_level_line = !fixed[0] && distinct_x(p, i, j) == 2;
       // So do levels that no plateau or line takes: the rules pass the curve through them.
       const auto loose = static_cast<double>(fixed[0] ? j - i : 0);
-      const double chi2 = clipped_chi2(p, exported, has_lo) +
-                          kChi2PerPart * (plateaus + (two_level_line ? 1 : 0) + loose);
+      const double raw_chi2 = clipped_chi2(p, exported, has_lo);
+      const int parts = plateaus + (fixed[0] ? 0 : 1);
+      const double chi2 = raw_chi2 + kChi2PerPart * (plateaus + (two_level_line ? 1 : 0) + loose);
       // Equal fits (within rounding): the one with fewer coefficients.
       const double tie = 1e-9 * (1 + std::abs(chi2));
+      candidates.push_back({raw_chi2, parts, exported, se, fixed, i, j});
+      if (!choosable) continue;
       if (chi2 < best_chi2 - tie || (chi2 <= best_chi2 + tie && free < best_free)) {
         best_free = free;
         best_chi2 = chi2;
@@ -394,6 +435,37 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   for (std::size_t k = 0; k < 4; ++k)  // what the levels did not fix starts from the prior again
     if (best_fixed[k]) fit.coefficients[k].value = prior[k];
   fit.shape = export_rules(fit.coefficients, best_fixed, best_i, best_j, p, has_lo);
+  // Splits that explain the levels about as well (model-selection ambiguity).
+  std::vector<double> moved(4, 0.0);
+  std::vector<std::string> undetermined(4);
+  const auto chosen = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& a) {
+    return a.i == best_i && a.j == best_j;
+  });
+  for (const Candidate& a : candidates) {
+    // Another reading of the levels: as good a fit with at most one part more.
+    if (chosen == candidates.end() || &a == &*chosen || a.parts > chosen->parts + 1 ||
+        a.chi2 > chosen->chi2 + kAmbiguousChi2)
+      continue;
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (best_fixed[k]) continue;
+      if (a.fixed[k] && undetermined[k].empty())
+        undetermined[k] = "not identified: " + split_name(a.i, a.j, n) +
+                          " fits the levels about as well and leaves it open";
+      else if (!a.fixed[k])  // that reading's error, and how far it moves the value
+        moved[k] = std::max(moved[k], std::hypot(a.se[k], a.exported[k] - best[k]));
+    }
+  }
+  for (std::size_t k = 0; k < 4; ++k) {
+    Estimate& est = fit.coefficients[k];
+    if (!est.identified) continue;
+    if (!undetermined[k].empty()) {
+      est.identified = false;
+      est.std_error = NAN;
+      est.rule = undetermined[k];
+    } else {
+      est.std_error = std::max(est.std_error, moved[k]);
+    }
+  }
   const std::vector<Estimate>& e = fit.coefficients;
   fit.chi2 = clipped_chi2(p, {e[0].value, e[1].value, e[2].value, e[3].value}, has_lo);
   return fit;

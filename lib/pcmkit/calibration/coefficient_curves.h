@@ -16,6 +16,10 @@
 //                 constant (slope 0, the other clip moved to it if needed); two plateaus and no
 //                 line: the line joins them between the last level of one and the first of the
 //                 other.
+// Ambiguity: another split of the levels into plateaus and line (with at most one part more)
+// whose χ² is within 4 of the chosen one's reads the levels as well. A coefficient it leaves
+// undetermined is not identified (its rule names that split; the value stays the fitted one), one
+// it determines too gets at least that split's error with the difference of the values added.
 #pragma once
 
 #include <string>
