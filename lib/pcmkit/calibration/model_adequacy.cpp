@@ -167,7 +167,8 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
   }
   const int copies = options.reference_copies, replicates = options.replicates;
   // Per cell, the replicates' distances, to standardise the measured one and to score each other.
-  std::vector<std::vector<double>> replicate_d;
+  std::vector<std::vector<double>> replicate_d;  // per cell: measured, then the replicates
+  std::vector<char> cell_has_atom;
   for (const auto& [g_target, devices] : by_level) {
     LevelAdequacy level;
     level.g_target_uS = g_target;
@@ -185,6 +186,7 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
     std::vector<CellAdequacy> level_cells(static_cast<std::size_t>(num_times));
     std::vector<std::vector<double>> level_d(static_cast<std::size_t>(num_times));
     std::vector<char> used(static_cast<std::size_t>(num_times), 0);
+    std::vector<char> atom(static_cast<std::size_t>(num_times), 0);
 #pragma omp parallel for schedule(dynamic)
     for (Eigen::Index j = 0; j < num_times; ++j) {
       const std::vector<double> meas = finite_column(measured, j);
@@ -205,12 +207,18 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
       cell.reads = static_cast<Eigen::Index>(meas.size());
       const ReferenceGrid grid = reference_grid(reference);
       cell.ks_distance = grid_ks_distance(meas, grid);
-      std::vector<double> d(static_cast<std::size_t>(replicates));
+      // D scaled by the two-sample KS's √(n·m/(n + m)): for a continuous distribution, D at the
+      // reference's own quantiles is distribution-free, so these cells share one null law.
+      const double n_meas = static_cast<double>(meas.size());
+      const double n_ref = static_cast<double>(reference.size());
+      const double scale = std::sqrt(n_meas * n_ref / (n_meas + n_ref));
+      std::vector<double> d(static_cast<std::size_t>(replicates) + 1);
+      d[0] = scale * cell.ks_distance;
       for (int r = 0; r < replicates; ++r)
-        d[static_cast<std::size_t>(r)] = grid_ks_distance(
-            finite_column(sims[static_cast<std::size_t>(copies + r)], j, false), grid);
-      const MeanSd null = mean_sd(d);
-      cell.z = null.sd > 0 ? (cell.ks_distance - null.mean) / null.sd : 0.0;
+        d[static_cast<std::size_t>(r) + 1] =
+            scale * grid_ks_distance(
+                        finite_column(sims[static_cast<std::size_t>(copies + r)], j, false), grid);
+      atom[static_cast<std::size_t>(j)] = reference.front() <= 0.0;  // reads at 0: an atom
       const MeanSd m = mean_sd(meas), p = mean_sd(reference);
       cell.mean_error =
           p.sd > 0 ? (m.mean - p.mean) / (p.sd / std::sqrt(static_cast<double>(meas.size()))) : 0;
@@ -227,24 +235,38 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
       if (used[static_cast<std::size_t>(j)]) {
         result.cells.push_back(level_cells[static_cast<std::size_t>(j)]);
         replicate_d.push_back(std::move(level_d[static_cast<std::size_t>(j)]));
+        cell_has_atom.push_back(atom[static_cast<std::size_t>(j)]);
       }
   }
-  // Family-wise threshold: each replicate's largest z over cells, scored against the others.
+  // Standardise: cells without an atom by the null law they share (pooled over all of them and
+  // every replicate: thousands of values, so the standardisation itself adds no noise); cells
+  // with reads at 0 by their own replicates (each replicate against the others).
+  std::vector<double> pool;
+  for (std::size_t c = 0; c < replicate_d.size(); ++c)
+    if (!cell_has_atom[c])
+      pool.insert(pool.end(), replicate_d[c].begin() + 1, replicate_d[c].end());
+  const MeanSd pooled = pool.size() >= 2 ? mean_sd(pool) : MeanSd{};
   std::vector<double> max_z(static_cast<std::size_t>(replicates), -HUGE_VAL);
-  for (const std::vector<double>& d : replicate_d) {
-    double sum = 0, sum2 = 0;
-    for (double x : d) sum += x, sum2 += x * x;
-    for (int r = 0; r < replicates; ++r) {
-      const double x = d[static_cast<std::size_t>(r)];
-      const double n = replicates - 1;
-      const double mean = (sum - x) / n;
-      const double var = std::max(0.0, (sum2 - x * x - n * mean * mean) / (n - 1));
-      const double z = var > 0 ? (x - mean) / std::sqrt(var) : 0.0;
-      max_z[static_cast<std::size_t>(r)] = std::max(max_z[static_cast<std::size_t>(r)], z);
-    }
+  for (std::size_t c = 0; c < replicate_d.size(); ++c) {
+    const std::vector<double>& d = replicate_d[c];
+    const auto z_of = [&](std::size_t k) {
+      if (!cell_has_atom[c]) return pooled.sd > 0 ? (d[k] - pooled.mean) / pooled.sd : 0.0;
+      double sum = 0, sum2 = 0;
+      for (std::size_t r = 1; r < d.size(); ++r)
+        if (r != k) sum += d[r], sum2 += d[r] * d[r];
+      const double n = static_cast<double>(replicates - (k == 0 ? 0 : 1));
+      const double mean = sum / n;
+      const double var = std::max(0.0, (sum2 - n * mean * mean) / (n - 1));
+      return var > 0 ? (d[k] - mean) / std::sqrt(var) : 0.0;
+    };
+    result.cells[c].z = z_of(0);
+    for (int r = 0; r < replicates; ++r)
+      max_z[static_cast<std::size_t>(r)] =
+          std::max(max_z[static_cast<std::size_t>(r)], z_of(static_cast<std::size_t>(r) + 1));
   }
+  // Family-wise threshold (a Monte-Carlo test): flag above the k-th largest of the R replicates'
+  // largest z, k = ⌊α(R + 1)⌋.
   std::sort(max_z.begin(), max_z.end(), std::greater<>());
-  // Monte-Carlo test: flag above the k-th largest of R replicates, k = ⌊α(R + 1)⌋.
   const int k = std::max(1, static_cast<int>(std::floor(options.false_alarm * (replicates + 1))));
   result.threshold_z = replicate_d.empty() ? HUGE_VAL : max_z[static_cast<std::size_t>(k - 1)];
   for (CellAdequacy& cell : result.cells) {
