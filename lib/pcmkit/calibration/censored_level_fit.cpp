@@ -232,25 +232,14 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   problem.SetParameterUpperBound(th, 1, 1.0);
   problem.SetParameterUpperBound(th, 2, 1.0);
   problem.SetParameterUpperBound(th, 3, 10.0);
-  ceres::Solver::Options solver;
-  solver.max_num_iterations = 200;
-  solver.function_tolerance = 1e-12;
-  solver.parameter_tolerance = 1e-12;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary summary;
-  ceres::Solve(solver, &problem, &summary);
-  if (!summary.IsSolutionUsable()) {
-    fit.note = "moment fit failed: " + summary.message;
+  std::string failure;
+  if (!solve_moment_fit(problem, &failure)) {
+    fit.note = "moment " + failure;
     return fit;
   }
-  std::vector<double> residual;
-  ceres::CRSMatrix crs;
-  problem.Evaluate(ceres::Problem::EvaluateOptions(), nullptr, &residual, nullptr, &crs);
-  Eigen::MatrixXd jacobian = Eigen::MatrixXd::Zero(p, 4);
-  for (int r = 0; r < crs.num_rows; ++r)
-    for (int k = crs.rows[static_cast<std::size_t>(r)];
-         k < crs.rows[static_cast<std::size_t>(r) + 1]; ++k)
-      jacobian(r, crs.cols[static_cast<std::size_t>(k)]) = crs.values[static_cast<std::size_t>(k)];
+  Eigen::VectorXd residual;
+  Eigen::MatrixXd jacobian;
+  evaluate_dense(problem, {th}, &residual, &jacobian);
   // A parameter at a bound has no error; the others' come from the free columns. No
   // pseudo-inverse: a direction the moments cannot resolve (e.g. μ_ν near 0, where the folded
   // normal does not depend on it to first order) makes the fit rank-deficient, not tight.
@@ -258,8 +247,7 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   for (int i = 0; i < 4; ++i)
     if (th[i] > 1.0001e-6) free.push_back(i);
   const GmmInference inference = gmm_sandwich(
-      jacobian(Eigen::all, free), inv_sd.asDiagonal() * moment_cov * inv_sd.asDiagonal(),
-      Eigen::Map<const Eigen::VectorXd>(residual.data(), p));
+      jacobian(Eigen::all, free), inv_sd.asDiagonal() * moment_cov * inv_sd.asDiagonal(), residual);
   const bool have_cov = inference.ok;
   Eigen::Matrix4d c = Eigen::Matrix4d::Constant(NAN);
   if (have_cov)

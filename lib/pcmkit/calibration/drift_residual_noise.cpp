@@ -150,17 +150,7 @@ DriftResidualNoiseFit fit_drift_residual_noise(const std::vector<DriftResiduals>
   }
   problem.SetParameterLowerBound(&gamma, 0, kGammaLow);
   problem.SetParameterUpperBound(&gamma, 0, kGammaHigh);
-  ceres::Solver::Options solver;
-  solver.max_num_iterations = 200;
-  solver.function_tolerance = 1e-14;
-  solver.parameter_tolerance = 1e-12;
-  solver.logging_type = ceres::SILENT;
-  ceres::Solver::Summary summary;
-  ceres::Solve(solver, &problem, &summary);
-  if (!summary.IsSolutionUsable()) {
-    fit.message = "fit failed: " + summary.message;
-    return fit;
-  }
+  if (!solve_moment_fit(problem, &fit.message)) return fit;
   if (gamma <= kGammaLow * 1.0001 || gamma >= kGammaHigh * 0.9999) {
     fit.message = "gamma reached the end of its range (" + std::to_string(gamma) + ")";
     return fit;
@@ -168,19 +158,12 @@ DriftResidualNoiseFit fit_drift_residual_noise(const std::vector<DriftResiduals>
 
   // Sandwich covariance: G = ∂e/∂θ of the weighted residuals e, bread GᵀG, meat GᵀΩG with Ω the
   // weighted moments' covariance (block diagonal over levels).
-  ceres::Problem::EvaluateOptions evaluate;
-  evaluate.parameter_blocks.push_back(&gamma);
-  for (double& q : log_q) evaluate.parameter_blocks.push_back(&q);
-  std::vector<double> residual;
-  ceres::CRSMatrix crs;
-  problem.Evaluate(evaluate, nullptr, &residual, nullptr, &crs);
-  const Eigen::Index num_res = static_cast<Eigen::Index>(residual.size());
-  const Eigen::Index num_par = static_cast<Eigen::Index>(used.size()) + 1;
-  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(num_res, num_par);
-  for (int r = 0; r < crs.num_rows; ++r)
-    for (int k = crs.rows[static_cast<std::size_t>(r)];
-         k < crs.rows[static_cast<std::size_t>(r) + 1]; ++k)
-      g(r, crs.cols[static_cast<std::size_t>(k)]) = crs.values[static_cast<std::size_t>(k)];
+  std::vector<double*> blocks = {&gamma};
+  for (double& q : log_q) blocks.push_back(&q);
+  Eigen::VectorXd e;
+  Eigen::MatrixXd g;
+  evaluate_dense(problem, blocks, &e, &g);
+  const Eigen::Index num_res = e.size();
   Eigen::MatrixXd omega = Eigen::MatrixXd::Zero(num_res, num_res);
   Eigen::Index row = 0;
   for (std::size_t u = 0; u < used.size(); ++u) {
@@ -189,7 +172,6 @@ DriftResidualNoiseFit fit_drift_residual_noise(const std::vector<DriftResiduals>
         inv_sd[u].asDiagonal() * levels[used[u]].covariance * inv_sd[u].asDiagonal();
     row += t;
   }
-  const Eigen::VectorXd e = Eigen::Map<const Eigen::VectorXd>(residual.data(), num_res);
   const GmmInference inference = gmm_sandwich(g, omega, e);
   if (!inference.ok) {
     fit.message = "gamma and Q_s cannot be told apart by these read times";

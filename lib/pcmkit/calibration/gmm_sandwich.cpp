@@ -8,6 +8,36 @@
 
 namespace pcmkit::calibration {
 
+bool solve_moment_fit(ceres::Problem& problem, std::string* message) {
+  ceres::Solver::Options solver;
+  solver.max_num_iterations = 200;
+  solver.function_tolerance = 1e-14;
+  solver.parameter_tolerance = 1e-12;
+  solver.logging_type = ceres::SILENT;
+  ceres::Solver::Summary summary;
+  ceres::Solve(solver, &problem, &summary);
+  if (!summary.IsSolutionUsable()) *message = "fit failed: " + summary.message;
+  return summary.IsSolutionUsable();
+}
+
+void evaluate_dense(ceres::Problem& problem,
+                    const std::vector<double*>& parameter_blocks,
+                    Eigen::VectorXd* residual,
+                    Eigen::MatrixXd* jacobian) {
+  ceres::Problem::EvaluateOptions options;
+  options.parameter_blocks = parameter_blocks;
+  std::vector<double> r;
+  ceres::CRSMatrix crs;
+  problem.Evaluate(options, nullptr, &r, nullptr, &crs);
+  *residual = Eigen::Map<const Eigen::VectorXd>(r.data(), static_cast<Eigen::Index>(r.size()));
+  *jacobian = Eigen::MatrixXd::Zero(crs.num_rows, crs.num_cols);
+  for (int row = 0; row < crs.num_rows; ++row)
+    for (int k = crs.rows[static_cast<std::size_t>(row)];
+         k < crs.rows[static_cast<std::size_t>(row) + 1]; ++k)
+      (*jacobian)(row, crs.cols[static_cast<std::size_t>(k)]) =
+          crs.values[static_cast<std::size_t>(k)];
+}
+
 GmmInference gmm_sandwich(const Eigen::MatrixXd& jacobian,
                           const Eigen::MatrixXd& omega,
                           const Eigen::VectorXd& residual) {

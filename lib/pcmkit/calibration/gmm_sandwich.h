@@ -9,8 +9,11 @@
 // Econometrica 50, 1029 (1982).
 #pragma once
 
+#include <ceres/ceres.h>
+
 #include <Eigen/Core>
 #include <string>
+#include <vector>
 
 namespace pcmkit::calibration {
 
@@ -21,6 +24,17 @@ struct GmmInference {
   int dof = 0;
   double p_value = 1.0;
 };
+
+// A moment fit's solver settings (tight tolerances, silent) and its solution; false, with
+// `message` set, when Ceres found no usable solution.
+bool solve_moment_fit(ceres::Problem& problem, std::string* message);
+
+// The residuals and their dense Jacobian at a problem's current parameters, columns in the order
+// of `parameter_blocks`, block after block.
+void evaluate_dense(ceres::Problem& problem,
+                    const std::vector<double*>& parameter_blocks,
+                    Eigen::VectorXd* residual,
+                    Eigen::MatrixXd* jacobian);
 
 // Requires: jacobian m × p, omega m × m symmetric, residual m; m ≥ p.
 GmmInference gmm_sandwich(const Eigen::MatrixXd& jacobian,
