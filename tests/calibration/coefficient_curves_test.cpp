@@ -195,3 +195,25 @@ TEST_CASE("a plateau that may rest on one imprecise level carries that level's e
   CHECK(hi.std_error >= 0.01);
   CHECK(std::abs(hi.value - 0.04) <= 2 * hi.std_error);
 }
+
+TEST_CASE("the zero level, at ln x_floor, is a point of the upper plateau, never of the line") {
+  // μ_ν levels of a model-B campaign (2,000 devices, seed 3): 0 uS at 0.0882 ± 0.0049, 1.67 uS
+  // at 0.0682, the rest on the lower plateau. Without the rule, a line through the zero level
+  // (16 units of ln x away from the rest) won, μ_max stayed at the prior's 0.1 and the curve
+  // missed the 1.67 uS level by 3.4 standard errors.
+  const double g[] = {0, 1.667, 3.333, 5, 6.667, 8.333, 10, 11.67, 13.33, 15, 16.67, 18.33, 20};
+  const double v[] = {0.08822, 0.06820, 0.06052, 0.06033, 0.05983, 0.05985, 0.05999,
+                      0.05944, 0.05999, 0.06020, 0.05977, 0.06019, 0.05971};
+  const double se[] = {0.0049,  0.0017,  0.00054, 0.00037, 0.00026, 0.00022, 0.00019,
+                       0.00019, 0.00018, 0.00017, 0.00016, 0.00017, 0.00016};
+  std::vector<CurvePoint> p;
+  for (int k = 0; k < 13; ++k) p.push_back({std::log(std::max(g[k] / 20, 1e-7)), v[k], se[k]});
+  const CurveFit f = fit_clipped_line(p, {0.0244, -0.0155, 0.049, 0.1}, true, std::log(1e-7));
+  const Estimate& hi = f.coefficients[3];
+  INFO(f.shape << ": mu_max " << hi.value << " +- " << hi.std_error);
+  CHECK(hi.identified);
+  CHECK(hi.value == doctest::Approx(0.0882).epsilon(0.02));
+  const auto& c = f.coefficients;
+  CHECK(std::clamp(c[0].value + c[1].value * p[0].x, c[2].value, c[3].value) ==
+        doctest::Approx(hi.value));
+}

@@ -274,7 +274,9 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   const auto& de = prior.drift_exponent;
   const auto& rn = prior.read_noise;
   result.programming_curve = fit_quadratic(prog, {pn.c0_uS, pn.c1_uS, pn.c2_uS});
-  result.mu_curve = fit_clipped_line(mu, {de.a0, de.a1, de.mu_min, de.mu_max}, true);
+  // The zero level sits at u = ln x_floor, a convention: a plateau point, never a line point.
+  const double u_floor = std::log(prior.x_floor) + 1e-9;
+  result.mu_curve = fit_clipped_line(mu, {de.a0, de.a1, de.mu_min, de.mu_max}, true, u_floor);
   // Levels whose μ_ν sits at its bound 0 have no error to weigh them by; when they are all the
   // levels say about μ_ν, the curve is that bound (not the prior's drift).
   const auto at_bound = [](const Estimate& e) { return e.rule.rfind("at bound 0", 0) == 0; };
@@ -286,16 +288,17 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
       result.mu_curve.coefficients[static_cast<std::size_t>(k)] = {0.0, NAN, false, rule};
     result.mu_curve.shape = "constant at the bound 0";
   }
-  result.sigma_curve = fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true);
+  result.sigma_curve =
+      fit_clipped_line(sigma, {de.b0, de.b1, de.sigma_min, de.sigma_max}, true, u_floor);
   const std::vector<double> q_prior = {std::log(rn.q0), -rn.alpha, -1e300, std::log(rn.q_max)};
-  result.q_curve = fit_clipped_line(log_q, q_prior, false);
+  result.q_curve = fit_clipped_line(log_q, q_prior, false, u_floor);
   // Q_s from drift residuals carry γ's error together (one γ moves every level's Q_s): the curve
   // refitted with γ one standard error away adds that shift to each coefficient's error.
   if (result.gamma_source == "drift residuals") {
     std::vector<CurvePoint> shifted = log_q;
     for (std::size_t k = 0; k < shifted.size(); ++k)
       shifted[k].value += log_q_shift[k] * result.residual_noise.gamma.std_error;
-    const CurveFit moved = fit_clipped_line(shifted, q_prior, false);
+    const CurveFit moved = fit_clipped_line(shifted, q_prior, false, u_floor);
     for (std::size_t k = 0; k < result.q_curve.coefficients.size(); ++k) {
       Estimate& e = result.q_curve.coefficients[k];
       const Estimate& m = moved.coefficients[k];

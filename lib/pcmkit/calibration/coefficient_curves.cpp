@@ -289,7 +289,8 @@ CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<
 
 CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
                           const std::vector<double>& prior,
-                          bool has_lo) {
+                          bool has_lo,
+                          double u_floor) {
   PCMKIT_CHECK(prior.size() == 4, "clipped-line prior needs {p0, p1, lo, hi}");
   const std::vector<CurvePoint> p = usable(points);
   const std::size_t n = p.size();
@@ -335,6 +336,7 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         se[2] = mean_error(j, n);
         fixed[2] = false;
       }
+      if (j > i && p[i].x <= u_floor) continue;  // the zero level is no point of the line
       if (distinct_x(p, i, j) >= 2) {
         const Line line = weighted_line(p, i, j);
         if (line.p1 > 0) continue;

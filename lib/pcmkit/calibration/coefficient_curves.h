@@ -22,6 +22,7 @@
 // it determines too gets at least that split's error with the difference of the values added.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,12 @@ CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<
 // Requires: prior = {p0, p1, lo, hi}. has_lo = false drops the lower clip (lo stays at prior,
 // not identified). Tries every split of the sorted levels into upper plateau / line / lower
 // plateau, keeps the best, then polishes it with Ceres.
+// u_floor: levels at or below it (the zero level, at ln x_floor) are never points of the line,
+// only of the upper plateau: x_floor is a convention, so a line through such a level would be
+// steered by an abscissa the data did not choose.
 CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
                           const std::vector<double>& prior,
-                          bool has_lo);
+                          bool has_lo,
+                          double u_floor = -std::numeric_limits<double>::infinity());
 
 }  // namespace pcmkit::calibration
