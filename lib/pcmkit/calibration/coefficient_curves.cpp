@@ -22,9 +22,8 @@ constexpr double kChi2PerPart = 9.0;
 constexpr double kMinSlopeSignificance = 3.0;
 // Another split of the levels (with at most one part more) whose χ² is within this of the chosen
 // one's explains them about as well (2σ): a coefficient it leaves undetermined is not identified,
-// and one it also determines gets at least that reading's error with its move added (a level that
-// may be on the line or on a plateau; the zero level, far out at ln x_floor, on the line or alone
-// on the upper plateau).
+// and one it also determines gets at least that reading's error with its move added (e.g. a level
+// that may be on the line or on a plateau; a plateau that may rest on the zero level alone).
 constexpr double kAmbiguousChi2 = 4.0;
 
 std::vector<CurvePoint> usable(const std::vector<CurvePoint>& points) {
