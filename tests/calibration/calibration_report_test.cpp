@@ -116,6 +116,10 @@ TEST_CASE("report.md, CSV tables, figure data and scripts — PNGs when gnuplot 
     return std::string(std::istreambuf_iterator<char>(in), {});
   }();
   CHECK(md.find("## Adequacy") != std::string::npos);
+  // Which estimator gave which level: the zero level is censored, the others regressions.
+  CHECK(md.find("## Estimators") != std::string::npos);
+  CHECK(md.find("- Levels 0 µS (reads reach 0): method of moments") != std::string::npos);
+  CHECK(md.find("γ and Q_s from the traces' spectra") != std::string::npos);
   const std::vector<std::string> coefficients = lines_of(dir / "coefficients.csv");
   REQUIRE(coefficients.size() == 16);  // header + 15 coefficients
   CHECK(coefficients[0] == "coefficient,value,std_error,prior,identified");

@@ -127,6 +127,43 @@ std::string spectra_script(const CalibrationResult& r) {
 
 // Per checked level (one gnuplot index each): t, measured 5/50/95% quantiles, predicted 5/50/95%,
 // flagged (0/1).
+// Which estimator gave what, and how its standard errors were computed (issue #15).
+std::string estimators_text(const CalibrationResult& r) {
+  std::vector<std::string> regression, censored;
+  for (const LevelFit& l : r.levels)
+    (l.method == LevelMethod::kDriftRegression ? regression : censored)
+        .push_back(num(l.g_target_uS));
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (std::size_t k = 0; k < v.size(); ++k) s += (k ? ", " : "") + v[k];
+    return s + " µS";
+  };
+  std::ostringstream s;
+  if (!regression.empty())
+    s << "- Levels " << list(regression)
+      << ": per-device weighted drift regressions, then moments of the per-device estimates with "
+         "their estimation noise subtracted; errors by the delta method over the devices' sample "
+         "covariance.\n";
+  if (!censored.empty())
+    s << "- Levels " << list(censored)
+      << " (reads reach 0): method of moments on the population of reads (E g, E g·g, "
+         "P(g = 0)), each moment weighted by its own s.d.; errors by the sandwich with the "
+         "moments' covariance; the χ²/dof column is the generalised J per dof.\n";
+  if (r.gamma_source == "noise traces")
+    s << "- Read noise: γ and Q_s from the traces' spectra (errors: sandwich over traces).\n";
+  else if (r.gamma_source == "drift residuals")
+    s << "- Read noise: no traces; γ and Q_s from the growth of the drift residuals with time "
+         "(joint moment fit over levels, sandwich errors; J test p = "
+      << num(r.residual_noise.p_value) << "); γ's error is carried into the Q_s curve.\n";
+  else
+    s << "- Read noise: γ not estimated (held at the prior's value); Q_s from each level's "
+         "residuals.\n";
+  s << "- Curves: Ceres fits through the level estimates (covariance from Ceres); where another "
+       "split of the levels into plateaus and line fits about as well, the coefficients it "
+       "leaves open are not identified and the others carry its error too.\n";
+  return s.str();
+}
+
 std::string adequacy_data(const AdequacyResult& a) {
   std::ostringstream s;
   s << "# t_s measured_q05 q50 q95 predicted_q05 q50 q95 flagged\n";
@@ -218,6 +255,7 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
      << r.num_traces << " noise traces.\n\n## Coefficients\n\n```\n"
      << coefficient_table(r) << "```\n\n## Levels\n\n```\n"
      << level_table(r) << "```\n\n";
+  md << "## Estimators\n\n" << estimators_text(r) << "\n";
   md << "Goodness of fit (χ²/dof of the curves through the level estimates; ≈ 1 is good):\n\n";
   auto gof = [&](const char* name, const CurveFit& c) {
     md << "- " << name << ": " << (c.dof > 0 ? num(c.chi2 / c.dof) : std::string("-")) << " ("
