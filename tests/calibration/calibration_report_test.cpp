@@ -149,6 +149,25 @@ TEST_CASE("report.md, CSV tables, figure data and scripts — PNGs when gnuplot 
   CHECK(temporaries_in(dir).empty());
 }
 
+TEST_CASE("a quantity no level identified is drawn as its curve alone, the key says so") {
+  // E.g. real RRAM data: every level's μ_ν at its bound 0. The points' block of mu_nu.dat is then
+  // empty, and gnuplot refuses a plot of an empty block: the whole figure was missing.
+  CalibrationResult r = result();
+  for (LevelFit& l : r.levels) l.mu_nu.identified = false;
+  TempDir tmp;
+  const fs::path dir = tmp.path() / "report";
+  const ReportFiles files = write_calibration_report(r, dir);
+  const auto text = [](const fs::path& f) {
+    std::ifstream in(f);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string mu = text(dir / "mu_nu.gp"), sigma = text(dir / "sigma_nu.gp");
+  CHECK(mu.find("index 0") == std::string::npos);
+  CHECK(mu.find("no level identified this quantity") != std::string::npos);
+  CHECK(sigma.find("index 0") != std::string::npos);
+  if (files.figures_skipped.empty()) CHECK(fs::is_regular_file(dir / "mu_nu.png"));
+}
+
 TEST_CASE("without gnuplot: the data and scripts are written, figures_skipped says why") {
   TempDir tmp;
   const fs::path empty_bin = tmp.path() / "empty_bin";

@@ -90,7 +90,8 @@ std::string points_and_curve(const std::string& data,
                              const std::string& title,
                              const std::string& ylabel,
                              bool log_x,
-                             bool log_y) {
+                             bool log_y,
+                             bool with_points) {
   std::ostringstream s;
   s << kStyle << "set title '" << title << "'\nset xlabel 'target conductance G_T (µS)'\n"
     << "set ylabel '" << ylabel << "'\n";
@@ -102,9 +103,13 @@ std::string points_and_curve(const std::string& data,
     x = "($1 > 0 ? $1 : 0.03)";
   }
   if (log_y) s << "set logscale y\n";
-  s << "plot '" << data << "' index 0 using " << x << ":2:3 with yerrorbars pt 7 lc rgb '#1f77b4' "
-    << "title 'per-level estimate ± 1 s.e.', '" << data
-    << "' index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'fitted model'\n";
+  // No level identified (e.g. every μ_ν at its bound 0): the curve alone, and the key says why.
+  s << "plot ";
+  if (with_points)
+    s << "'" << data << "' index 0 using " << x << ":2:3 with yerrorbars pt 7 lc rgb '#1f77b4' "
+      << "title 'per-level estimate ± 1 s.e.', ";
+  s << "'" << data << "' index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'fitted model"
+    << (with_points ? "" : " (no level identified this quantity)") << "'\n";
   return s.str();
 }
 
@@ -227,13 +232,20 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
   struct Figure {
     std::string name, script;
   };
+  const auto any = [&](const Estimate LevelFit::*member) {
+    return std::any_of(r.levels.begin(), r.levels.end(),
+                       [&](const LevelFit& l) { return (l.*member).identified; });
+  };
   std::vector<Figure> figures = {
       {"programming_noise",
-       points_and_curve("programming_noise.dat", "Programming noise", "σ_prog (µS)", false, false)},
-      {"mu_nu", points_and_curve("mu_nu.dat", "Drift exponent: location μ_ν", "μ_ν", true, false)},
-      {"sigma_nu",
-       points_and_curve("sigma_nu.dat", "Drift exponent: spread σ_ν", "σ_ν", true, false)},
-      {"q_s", points_and_curve("q_s.dat", "Read noise Q_s", "Q_s", true, true)}};
+       points_and_curve("programming_noise.dat", "Programming noise", "σ_prog (µS)", false, false,
+                        any(&LevelFit::sigma_prog_uS))},
+      {"mu_nu", points_and_curve("mu_nu.dat", "Drift exponent: location μ_ν", "μ_ν", true, false,
+                                 any(&LevelFit::mu_nu))},
+      {"sigma_nu", points_and_curve("sigma_nu.dat", "Drift exponent: spread σ_ν", "σ_ν", true,
+                                    false, any(&LevelFit::sigma_nu))},
+      {"q_s",
+       points_and_curve("q_s.dat", "Read noise Q_s", "Q_s", true, true, any(&LevelFit::q_s))}};
   if (r.spectrum.available) {
     outputs.add_text(dir / "spectra.dat", spectra_data(r));
     figures.push_back({"spectra", spectra_script(r)});
