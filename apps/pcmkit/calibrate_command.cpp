@@ -30,6 +30,9 @@ void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
   cmd->add_option("--t0", o.t0, "Reference time of G_prog after programming")
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
+  cmd->add_option("--holdout-times", o.holdout,
+                  "Fit on the reads before this time only (e.g. 1h), then check the fitted "
+                  "model's prediction of the later reads");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_flag("--strict", o.strict,
                 "Refuse a file with reads below 0 (default: count them as 0, as the model's "
@@ -46,6 +49,7 @@ int run_calibrate(const CalibrateOptions& o) {
   calibration::CalibrationOptions options;
   options.t0_s = parse_duration_s(o.t0, "--t0");
   if (!o.prior.empty()) options.prior = device::read_model_file(o.prior).model;
+  if (!o.holdout.empty()) options.holdout_from_s = parse_duration_s(o.holdout, "--holdout-times");
   options.validate();
   const measurement::Campaign campaign =
       measurement::read_campaign(o.campaign, o.strict ? measurement::Campaign::Reads::kNonNegative
@@ -88,6 +92,9 @@ int run_calibrate(const CalibrateOptions& o) {
         "alarm %.0f%%): %s\n",
         result.adequacy->replicates, 100 * result.adequacy->false_alarm,
         result.adequacy->verdict.c_str());
+  if (result.holdout)
+    std::printf("Held-out reads (from %.4g s on, against the model fitted before): %s\n",
+                result.holdout_from_s, calibration::prediction_verdict(*result.holdout).c_str());
   for (const std::string& w : result.warnings) std::printf("note: %s\n", w.c_str());
   std::printf("\nwrote %s\n", o.output.c_str());
   if (report)

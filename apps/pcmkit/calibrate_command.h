@@ -14,6 +14,7 @@ struct CalibrateOptions {
   std::string t0 = "20";
   int threads = 0;
   bool quiet = false;
+  std::string holdout;  // --holdout-times: fit before this time, check the prediction after
   bool strict = false;  // refuse reads below 0 instead of counting them as 0
 };
 

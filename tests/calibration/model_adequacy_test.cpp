@@ -81,8 +81,10 @@ TEST_CASE("a conductance that grows as log t is not a power-law drift: the fit i
 
 TEST_CASE("traces whose read noise disagrees with the reads are flagged, agreeing ones not") {
   measurement::VirtualChipOptions o = small_chip(6);
-  o.traces_per_level = 20;
-  o.trace_reads = 256;
+  // Enough traces to pin γ: the traces' noise is extrapolated to the reads' band through it, and
+  // with 20 traces of 256 reads its error alone hides a factor of 1.8.
+  o.traces_per_level = 50;
+  o.trace_reads = 1024;
   measurement::Campaign c = measurement::synthesize_campaign(device::PcmModel::published(), o);
   const CalibrationResult agree = calibrate(c, {});
   REQUIRE(agree.adequacy.has_value());

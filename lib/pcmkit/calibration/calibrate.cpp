@@ -7,6 +7,7 @@
 
 #include "pcmkit/calibration/ceres_quiet.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/measurement/read_time_split.h"
 
 namespace pcmkit::calibration {
 namespace {
@@ -62,9 +63,33 @@ void take(CalibrationResult& r, const std::string& name, const Estimate& e, doub
     r.coefficients.back().estimate.value = prior;
 }
 
+// How strongly the read-noise variance the traces predict for the reads depends on γ:
+// d ln σ_r²/dγ averaged over the read times, with the traces' PSD held at their own log-centre
+// frequency f_p (where the fit pins it): ln f_p + d ln band_γ(t)/dγ.
+double trace_variance_dlog_dgamma(const device::PcmModel& model,
+                                  const LevelSpectrum& level,
+                                  const measurement::Campaign& campaign) {
+  if (level.f_Hz.size() == 0) return 0.0;
+  const double log_f_p = level.f_Hz.array().log().mean();
+  const double h = 1e-4;
+  device::PcmModel up = model, down = model;
+  up.read_noise.gamma += h;
+  down.read_noise.gamma -= h;
+  double sum = 0;
+  int n = 0;
+  for (Eigen::Index j = 0; j < campaign.num_times(); ++j) {
+    const double t = campaign.time_s.col(j).mean();
+    const double b_up = up.read_noise_band(t), b_down = down.read_noise_band(t);
+    if (!(b_up > 0 && b_down > 0)) continue;
+    sum += log_f_p + (std::log(b_up) - std::log(b_down)) / (2 * h);
+    ++n;
+  }
+  return n ? sum / n : 0.0;
+}
+
 // The read noise the traces measured against the reads' scatter about their drift lines
 // (model_adequacy.h, TraceAgreement): levels that disagree join the adequacy verdict.
-void check_traces_against_reads(CalibrationResult& r) {
+void check_traces_against_reads(CalibrationResult& r, const measurement::Campaign& campaign) {
   AdequacyResult& a = *r.adequacy;
   std::ostringstream off;
   off.precision(3);
@@ -75,12 +100,18 @@ void check_traces_against_reads(CalibrationResult& r) {
     TraceAgreement t;
     t.g_target_uS = l.g_target_uS;
     t.chi2_per_dof = l.drift_chi2_per_dof;
-    // χ² scales as 1/Q_s²: the traces' own error on Q_s widens the band (relative 2·se/Q).
+    // χ² scales as 1/Q_s²: the traces' own error on Q_s widens the band (relative 2·se/Q), and
+    // so does γ's, extrapolated from the traces' frequencies to the reads'.
     const double q_rel =
         l.q_s.value > 0 && std::isfinite(l.q_s.std_error) ? 2 * l.q_s.std_error / l.q_s.value : 0.0;
+    double gamma_rel = 0;
+    if (std::isfinite(r.spectrum.gamma_std_error))
+      for (const LevelSpectrum& s : r.spectrum.levels)
+        if (s.g_target_uS == l.g_target_uS)
+          gamma_rel = trace_variance_dlog_dgamma(r.model, s, campaign) * r.spectrum.gamma_std_error;
     t.z = (t.chi2_per_dof - 1) /
           std::sqrt(2.0 / (static_cast<double>(r.num_times - 2) * static_cast<double>(l.num_used)) +
-                    q_rel * q_rel);
+                    q_rel * q_rel + gamma_rel * gamma_rel);
     t.flagged = std::abs(t.z) > kTraceAgreementZ;
     if (t.flagged)
       off << (off.tellp() > 0 ? ", " : "") << t.g_target_uS << " uS (chi2/dof " << t.chi2_per_dof
@@ -96,7 +127,29 @@ void check_traces_against_reads(CalibrationResult& r) {
   a.describes = false;
 }
 
-// calibrate() on a campaign without reads below 0.
+// Each level's own estimation errors, for the adequacy check's replicates (model_adequacy.h).
+std::vector<LevelParameterErrors> level_errors(const CalibrationResult& r) {
+  const auto se = [](const Estimate& e) {
+    return e.identified && std::isfinite(e.std_error) ? e.std_error : 0.0;
+  };
+  std::vector<LevelParameterErrors> errors;
+  for (const LevelFit& l : r.levels) {
+    LevelParameterErrors e;
+    e.g_target_uS = l.g_target_uS;
+    e.sigma_prog_uS = se(l.sigma_prog_uS);
+    e.mu_nu = se(l.mu_nu);
+    e.sigma_nu = se(l.sigma_nu);
+    e.log_q_s = l.q_s.value > 0 ? se(l.q_s) / l.q_s.value : 0.0;
+    e.fitted = l.sigma_prog_uS.identified || l.mu_nu.identified || l.sigma_nu.identified;
+    errors.push_back(e);
+  }
+  return errors;
+}
+
+// calibrate() without a holdout; on a campaign without reads below 0.
+CalibrationResult calibrate_any_reads(const measurement::Campaign& campaign,
+                                      const CalibrationOptions& options,
+                                      const ProgressCallback& progress);
 CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
                                            const CalibrationOptions& options,
                                            const ProgressCallback& progress);
@@ -111,11 +164,30 @@ void CalibrationOptions::validate() const {
   spectrum.validate("calibration options");
   adequacy.validate();
   prior.validate("prior model");
+  if (!(holdout_from_s >= 0) || !std::isfinite(holdout_from_s))
+    throw InputError("", "--holdout-times", "must be a time > 0");
 }
 
 CalibrationResult calibrate(const measurement::Campaign& campaign,
                             const CalibrationOptions& options,
                             const ProgressCallback& progress) {
+  if (!(options.holdout_from_s > 0)) return calibrate_any_reads(campaign, options, progress);
+  // Fit on the early reads; the late ones are the model's prediction to check.
+  const measurement::ReadTimeSplit split =
+      measurement::split_reads_at(campaign, options.holdout_from_s);
+  CalibrationResult result = calibrate_any_reads(split.before, options, progress);
+  result.holdout_from_s = options.holdout_from_s;
+  if (progress) progress({"held-out reads check", 0, 1});
+  result.holdout =
+      check_model_adequacy(split.after, result.model, options.adequacy, level_errors(result));
+  return result;
+}
+
+namespace {
+
+CalibrationResult calibrate_any_reads(const measurement::Campaign& campaign,
+                                      const CalibrationOptions& options,
+                                      const ProgressCallback& progress) {
   const Eigen::Index negative = campaign.num_negative_reads();
   if (negative == 0) return calibrate_censored_reads(campaign, options, progress);
   // A read below 0 is what a read of the model at 0 looks like with an instrument's offset: it
@@ -132,8 +204,6 @@ CalibrationResult calibrate(const measurement::Campaign& campaign,
   result.warnings.insert(result.warnings.begin(), note.str());
   return result;
 }
-
-namespace {
 
 CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
                                            const CalibrationOptions& options,
@@ -353,8 +423,9 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   }
   if (options.check_adequacy) {
     if (progress) progress({"adequacy check", 0, 1});
-    result.adequacy = check_model_adequacy(campaign, result.model, options.adequacy);
-    check_traces_against_reads(result);
+    result.adequacy =
+        check_model_adequacy(campaign, result.model, options.adequacy, level_errors(result));
+    check_traces_against_reads(result, campaign);
   }
   return result;
 }

@@ -44,6 +44,9 @@ struct CalibrationOptions {
   ReadNoiseSpectrumOptions spectrum;
   bool check_adequacy = true;  // simulate the fitted model on the campaign (model_adequacy.h)
   AdequacyOptions adequacy;
+  // > 0: fit on the reads before this time only, then check the fitted model's prediction of the
+  // reads from it on as the adequacy check does (CalibrationResult::holdout).
+  double holdout_from_s = 0.0;
 
   // Errors: InputError{"", "--option", problem}.
   void validate() const;
@@ -66,6 +69,10 @@ struct CalibrationResult {
   std::string gamma_source;             // "noise traces", "drift residuals" or "prior"
   CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
   std::optional<AdequacyResult> adequacy;  // when options.check_adequacy
+  // With options.holdout_from_s: the held-out reads (t ≥ holdout_from_s) against the prediction
+  // of the model fitted before it. The campaign summary below then describes the fitted reads.
+  std::optional<AdequacyResult> holdout;
+  double holdout_from_s = 0.0;
   // Campaign summary, for provenance.
   Eigen::Index num_devices = 0, num_not_converged = 0, num_times = 0, num_traces = 0;
   // Reads below 0 µS (an instrument's offset), fitted as 0: the model's reads are censored at 0.
@@ -76,7 +83,7 @@ struct CalibrationResult {
 };
 
 // Requires: campaign.validate() passed (reads below 0 are taken as 0 and counted).
-// Errors: InputError when a read time is before t0_s;
+// Errors: InputError when a read time is before t0_s or the holdout leaves too few reads;
 // RunError when no level could be fitted or the fitted model is out of its valid range.
 // Threads: OpenMP; bit-identical results for any thread count. Cost: O(N·T), a few seconds
 // for 10⁶ devices × 20 reads.

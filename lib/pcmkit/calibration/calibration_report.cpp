@@ -188,17 +188,19 @@ std::string adequacy_data(const AdequacyResult& a) {
   return s.str();
 }
 
-std::string adequacy_script(const AdequacyResult& a) {
+std::string adequacy_script(const AdequacyResult& a,
+                            const std::string& data = "adequacy.dat",
+                            const std::string& what = "the fitted model") {
   std::ostringstream s;
-  s << kStyle << "set title 'Measured (points: median, bars: 5–95%) against the fitted model "
-    << "(lines), per level; circles: flagged'\nset xlabel 'time after programming (s)'\n"
+  s << kStyle << "set title 'Measured (points: median, bars: 5–95%) against " << what
+    << " (lines), per level; circles: flagged'\nset xlabel 'time after programming (s)'\n"
     << "set ylabel 'conductance (µS)'\nset logscale x\nset key off\nplot ";
   int index = 0;
   for (const LevelAdequacy& l : a.levels) {
     if (!l.checked) continue;
     if (index) s << ", \\\n  ";
     const int colour = index % 8 + 1;
-    s << "'adequacy.dat' index " << index << " using 1:3:2:4 with yerrorbars pt 7 ps 0.5 lc "
+    s << "'" << data << "' index " << index << " using 1:3:2:4 with yerrorbars pt 7 ps 0.5 lc "
       << colour << ", '' index " << index << " using 1:6 with lines lw 2 lc " << colour
       << ", '' index " << index << " using 1:5 with lines dt 2 lc " << colour << ", '' index "
       << index << " using 1:7 with lines dt 2 lc " << colour << ", '' index " << index
@@ -254,6 +256,12 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
     outputs.add_text(dir / "adequacy.dat", adequacy_data(*r.adequacy));
     figures.push_back({"adequacy", adequacy_script(*r.adequacy)});
   }
+  if (r.holdout && !r.holdout->cells.empty()) {
+    outputs.add_text(dir / "holdout.dat", adequacy_data(*r.holdout));
+    figures.push_back({"holdout", adequacy_script(*r.holdout, "holdout.dat",
+                                                  "the prediction of the model fitted before " +
+                                                      num(r.holdout_from_s) + " s")});
+  }
   for (const Figure& f : figures) {
     outputs.add_text(dir / (f.name + ".gp"), "set output '" + f.name + ".png.tmp'\n" + f.script);
     files.figure_names.push_back(f.name);
@@ -283,6 +291,10 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
           "read times ("
        << r.adequacy->replicates << " replicates, family-wise false alarm "
        << num(100 * r.adequacy->false_alarm) << "%): **" << r.adequacy->verdict << "**.\n";
+  if (r.holdout)
+    md << "\n## Held-out reads\n\nFitted on the reads before " << num(r.holdout_from_s)
+       << " s only; the reads from then on against that model's prediction (the same check): **"
+       << prediction_verdict(*r.holdout) << "**.\n";
   for (const std::string& w : r.warnings) md << "\nNote: " << w << "\n";
   md << "\n## Figures\n\n";
   for (const Figure& f : figures) md << "![" << f.name << "](" << f.name << ".png)\n\n";
@@ -295,7 +307,7 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
 void draw_report_figures(ReportFiles& files) {
   const auto& names = files.figure_names;
   // An earlier report's optional figures describe other data: gone when this one has none.
-  for (const std::string optional : {"spectra", "adequacy"}) {
+  for (const std::string optional : {"spectra", "adequacy", "holdout"}) {
     if (std::find(names.begin(), names.end(), optional) != names.end()) continue;
     std::error_code ec;
     for (const char* ext : {".dat", ".gp", ".png"})

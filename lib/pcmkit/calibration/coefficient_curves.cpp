@@ -347,6 +347,13 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
         c[1] = line.p1;
         fixed[0] = fixed[1] = false;
       }
+      // A plateau on the wrong side of the line's end by less than its error (a level that
+      // barely informs it, e.g. a censored one) meets the line there.
+      if (!fixed[0]) {
+        const double top = c[0] + c[1] * p[i].x, bottom = c[0] + c[1] * p[j - 1].x;
+        if (!fixed[3] && c[3] < top && top - c[3] < 2 * se[3]) c[3] = top;
+        if (has_lo && !fixed[2] && c[2] > bottom && c[2] - bottom < 2 * se[2]) c[2] = bottom;
+      }
       if (has_lo && c[2] > c[3]) continue;
       // A plateau of one level is only a plateau where a line locates its kink; without one, that
       // level may as well lie on a line towards an unknown plateau (the level-beyond rule above).
@@ -389,11 +396,21 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
     c[1] = 0;
     c[0] = best_fixed[3] ? -1e300 : 1e300;
   }
+  // Two plateaus and no line: a step between them, so each plateau moves over its own levels.
+  if (best_fixed[0] && !best_fixed[3] && has_lo && !best_fixed[2]) {
+    c[1] = -1e12;
+    c[0] = -c[1] * 0.5 * (p[best_i - 1].x + p[best_j].x);
+  }
   ceres::Problem problem;
-  for (const CurvePoint& q : p)
+  for (std::size_t k = 0; k < n; ++k) {
+    // Without a line, levels between the plateaus belong to neither: the rules pass the curve
+    // through them afterwards, and they must not pull a plateau meanwhile.
+    if (best_fixed[0] && k >= best_i && k < best_j && (best_i > 0 || best_j < n)) continue;
+    const CurvePoint& q = p[k];
     problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
                                  new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
                              new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
+  }
   CurveFit fit = solve(problem, c, best_fixed, static_cast<int>(n));
   // Without a covariance (the polish moved a kink onto a level, leaving a segment with too few
   // levels), keep the chosen segments' own weighted least-squares fits and their errors.
@@ -415,6 +432,12 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
     }
     for (std::size_t k = 0; k < 4; ++k) c[k] = fit.coefficients[k].value;
     fit.message += "; errors from the segments' own least-squares fits";
+  }
+  // A plateau met to the line's end above (within its error) may be polished back below the
+  // other plateau by its own uninformative level: put it back where the split put it.
+  if (has_lo && !best_fixed[2] && !best_fixed[3] && c[3] < c[2]) {
+    c[3] = best_fixed[0] ? c[2] : std::max(c[2], c[0] + c[1] * p[best_i].x);
+    fit.coefficients[3].value = c[3];
   }
   // The polish may move a level across a kink; re-derive what the levels now inform.
   std::size_t on_hi = 0, on_lo = 0;
@@ -442,6 +465,11 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
   const auto chosen = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& a) {
     return a.i == best_i && a.j == best_j;
   });
+  // At least the chosen split's own segment errors: the polish may slide a level across a kink
+  // (a plateau of one uninformative level then borrows its neighbour's precision).
+  if (chosen != candidates.end())
+    for (std::size_t k = 0; k < 4; ++k)
+      if (!best_fixed[k] && std::isfinite(chosen->se[k])) moved[k] = chosen->se[k];
   for (const Candidate& a : candidates) {
     // Another reading of the levels: as good a fit with at most one part more.
     if (chosen == candidates.end() || &a == &*chosen || a.parts > chosen->parts + 1 ||

@@ -15,11 +15,13 @@ using measurement::RowMatrixXd;
 
 // One simulated campaign (copy) of a level's devices: reads at the measured reads' times, NaN
 // where the measurement has none. Device k of the level draws item k of copy `copy`'s streams.
+// With `error`, the level's parameters are first moved by one draw of their errors.
 RowMatrixXd simulate_level(const measurement::Campaign& campaign,
                            const std::vector<Eigen::Index>& devices,
                            const device::PcmModel& model,
                            std::uint64_t seed,
-                           int copy) {
+                           int copy,
+                           const LevelParameterErrors* error) {
   const auto n = static_cast<Eigen::Index>(devices.size());
   const Eigen::Index num_times = campaign.num_times();
   // Copies are independent streams: a seed per copy (a golden-ratio step apart).
@@ -30,12 +32,20 @@ RowMatrixXd simulate_level(const measurement::Campaign& campaign,
   const CounterRng read(copy_seed, RandomStream::kRead);
   // A level's devices share G_T; with shared times, ln(t/t0) and σ_r(t) are per column.
   const double g_t = campaign.g_target_uS(devices.front());
-  const double sigma_prog = model.sigma_prog_uS(g_t), mu = model.mu_nu(g_t),
-               sigma_nu = model.sigma_nu(g_t);
+  double sigma_prog = model.sigma_prog_uS(g_t), mu = model.mu_nu(g_t),
+         sigma_nu = model.sigma_nu(g_t), q_factor = 1;
+  if (error) {
+    const CounterRng moved(copy_seed, RandomStream::kFitError);
+    const auto level = static_cast<std::uint64_t>(std::llround(g_t * 1e6));
+    sigma_prog = std::max(0.0, sigma_prog + error->sigma_prog_uS * moved.normal(level, 0));
+    mu += error->mu_nu * moved.normal(level, 1);
+    sigma_nu = std::max(0.0, sigma_nu + error->sigma_nu * moved.normal(level, 2));
+    q_factor = std::exp(error->log_q_s * moved.normal(level, 3));
+  }
   Eigen::ArrayXd log_t(num_times), s(num_times);
   for (Eigen::Index j = 0; j < num_times; ++j) {
     log_t[j] = std::log(campaign.time_of(devices.front(), j) / model.t0_s);
-    s[j] = model.sigma_read_rel(g_t, campaign.time_of(devices.front(), j));
+    s[j] = q_factor * model.sigma_read_rel(g_t, campaign.time_of(devices.front(), j));
   }
   RowMatrixXd g(n, num_times);
 #pragma omp parallel for schedule(static)
@@ -53,7 +63,7 @@ RowMatrixXd simulate_level(const measurement::Campaign& campaign,
       if (!campaign.shared_times()) {
         const double t = campaign.time_of(i, j);
         l = std::log(t / model.t0_s);
-        sr = model.sigma_read_rel(g_t, t);
+        sr = q_factor * model.sigma_read_rel(g_t, t);
       }
       const double g_d = g_prog * std::exp(-nu * l);
       g(k, j) = std::max(0.0, g_d + g_d * sr * read.normal(item, static_cast<std::uint64_t>(j)));
@@ -152,7 +162,8 @@ void AdequacyOptions::validate() const {
 
 AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
                                     const device::PcmModel& model,
-                                    const AdequacyOptions& options) {
+                                    const AdequacyOptions& options,
+                                    const std::vector<LevelParameterErrors>& errors) {
   options.validate();
   AdequacyResult result;
   result.replicates = options.replicates;
@@ -172,12 +183,20 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
   for (const auto& [g_target, devices] : by_level) {
     LevelAdequacy level;
     level.g_target_uS = g_target;
+    const LevelParameterErrors* error = nullptr;
+    for (const LevelParameterErrors& e : errors)
+      if (e.g_target_uS == g_target) error = &e;
     level.checked = static_cast<Eigen::Index>(devices.size()) >= options.min_devices;
+    if (!level.checked)
+      level.not_checked = "fewer than " + std::to_string(options.min_devices) + " devices";
+    else if (error && !error->fitted)
+      level.checked = false, level.not_checked = "no fit of its own: the curves' reach";
     result.levels.push_back(level);
     if (!level.checked) continue;
-    std::vector<RowMatrixXd> sims;
+    std::vector<RowMatrixXd> sims;  // the reference copies, then the replicates
     for (int c = 0; c < copies + replicates; ++c)
-      sims.push_back(simulate_level(campaign, devices, model, options.seed, c));
+      sims.push_back(
+          simulate_level(campaign, devices, model, options.seed, c, c < copies ? nullptr : error));
     RowMatrixXd measured(static_cast<Eigen::Index>(devices.size()), campaign.num_times());
     for (std::size_t k = 0; k < devices.size(); ++k)
       measured.row(static_cast<Eigen::Index>(k)) = campaign.g_uS.row(devices[k]);
@@ -311,8 +330,28 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
             << " (level, time) distributions off, largest z " << result.max_z << " against "
             << result.threshold_z;
   }
+  std::string not_checked;
+  for (const LevelAdequacy& level : result.levels)
+    if (!level.checked) {
+      std::ostringstream one;
+      one.precision(4);
+      one << (not_checked.empty() ? "" : "; ") << level.g_target_uS << " uS (" << level.not_checked
+          << ")";
+      not_checked += one.str();
+    }
+  if (!not_checked.empty()) verdict << "; not checked: " << not_checked;
   result.verdict = verdict.str();
   return result;
+}
+
+std::string prediction_verdict(const AdequacyResult& result) {
+  const std::string failing = "does not describe the data";
+  const std::string describes = "describes the data";
+  if (result.describes)
+    return "predicts the held-out reads" +
+           result.verdict.substr(std::min(describes.size(), result.verdict.size()));
+  if (result.verdict.rfind(failing, 0) != 0) return result.verdict;
+  return "does not predict the held-out reads" + result.verdict.substr(failing.size());
 }
 
 }  // namespace pcmkit::calibration

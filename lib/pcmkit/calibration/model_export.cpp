@@ -55,6 +55,52 @@ std::string format(const char* fmt, double v) {
   return buf;
 }
 
+// The adequacy check's verdict and every cell, as JSON.
+json adequacy_json(const AdequacyResult& a) {
+  json aj;
+  aj["describes_the_data"] = a.describes;
+  aj["verdict"] = a.verdict;
+  aj["statistic"] = "Kolmogorov-Smirnov distance per (level, time), standardised by replicates";
+  aj["replicates"] = a.replicates;
+  aj["false_alarm"] = a.false_alarm;
+  aj["threshold_z"] = number_or_null(a.threshold_z);
+  aj["max_z"] = number_or_null(a.max_z);
+  json checked_levels = json::object();
+  for (const LevelAdequacy& l : a.levels) {
+    if (!l.checked) continue;
+    json lj;
+    lj["describes"] = l.describes;
+    lj["max_z"] = number_or_null(l.max_z);
+    lj["flagged_times_s"] = l.flagged_times_s;
+    json cells = json::object();
+    for (const CellAdequacy& c : a.cells)
+      if (c.g_target_uS == l.g_target_uS) {
+        json cj;
+        cj["reads"] = c.reads;
+        cj["ks_distance"] = number_or_null(c.ks_distance);
+        cj["z"] = number_or_null(c.z);
+        cj["mean_error_se"] = number_or_null(c.mean_error);
+        cj["spread_ratio"] = number_or_null(c.spread_ratio);
+        cj["flagged"] = c.flagged;
+        cells[format("%.6g", c.t_s)] = cj;
+      }
+    lj["times"] = cells;
+    checked_levels[format("%.6g", l.g_target_uS)] = lj;
+  }
+  aj["levels"] = checked_levels;
+  json not_checked = json::object();
+  for (const LevelAdequacy& l : a.levels)
+    if (!l.checked) not_checked[format("%.6g", l.g_target_uS)] = l.not_checked;
+  aj["levels_not_checked"] = not_checked;
+  json traces = json::object();
+  for (const TraceAgreement& t : a.traces_vs_reads)
+    traces[format("%.6g", t.g_target_uS)] = {{"drift_chi2_per_dof", number_or_null(t.chi2_per_dof)},
+                                             {"z", number_or_null(t.z)},
+                                             {"flagged", t.flagged}};
+  aj["traces_vs_reads"] = traces;
+  return aj;
+}
+
 }  // namespace
 
 std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
@@ -122,47 +168,13 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   prov["t0_s"] = p.t0_s;
   prov["prior"] = p.prior;
   j["provenance"] = prov;
-  if (r.adequacy) {
-    const AdequacyResult& a = *r.adequacy;
-    json aj;
-    aj["describes_the_data"] = a.describes;
-    aj["verdict"] = a.verdict;
-    aj["statistic"] = "Kolmogorov-Smirnov distance per (level, time), standardised by replicates";
-    aj["replicates"] = a.replicates;
-    aj["false_alarm"] = a.false_alarm;
-    aj["threshold_z"] = number_or_null(a.threshold_z);
-    aj["max_z"] = number_or_null(a.max_z);
-    json checked_levels = json::object();
-    for (const LevelAdequacy& l : a.levels) {
-      if (!l.checked) continue;
-      json lj;
-      lj["describes"] = l.describes;
-      lj["max_z"] = number_or_null(l.max_z);
-      lj["flagged_times_s"] = l.flagged_times_s;
-      json cells = json::object();
-      for (const CellAdequacy& c : a.cells)
-        if (c.g_target_uS == l.g_target_uS) {
-          json cj;
-          cj["reads"] = c.reads;
-          cj["ks_distance"] = number_or_null(c.ks_distance);
-          cj["z"] = number_or_null(c.z);
-          cj["mean_error_se"] = number_or_null(c.mean_error);
-          cj["spread_ratio"] = number_or_null(c.spread_ratio);
-          cj["flagged"] = c.flagged;
-          cells[format("%.6g", c.t_s)] = cj;
-        }
-      lj["times"] = cells;
-      checked_levels[format("%.6g", l.g_target_uS)] = lj;
-    }
-    aj["levels"] = checked_levels;
-    json traces = json::object();
-    for (const TraceAgreement& t : a.traces_vs_reads)
-      traces[format("%.6g", t.g_target_uS)] = {
-          {"drift_chi2_per_dof", number_or_null(t.chi2_per_dof)},
-          {"z", number_or_null(t.z)},
-          {"flagged", t.flagged}};
-    aj["traces_vs_reads"] = traces;
-    j["adequacy"] = aj;
+  if (r.adequacy) j["adequacy"] = adequacy_json(*r.adequacy);
+  if (r.holdout) {
+    json hj = adequacy_json(*r.holdout);
+    hj["fitted_before_s"] = r.holdout_from_s;
+    hj["verdict"] = prediction_verdict(*r.holdout);
+    hj.erase("traces_vs_reads");
+    j["holdout"] = hj;
   }
   return j.dump(2) + "\n";
 }

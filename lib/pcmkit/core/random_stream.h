@@ -18,6 +18,7 @@ enum class RandomStream : std::uint32_t {
   kAugmentation = 7,   // training: random crop offsets and flips, per (epoch, image)
   kWeightNoise = 8,    // training: injected weight noise δW, per (step, weight)
   kWeightInit = 9,     // training from scratch: initial network weights, one per layer
+  kFitError = 10,      // adequacy check: a replicate's level parameters moved by their errors
   kUser = 100,         // first value free for callers
 };
 
