@@ -14,6 +14,8 @@ namespace {
 
 const fs::path kRelaxation =
     fs::path(PCMKIT_SHARED_DIR) / "real-data/rram-relaxation/techB_relaxdata_10k.min.tsv.gz";
+const fs::path kTraces =
+    fs::path(PCMKIT_SHARED_DIR) / "real-data/rram-relaxation/techA_tsdata.min.tsv.gz";
 
 TEST_CASE("real RRAM relaxation data: read, fitted, and the PCM law reported inadequate") {
   if (!fs::is_regular_file(kRelaxation)) {
@@ -37,6 +39,33 @@ TEST_CASE("real RRAM relaxation data: read, fitted, and the PCM law reported ina
   CHECK_FALSE(contains(r.out, "±0\n"));
   // Every level the fit could not use says why.
   CHECK(contains(r.out, "rejected"));
+}
+
+TEST_CASE("real RRAM read-noise traces: gamma with an error that owns up to the misfit") {
+  if (!fs::is_regular_file(kTraces)) {
+    MESSAGE("skipped: ", kTraces.string(), " not present");
+    return;
+  }
+  ScratchDir scratch;
+  const std::string convert = std::string(PCMKIT_RRAM_TRACES_CONVERTER) + " '" + kTraces.string() +
+                              "' -o '" + (scratch / "traces.h5").string() + "' > /dev/null";
+  REQUIRE(std::system(convert.c_str()) == 0);
+  const Outcome r = run_pcmkit(
+      {"calibrate", "traces.h5", "-o", "m.json", "--t0", "0.001", "--quiet"}, scratch.path());
+  INFO("stderr: ", r.err);
+  INFO("stdout: ", r.out);
+  REQUIRE(r.exit_code == 0);
+  // Five levels (0, 8, 16, 24, 31 of 32) each with their Q_s, and γ fitted.
+  CHECK(contains(r.out, "3.75 drift_regression"));
+  CHECK(contains(r.out, "236.2 drift_regression"));
+  CHECK(contains(r.out, "noise traces only"));
+  // The spectra bend: one power law leaves chi2/dof far above 1, and the errors say so (with 8,
+  // 16 and 32 segments γ came out 1.01, 0.87 and 0.90; the scaled errors 0.51, 0.14, 0.18
+  // cover that spread, the unscaled 0.05, 0.02, 0.02 did not).
+  CHECK(contains(r.out, "not one power law per level"));
+  const std::string json = read_text(scratch / "m.json");
+  CHECK(contains(json, "\"gamma_source\": \"noise traces\""));
+  CHECK_FALSE(contains(json, "\"adequacy\""));  // no reads to check against
 }
 
 }  // namespace

@@ -215,18 +215,21 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   result.num_times = campaign.num_times();
   result.t_min_s = campaign.time_s.minCoeff();
   result.t_max_s = campaign.time_s.maxCoeff();
-  if (result.t_min_s < options.t0_s) {
+  // A campaign of noise traces alone (no read after programming) gives the read noise only.
+  const Eigen::Index finite_reads = campaign.g_uS.array().isFinite().count();
+  const bool traces_only = finite_reads == 0 && campaign.noise && campaign.noise->g_uS.rows() > 0;
+  if (result.t_min_s < options.t0_s && !traces_only) {
     std::ostringstream s;
     s << "first read at " << result.t_min_s << " s is before t0 = " << options.t0_s
       << " s (choose a smaller --t0)";
     throw InputError("", "/reads/time_s", s.str());
   }
   // What the fit needs beyond a valid file: drift is a slope in log t, and a fit needs data.
-  if (campaign.num_times() < 2)
+  if (campaign.num_times() < 2 && !traces_only)
     throw InputError("", "/reads/time_s", "one read time: fitting drift needs at least two");
-  const Eigen::Index finite_reads = campaign.g_uS.array().isFinite().count();
-  if (finite_reads == 0) throw InputError("", "/reads/g_uS", "no read (every value is NaN)");
-  if ((campaign.g_uS.array() > 0.0).count() == 0)
+  if (finite_reads == 0 && !traces_only)
+    throw InputError("", "/reads/g_uS", "no read (every value is NaN) and no noise traces");
+  if ((campaign.g_uS.array() > 0.0).count() == 0 && !traces_only)
     throw InputError("", "/reads/g_uS", "every read is 0 uS: nothing to fit");
   if (campaign.noise) result.num_traces = campaign.noise->g_uS.rows();
 
@@ -255,13 +258,23 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   }
   // Without traces, γ and Q_s come from how the reads scatter about their drift lines
   // (drift_residual_noise.h): a first pass under the prior's γ collects the residuals.
-  const bool gamma_from_residuals = !gamma_identified && campaign.shared_times();
+  const bool gamma_from_residuals = !gamma_identified && campaign.shared_times() && !traces_only;
   std::vector<DriftResiduals> residuals(levels.size());
   const auto fit_levels = [&](const std::vector<std::optional<Estimate>>& q_known, bool collect) {
     result.levels.clear();
     std::int64_t done = 0;
     for (std::size_t k = 0; k < levels.size(); ++k) {
       const Level& level = levels[k];
+      if (traces_only) {  // the traces' Q_s, nothing else
+        LevelFit l;
+        l.g_target_uS = level.g_target_uS;
+        l.num_devices = static_cast<Eigen::Index>(level.devices.size()) + level.num_not_converged;
+        l.num_not_converged = level.num_not_converged;
+        if (q_known[k]) l.q_s = *q_known[k], l.q_s_source = ReadNoiseSource::kTraces;
+        l.note = "no reads after programming: the traces give Q_s only";
+        result.levels.push_back(l);
+        continue;
+      }
       result.levels.push_back(
           censored[k]
               ? fit_censored_level(campaign, level, noise_model, options.censored)
@@ -309,6 +322,11 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
       }
     }
   }
+  if (result.spectrum.available && !result.spectrum.message.empty()) {
+    std::string note = result.spectrum.message;  // "...; ...; " from the spectrum fit
+    while (!note.empty() && (note.back() == ' ' || note.back() == ';')) note.pop_back();
+    result.warnings.push_back("read-noise spectrum: " + note);
+  }
   if (!result.spectrum.available) {
     std::string what = "gamma held at its prior, Q_s from drift residuals";
     if (result.gamma_source == "drift residuals")
@@ -338,8 +356,14 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
       log_q_shift.push_back(k < result.q_s_dlog_dgamma.size() ? result.q_s_dlog_dgamma[k] : 0.0);
     }
   }
-  if (prog.empty() && mu.empty())
-    throw RunError("no level could be fitted (too few usable devices per target)");
+  if (prog.empty() && mu.empty() && !(traces_only && !log_q.empty()))
+    throw RunError(traces_only
+                       ? "no level's traces could be fitted (" + result.spectrum.message + ")"
+                       : "no level could be fitted (too few usable devices per target)");
+  if (traces_only)
+    result.warnings.push_back(
+        "the campaign holds noise traces only: gamma and Q_s are fitted, every other coefficient "
+        "is the prior's (not identified), and there are no reads to check the model against");
   const auto& pn = prior.programming_noise;
   const auto& de = prior.drift_exponent;
   const auto& rn = prior.read_noise;
@@ -421,7 +445,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   } catch (const InputError& e) {
     throw RunError(std::string("the fitted model is out of range: ") + e.what());
   }
-  if (options.check_adequacy) {
+  if (options.check_adequacy && !traces_only) {
     if (progress) progress({"adequacy check", 0, 1});
     result.adequacy =
         check_model_adequacy(campaign, result.model, options.adequacy, level_errors(result));

@@ -29,11 +29,15 @@ std::string curve_data(const CalibrationResult& r,
                        double (device::PcmModel::*curve)(double) const) {
   std::ostringstream s;
   s << "# G_T_uS estimate std_error\n";
+  bool any = false;
   for (const LevelFit& l : r.levels) {
     const Estimate& e = l.*member;
     if (e.identified)
       s << num(l.g_target_uS) << ' ' << num(e.value) << ' ' << num(e.std_error) << '\n';
+    any = any || e.identified;
   }
+  // gnuplot does not count a block without a data line, so the curve would not be index 1.
+  if (!any) s << "nan nan nan\n";
   s << "\n\n# G_T_uS fitted_curve\n";
   const double g_max = r.model.g_max_uS;
   for (int i = 0; i <= 400; ++i) {

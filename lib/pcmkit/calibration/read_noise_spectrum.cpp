@@ -564,6 +564,16 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
       const auto p = static_cast<Eigen::Index>(i) + 1;
       fit.levels[data[i].level].q_s_std_error = std::sqrt(covariance(p, p));
     }
+    // Spectra that one power law per level does not describe (a bend, a Lorentzian bump): the
+    // sandwich covers the scatter, not the model's error, so scale by √(χ²/dof) (Birge ratio).
+    if (fit.chi2_per_dof > kSpectrumMisfitChi2) {
+      const double scale = std::sqrt(fit.chi2_per_dof);
+      fit.gamma_std_error *= scale;
+      for (LevelSpectrum& level : fit.levels)
+        if (level.fitted) level.q_s_std_error *= scale;
+      notes << "the spectra are not one power law per level (chi2/dof " << fit.chi2_per_dof
+            << "): errors scaled by its square root; ";
+    }
   } else {
     notes << "covariance not available (rank-deficient Jacobian); ";
   }

@@ -96,6 +96,10 @@ struct ReadNoiseSpectrumFit {
   std::string message;                // why not available, or a note (e.g. covariance failed)
 };
 
+// Above this spectrum χ²/dof the model is taken as not describing the spectra (a clear misfit:
+// χ²/dof of a right model is 1 ± √(2/dof)), and every standard error is scaled by √(χ²/dof).
+inline constexpr double kSpectrumMisfitChi2 = 2.0;
+
 // Fits S(f) = Q_l²·f^(−γ) to the noise traces of `campaign` (method above).
 // Requires: campaign satisfies Campaign::validate (device indices in range, dt_s > 0, sizes that
 //   agree); InternalError otherwise.
