@@ -60,6 +60,29 @@ TEST_CASE("with one replicate set, as a user has, the false-alarm rate stays nea
   CHECK(flagged <= 6);
 }
 
+TEST_CASE("many levels: replicates draw independent levels, and the rate stays the stated one") {
+  // 13 levels: had the levels of a replicate shared their random numbers (they once did), its
+  // largest z over all cells would be that of one level, and the measured campaign's, over 13
+  // independent levels, would exceed it far more often than 5% (model B of calibration_coverage
+  // was flagged in 7 of 20 campaigns of its own). At a true 5%, 4 or more of 20: P = 1.6%.
+  device::PcmModel model = device::PcmModel::published();
+  model.g_max_uS = 20.0;
+  model.programming_noise = {0.20, 2.5, -1.5};
+  model.drift_exponent = {0.02, -0.02, 0.06, 0.09, -0.008, -0.014, 0.006, 0.040};
+  model.read_noise = {0.007, 0.8, 0.15, 0.9};
+  int flagged = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    measurement::VirtualChipOptions chip = small_chip(seed);
+    chip.g_target_uS.clear();
+    for (int k = 1; k <= 13; ++k) chip.g_target_uS.push_back(20.0 * k / 13);
+    chip.devices_per_level = 1000;
+    flagged +=
+        !check_model_adequacy(measurement::synthesize_campaign(model, chip), model).describes;
+  }
+  MESSAGE("flagged " << flagged << " of 20");
+  CHECK(flagged <= 3);
+}
+
 TEST_CASE("a conductance that grows as log t is not a power-law drift: the fit is flagged") {
   // Reads G_T·(1 + 0.02·ln(t/t0))·(1 + 0.01ξ) with a programming spread: drift of the other sign.
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {

@@ -129,7 +129,7 @@ TEST_CASE("without noise traces: gamma and Q_s from the drift residuals, whateve
   chip.traces_per_level = 0;
   chip.devices_per_level = 5000;
   const calibration::CalibrationResult r = run(truth, chip);
-  CHECK(r.gamma_source == "drift residuals");
+  CHECK(r.gamma_source == calibration::GammaSource::kDriftResiduals);
   for (const auto& c : r.coefficients)
     if (c.name == "read_noise.gamma") {
       CHECK(c.estimate.identified);

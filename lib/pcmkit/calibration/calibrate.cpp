@@ -156,6 +156,18 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
 
 }  // namespace
 
+const char* gamma_source_name(GammaSource source) {
+  switch (source) {
+    case GammaSource::kNoiseTraces:
+      return "noise traces";
+    case GammaSource::kDriftResiduals:
+      return "drift residuals";
+    case GammaSource::kPrior:
+      break;
+  }
+  return "prior";
+}
+
 void CalibrationOptions::validate() const {
   if (!(t0_s > 0) || !std::isfinite(t0_s)) throw InputError("", "--t0", "must be > 0");
   if (!(censored_zero_fraction >= 0 && censored_zero_fraction < 1))
@@ -289,7 +301,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
     q_known[k] = trace_q_s(result.spectrum, levels[k].g_target_uS);
   fit_levels(q_known, gamma_from_residuals);
 
-  result.gamma_source = gamma_identified ? "noise traces" : "prior";
+  result.gamma_source = gamma_identified ? GammaSource::kNoiseTraces : GammaSource::kPrior;
   if (gamma_from_residuals) {
     std::vector<DriftResiduals> regression;
     std::vector<std::size_t> index;
@@ -302,7 +314,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
     const DriftResidualNoiseFit& rf = result.residual_noise;
     if (rf.available) {
       noise_model.read_noise.gamma = rf.gamma.value;
-      result.gamma_source = "drift residuals";
+      result.gamma_source = GammaSource::kDriftResiduals;
       result.q_s_dlog_dgamma.assign(levels.size(), 0.0);
       for (std::size_t u = 0; u < index.size(); ++u) {
         if (rf.q_s[u].identified) q_known[index[u]] = rf.q_s[u];
@@ -329,7 +341,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   }
   if (!result.spectrum.available) {
     std::string what = "gamma held at its prior, Q_s from drift residuals";
-    if (result.gamma_source == "drift residuals")
+    if (result.gamma_source == GammaSource::kDriftResiduals)
       what = "gamma and Q_s from the growth of the drift residuals with time";
     else if (gamma_from_residuals)
       what += " (gamma from the residuals: " + result.residual_noise.message + ")";
@@ -388,7 +400,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   result.q_curve = fit_clipped_line(log_q, q_prior, false, u_floor);
   // Q_s from drift residuals carry γ's error together (one γ moves every level's Q_s): the curve
   // refitted with γ one standard error away adds that shift to each coefficient's error.
-  if (result.gamma_source == "drift residuals") {
+  if (result.gamma_source == GammaSource::kDriftResiduals) {
     std::vector<CurvePoint> shifted = log_q;
     for (std::size_t k = 0; k < shifted.size(); ++k)
       shifted[k].value += log_q_shift[k] * result.residual_noise.gamma.std_error;
@@ -427,7 +439,7 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
   Estimate gamma;
   if (gamma_identified)
     gamma = {result.spectrum.gamma, result.spectrum.gamma_std_error, true, ""};
-  else if (result.gamma_source == "drift residuals")
+  else if (result.gamma_source == GammaSource::kDriftResiduals)
     gamma = result.residual_noise.gamma;
   take(result, "read_noise.gamma", gamma, rn.gamma);
 

@@ -52,6 +52,11 @@ struct CalibrationOptions {
   void validate() const;
 };
 
+// Where γ came from.
+enum class GammaSource { kPrior, kNoiseTraces, kDriftResiduals };
+// "prior", "noise traces" or "drift residuals" (the model JSON's goodness_of_fit.gamma_source).
+const char* gamma_source_name(GammaSource source);
+
 struct CoefficientFit {
   std::string name;   // as device::coefficients()
   Estimate estimate;  // value is also in CalibrationResult::model
@@ -66,7 +71,7 @@ struct CalibrationResult {
   // Without traces: γ and Q_s from the drift residuals (drift_residual_noise.h), when possible.
   DriftResidualNoiseFit residual_noise;
   std::vector<double> q_s_dlog_dgamma;  // per level: d ln Q_s/dγ (0 unless γ from residuals)
-  std::string gamma_source;             // "noise traces", "drift residuals" or "prior"
+  GammaSource gamma_source = GammaSource::kPrior;
   CurveFit programming_curve, mu_curve, sigma_curve, q_curve;
   std::optional<AdequacyResult> adequacy;  // when options.check_adequacy
   // With options.holdout_from_s: the held-out reads (t ≥ holdout_from_s) against the prediction

@@ -158,9 +158,9 @@ std::string estimators_text(const CalibrationResult& r) {
       << " (reads reach 0): method of moments on the population of reads (E g, E g·g, "
          "P(g = 0)), each moment weighted by its own s.d.; errors by the sandwich with the "
          "moments' covariance; the χ²/dof column is the generalised J per dof.\n";
-  if (r.gamma_source == "noise traces")
+  if (r.gamma_source == GammaSource::kNoiseTraces)
     s << "- Read noise: γ and Q_s from the traces' spectra (errors: sandwich over traces).\n";
-  else if (r.gamma_source == "drift residuals")
+  else if (r.gamma_source == GammaSource::kDriftResiduals)
     s << "- Read noise: no traces; γ and Q_s from the growth of the drift residuals with time "
          "(joint moment fit over levels, sandwich errors; J test p = "
       << num(r.residual_noise.p_value) << "); γ's error is carried into the Q_s curve.\n";

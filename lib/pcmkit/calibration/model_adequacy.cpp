@@ -14,7 +14,9 @@ namespace {
 using measurement::RowMatrixXd;
 
 // One simulated campaign (copy) of a level's devices: reads at the measured reads' times, NaN
-// where the measurement has none. Device k of the level draws item k of copy `copy`'s streams.
+// where the measurement has none. Device i (its campaign row) draws item i of copy `copy`'s
+// streams: levels must not share draws, or a replicate's levels would err alike and its largest
+// z over all cells would be that of one level (7 of 20 campaigns of the true model B flagged).
 // With `error`, the level's parameters are first moved by one draw of their errors.
 RowMatrixXd simulate_level(const measurement::Campaign& campaign,
                            const std::vector<Eigen::Index>& devices,
@@ -51,7 +53,7 @@ RowMatrixXd simulate_level(const measurement::Campaign& campaign,
 #pragma omp parallel for schedule(static)
   for (Eigen::Index k = 0; k < n; ++k) {
     const Eigen::Index i = devices[static_cast<std::size_t>(k)];
-    const auto item = static_cast<std::uint64_t>(k);
+    const auto item = static_cast<std::uint64_t>(i);
     const double g_prog = std::max(0.0, g_t + sigma_prog * programming.normal(item, 0));
     const double nu = std::abs(mu + sigma_nu * drift.normal(item, 0));
     for (Eigen::Index j = 0; j < num_times; ++j) {

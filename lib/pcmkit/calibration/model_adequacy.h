@@ -16,10 +16,12 @@
 //               Monte-Carlo test); the measured campaign's cells above it are flagged. The
 //               replicates are not refitted: each draws its levels' parameters moved by their
 //               estimation errors instead (LevelParameterErrors), since the measured campaign
-//               is compared with a model fitted to it. Measured false alarms (calibrate, 20
-//               campaigns each of two foreign models, 13 levels × 200/500/2,000 devices ×
-//               18 reads, `calibration_coverage`): 0–1 of 20 on model A, 1–8 of 20 on model B
-//               (single cells just above the threshold at 2,000; the unfitted zero level at 200).
+//               is compared with a model fitted to it. Every device draws its own items
+//               (its campaign row), so levels are independent. Measured false alarms
+//               (calibrate, 20 campaigns each of two foreign models, 13 levels × 200/500/2,000
+//               devices × 18 reads, with and without traces, `calibration_coverage`): 2 of 240
+//               (conservative: a curve's error at a level is below the level's own). Power:
+//               `adequacy_power`.
 //   also        per cell: mean error (measured − predicted, in predicted s.d. of the mean) and the
 //               ratio of measured to predicted spread, and five quantiles of both, for figures.
 // Levels with fewer than min_devices converged devices are not checked.

@@ -117,8 +117,8 @@ std::string calibration_json(const CalibrationResult& r, const Provenance& p) {
   gof["read_noise_spectrum_chi2_per_dof"] =
       r.spectrum.available ? number_or_null(r.spectrum.chi2_per_dof) : json(nullptr);
   // Where γ came from; without traces, the test of the residuals' growth with time.
-  gof["gamma_source"] = r.gamma_source;
-  if (r.gamma_source == "drift residuals") {
+  gof["gamma_source"] = gamma_source_name(r.gamma_source);
+  if (r.gamma_source == GammaSource::kDriftResiduals) {
     const DriftResidualNoiseFit& d = r.residual_noise;
     gof["drift_residual_noise"] = {{"gamma", number_or_null(d.gamma.value)},
                                    {"gamma_std_error", number_or_null(d.gamma.std_error)},
@@ -232,7 +232,7 @@ std::string level_table(const CalibrationResult& r) {
   out +=
       "  chi2/dof: reads about each device's drift line against the read noise the traces "
       "measured (a censored level: Hansen's J per dof); n/a where Q_s was fitted to make it 1\n";
-  if (r.gamma_source == "drift residuals") {
+  if (r.gamma_source == GammaSource::kDriftResiduals) {
     const DriftResidualNoiseFit& d = r.residual_noise;
     std::snprintf(line, sizeof line,
                   "  no traces: gamma %.4f +- %.2g and Q_s from the growth of the drift residuals "
