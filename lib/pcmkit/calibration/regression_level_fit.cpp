@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <map>
 
 #include "pcmkit/calibration/drift_regression.h"
 #include "pcmkit/calibration/folded_normal.h"
@@ -85,6 +86,16 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
     const RobustLocation g_loc = robust_location(g_dev);
     const RobustLocation nu_loc = robust_location(nu);
     fit.rejected = {};  // the last pass's reasons count
+    // The χ² outlier bound per dof, computed once per dof (an inverse incomplete gamma per device
+    // was a quarter of a 10⁶-device calibration).
+    std::map<int, double> chi2_bound;
+    const auto bound = [&chi2_bound](int dof) {
+      const auto [at, added] = chi2_bound.try_emplace(dof, 0.0);
+      if (added)
+        at->second = boost::math::quantile(
+            boost::math::complement(boost::math::chi_squared(static_cast<double>(dof)), 1e-9));
+      return at->second;
+    };
     for (Eigen::Index k = 0; k < n; ++k) {
       const DriftRegression& f = fits[static_cast<std::size_t>(k)];
       bool ok = false;
@@ -97,8 +108,7 @@ LevelFit fit_level_by_regression(const measurement::Campaign& campaign,
       else
         ok = true;
       if (ok && pass > 0) {  // after Q_s has been estimated once, the χ² test is meaningful
-        const boost::math::chi_squared chi2(f.num_reads - 2);
-        ok = f.linear_chi2 <= boost::math::quantile(boost::math::complement(chi2, 1e-9));
+        ok = f.linear_chi2 <= bound(f.num_reads - 2);
         if (!ok) ++fit.rejected.outlier_chi2;
       }
       keep[static_cast<std::size_t>(k)] = ok ? 1 : 0;
