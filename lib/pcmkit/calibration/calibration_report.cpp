@@ -175,7 +175,7 @@ std::string estimators_text(const CalibrationResult& r) {
 
 std::string adequacy_data(const AdequacyResult& a) {
   std::ostringstream s;
-  s << "# t_s measured_q05 q50 q95 predicted_q05 q50 q95 flagged\n";
+  s << "# t_s measured_q05 q50 q95 predicted_q05 q50 q95 flagged z spread_ratio mean_error_se\n";
   bool first = true;
   for (const LevelAdequacy& l : a.levels) {
     if (!l.checked) continue;
@@ -187,7 +187,8 @@ std::string adequacy_data(const AdequacyResult& a) {
         s << num(c.t_s) << ' ' << num(c.measured_quantiles_uS[0]) << ' '
           << num(c.measured_quantiles_uS[2]) << ' ' << num(c.measured_quantiles_uS[4]) << ' '
           << num(c.predicted_quantiles_uS[0]) << ' ' << num(c.predicted_quantiles_uS[2]) << ' '
-          << num(c.predicted_quantiles_uS[4]) << ' ' << (c.flagged ? 1 : 0) << '\n';
+          << num(c.predicted_quantiles_uS[4]) << ' ' << (c.flagged ? 1 : 0) << ' ' << num(c.z)
+          << ' ' << num(c.spread_ratio) << ' ' << num(c.mean_error) << '\n';
   }
   return s.str();
 }
@@ -215,6 +216,25 @@ std::string adequacy_script(const AdequacyResult& a,
   return s.str();
 }
 
+// Every (level, time) cell's z against the family-wise threshold: where the model fails, at a
+// glance (a line per level, coloured by G_T).
+std::string adequacy_z_script(const AdequacyResult& a, const std::string& data) {
+  std::ostringstream s;
+  s << kStyle << "set title 'Distance of measured from predicted distribution per (level, time): "
+    << "z, and the " << num(100 * a.false_alarm) << "% family-wise threshold'\n"
+    << "set xlabel 'time after programming (s)'\nset ylabel 'z (KS distance, standardised)'\n"
+    << "set logscale x\nset key off\nset cblabel 'G_T (µS)'\nset palette rgb 33,13,10\n"
+    << "plot " << num(a.threshold_z) << " with lines lw 2 dt 2 lc rgb '#d62728'";
+  int index = 0;
+  for (const LevelAdequacy& l : a.levels) {
+    if (!l.checked) continue;
+    s << ", \\\n  '" << data << "' index " << index << " using 1:9:(" << num(l.g_target_uS)
+      << ") with linespoints pt 7 ps 0.6 lc palette";
+    ++index;
+  }
+  s << "\n";
+  return s.str();
+}
 }  // namespace
 
 ReportFiles add_calibration_report(const CalibrationResult& r,
@@ -259,6 +279,7 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
   if (r.adequacy && !r.adequacy->cells.empty()) {
     outputs.add_text(dir / "adequacy.dat", adequacy_data(*r.adequacy));
     figures.push_back({"adequacy", adequacy_script(*r.adequacy)});
+    figures.push_back({"adequacy_z", adequacy_z_script(*r.adequacy, "adequacy.dat")});
   }
   if (r.holdout && !r.holdout->cells.empty()) {
     outputs.add_text(dir / "holdout.dat", adequacy_data(*r.holdout));
@@ -311,7 +332,7 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
 void draw_report_figures(ReportFiles& files) {
   const auto& names = files.figure_names;
   // An earlier report's optional figures describe other data: gone when this one has none.
-  for (const std::string optional : {"spectra", "adequacy", "holdout"}) {
+  for (const std::string optional : {"spectra", "adequacy", "adequacy_z", "holdout"}) {
     if (std::find(names.begin(), names.end(), optional) != names.end()) continue;
     std::error_code ec;
     for (const char* ext : {".dat", ".gp", ".png"})
