@@ -17,22 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "foreign_models.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/core/random_stream.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
 using namespace pcmkit;
+using bench::model_a;
 
 namespace {
-
-device::PcmModel model_a() {
-  device::PcmModel m = device::PcmModel::published();
-  m.g_max_uS = 30.0;
-  m.programming_noise = {0.30, 1.5, -0.8};
-  m.drift_exponent = {0.03, -0.012, 0.04, 0.12, -0.004, -0.010, 0.010, 0.050};
-  m.read_noise = {0.010, 0.5, 0.25, 1.15};
-  return m;
-}
 
 // Replaces every read with G_prog·law(device, t)·(1 + σ_r(t)·ε), G_prog as the model programs.
 template <typename Law>

@@ -14,34 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "foreign_models.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/calibration/model_export.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
 using namespace pcmkit;
+using bench::model_a;
+using bench::model_b;
 
 namespace {
-
-// Two models unlike the published one: another G_max and γ, other curves.
-device::PcmModel model_a() {
-  device::PcmModel m = device::PcmModel::published();
-  m.description = "A: G_max 30 uS, gamma 1.15";
-  m.g_max_uS = 30.0;
-  m.programming_noise = {0.30, 1.5, -0.8};
-  m.drift_exponent = {0.03, -0.012, 0.04, 0.12, -0.004, -0.010, 0.010, 0.050};
-  m.read_noise = {0.010, 0.5, 0.25, 1.15};
-  return m;
-}
-
-device::PcmModel model_b() {
-  device::PcmModel m = device::PcmModel::published();
-  m.description = "B: G_max 20 uS, gamma 0.9";
-  m.g_max_uS = 20.0;
-  m.programming_noise = {0.20, 2.5, -1.5};
-  m.drift_exponent = {0.02, -0.02, 0.06, 0.09, -0.008, -0.014, 0.006, 0.040};
-  m.read_noise = {0.007, 0.8, 0.15, 0.9};
-  return m;
-}
 
 std::vector<double> lin(double from, double to, int n) {
   std::vector<double> v;

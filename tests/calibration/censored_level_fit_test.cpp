@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calibration_test_support.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
 using namespace pcmkit;
@@ -44,11 +45,7 @@ TEST_CASE("the zero level at a lab's size, reads mostly noise: errors honest ove
   // 2,000 devices, 18 reads; 20 seeds x 4 statistics. Honest errors put 95% within 2 s.e.
   // (binomial s.d. 2.4%); the bar, 85%, is 4 s.d. below; and none beyond 5 s.e. (the efficient
   // weight had Q_s 7 s.e. off at seed 4).
-  device::PcmModel truth = device::PcmModel::published();
-  truth.g_max_uS = 30.0;
-  truth.programming_noise = {0.30, 1.5, -0.8};
-  truth.drift_exponent = {0.03, -0.012, 0.04, 0.12, -0.004, -0.010, 0.010, 0.050};
-  truth.read_noise = {0.010, 0.5, 0.25, 1.15};
+  const device::PcmModel truth = test::model_a();
   int within = 0, total = 0;
   double worst = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {

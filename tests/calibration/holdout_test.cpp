@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "calibration_test_support.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/calibration/model_export.h"
 #include "pcmkit/core/error.h"
@@ -13,16 +14,8 @@
 namespace pcmkit::calibration {
 namespace {
 
-// 5 levels × 300 devices × 8 reads from 25 s to one day.
 measurement::Campaign small_campaign(std::uint64_t seed) {
-  measurement::VirtualChipOptions o;
-  o.g_target_uS = {0, 5, 10, 15, 25};
-  o.devices_per_level = 300;
-  o.times_s = {25, 100, 400, 1600, 6400, 25600, 51200, 86400};
-  o.traces_per_level = 0;
-  o.non_converged_fraction = 0.0;
-  o.seed = seed;
-  return measurement::synthesize_campaign(device::PcmModel::published(), o);
+  return measurement::synthesize_campaign(device::PcmModel::published(), test::small_chip(seed));
 }
 
 TEST_CASE("a campaign split at a time keeps the reads on each side and the traces early") {

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "calibration_test_support.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/random_stream.h"
@@ -15,17 +16,7 @@
 namespace pcmkit::calibration {
 namespace {
 
-// 5 levels × 300 devices × 8 reads from 25 s to one day, no traces: small and quick.
-measurement::VirtualChipOptions small_chip(std::uint64_t seed) {
-  measurement::VirtualChipOptions o;
-  o.g_target_uS = {0, 5, 10, 15, 25};
-  o.devices_per_level = 300;
-  o.times_s = {25, 100, 400, 1600, 6400, 25600, 51200, 86400};
-  o.traces_per_level = 0;
-  o.non_converged_fraction = 0.0;
-  o.seed = seed;
-  return o;
-}
+using test::small_chip;
 
 TEST_CASE("campaigns drawn from the model are flagged at no more than the stated rate") {
   const device::PcmModel model = device::PcmModel::published();
@@ -65,11 +56,7 @@ TEST_CASE("many levels: replicates draw independent levels, and the rate stays t
   // largest z over all cells would be that of one level, and the measured campaign's, over 13
   // independent levels, would exceed it far more often than 5% (model B of calibration_coverage
   // was flagged in 7 of 20 campaigns of its own). At a true 5%, 4 or more of 20: P = 1.6%.
-  device::PcmModel model = device::PcmModel::published();
-  model.g_max_uS = 20.0;
-  model.programming_noise = {0.20, 2.5, -1.5};
-  model.drift_exponent = {0.02, -0.02, 0.06, 0.09, -0.008, -0.014, 0.006, 0.040};
-  model.read_noise = {0.007, 0.8, 0.15, 0.9};
+  const device::PcmModel model = test::model_b();
   int flagged = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     measurement::VirtualChipOptions chip = small_chip(seed);
