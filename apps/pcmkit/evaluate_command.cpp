@@ -42,7 +42,7 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
   cmd->add_option("--weights", o.weights,
                   "Network weights (HDF5, PyTorch state_dict names; default "
                   "../shared/weights/resnet32-d509ac18.h5 when present)");
-  cmd->add_option("--arch", o.arch, "resnet20/32/44/56, resnet18/34")->capture_default_str();
+  cmd->add_option("--arch", o.arch, "Network: " + nn::resnet_names())->capture_default_str();
   cmd->add_option("--data", o.data_dir,
                   "Test images: a CIFAR-10 binary directory (test_batch.bin; default "
                   "~/.cache/pcmkit/cifar10, filled by tools/fetch_cifar10.sh), or an "

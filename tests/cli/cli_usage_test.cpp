@@ -39,6 +39,18 @@ TEST_CASE("help exits 0 and prints usage on stdout") {
   CHECK(scratch.entries().empty());
 }
 
+TEST_CASE("evaluate --help names every architecture evaluate runs") {
+  // resnet32-pcm, the network pcmkit trains, was once missing from the list.
+  ScratchDir scratch;
+  const Outcome r = run_pcmkit({"evaluate", "--help"}, scratch.path());
+  REQUIRE(r.exit_code == 0);
+  for (const char* arch :
+       {"resnet20", "resnet32", "resnet44", "resnet56", "resnet32-pcm", "resnet18", "resnet34"}) {
+    CAPTURE(arch);
+    CHECK(contains(r.out, arch));
+  }
+}
+
 TEST_CASE("--version exits 0 and prints 'pcmkit <version>'") {
   ScratchDir scratch;
   const Outcome r = run_pcmkit({"--version"}, scratch.path());

@@ -111,6 +111,10 @@ Network make_imagenet_resnet(int depth, Index num_classes) {
   return Network("resnet" + std::to_string(depth), 3, num_classes, std::move(body));
 }
 
+std::string resnet_names() {
+  return "resnet20, resnet32, resnet44, resnet56, resnet32-pcm, resnet18, resnet34";
+}
+
 Network make_resnet(const std::string& arch) {
   for (int depth : {20, 32, 44, 56})
     if (arch == "resnet" + std::to_string(depth)) {
@@ -121,10 +125,8 @@ Network make_resnet(const std::string& arch) {
   if (arch == "resnet32-pcm") return make_cifar_resnet(resnet32_pcm_options());
   if (arch == "resnet18") return make_imagenet_resnet(18);
   if (arch == "resnet34") return make_imagenet_resnet(34);
-  throw InputError(
-      "", "arch",
-      "unknown architecture \"" + arch +
-          "\" (known: resnet20, resnet32, resnet44, resnet56, resnet32-pcm, resnet18, resnet34)");
+  throw InputError("", "arch",
+                   "unknown architecture \"" + arch + "\" (known: " + resnet_names() + ")");
 }
 
 }  // namespace pcmkit::nn

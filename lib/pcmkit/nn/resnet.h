@@ -51,6 +51,9 @@ Network make_imagenet_resnet(int depth, Index num_classes = 1000);
 // The options of resnet32-pcm (above), named "resnet32-pcm".
 CifarResNetOptions resnet32_pcm_options();
 
+// Every name make_resnet knows, CIFAR ones first: "resnet20, resnet32, ..., resnet34".
+std::string resnet_names();
+
 // By name: resnet20/32/44/56 (CIFAR, 16/32/64, option A, 10 classes), resnet32-pcm (above),
 // resnet18/34 (ImageNet, 1000 classes). Weights start at zero.
 // Errors: InputError{"", "arch", ...} naming the known names.
