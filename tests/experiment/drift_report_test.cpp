@@ -4,6 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 using namespace pcmkit;
@@ -65,4 +69,39 @@ TEST_CASE("run settings: JSON value text in the order added, a repeated key repl
   CHECK(e[2] == std::pair<std::string, std::string>{"repeats", "3"});
   CHECK(e[3].second == "18446744073709551615");
   CHECK(e[4].second == "false");
+}
+
+TEST_CASE("results files: the CSV carries fp32, the plot's axis fits the compensated points") {
+  // GDC and AdaBS a point apart near 91%, no compensation collapsed to 10%: an axis from 10 to
+  // 100 would hide their difference; the axis spans them and fp32, and the title names "none".
+  experiment::DriftEvaluationResult r;
+  r.fp32_accuracy_percent = 93.0;
+  r.num_test_images = 10000;
+  r.points.push_back(point(25.0, Compensation::kGdc, {91.0, 91.4}, 0.3));
+  r.points.push_back(point(25.0, Compensation::kAdaBs, {92.0, 92.2}, 0.2));
+  r.points.push_back(point(86400.0, Compensation::kNone, {10.0, 10.0}, 0.0));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "pcmkit_drift_report_test";
+  std::filesystem::remove_all(dir);
+  experiment::write_drift_results(r, {}, dir);
+  const auto read = [&](const char* name) {
+    std::ifstream in(dir / name);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string csv = read("results.csv");
+  CHECK(csv.rfind("t_s,compensation,mean_percent,std_percent,min_percent,max_percent,repeats,"
+                  "fp32_percent\n",
+                  0) == 0);
+  CHECK(csv.find(",93\n") != std::string::npos);
+  const std::string gp = read("accuracy.gp");
+  const auto at = gp.find("set yrange [");
+  REQUIRE(at != std::string::npos);
+  double lo = 0, hi = 0;
+  REQUIRE(std::sscanf(gp.c_str() + at, "set yrange [%lf:%lf]", &lo, &hi) == 2);
+  CHECK(lo > 85);  // 91 − 0.3 less a little padding
+  CHECK(lo < 90.7);
+  CHECK(hi > 93);  // fp32 on the axis
+  CHECK(hi < 96);
+  CHECK(gp.find("none: below the axis") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }

@@ -72,6 +72,39 @@ std::string accuracy_table(const DriftEvaluationResult& r) {
   return s.str();
 }
 
+namespace {
+
+// The accuracy axis fits the points that matter: fp32 and every point within 20 points of the
+// best, so that compensations a few tenths apart can be told apart; a curve that collapses (e.g.
+// no compensation after a day) falls below the axis, and the title says so.
+struct AccuracyAxis {
+  double lo = 0, hi = 100;
+  std::string below;  // compensations with points below the axis, e.g. "none"
+};
+
+AccuracyAxis accuracy_axis(const DriftEvaluationResult& r) {
+  double best = r.fp32_accuracy_percent;
+  for (const AccuracyPoint& p : r.points) best = std::max(best, p.mean);
+  double lo = r.fp32_accuracy_percent, hi = r.fp32_accuracy_percent;
+  AccuracyAxis axis;
+  for (const AccuracyPoint& p : r.points) {
+    const std::string name = compensation_name(p.compensation);
+    if (p.mean < best - 20) {
+      if (axis.below.find(name) == std::string::npos)
+        axis.below += (axis.below.empty() ? "" : ", ") + name;
+      continue;
+    }
+    lo = std::min(lo, p.mean - p.std);
+    hi = std::max(hi, p.mean + p.std);
+  }
+  const double pad = std::max(0.5, 0.08 * (hi - lo));
+  axis.lo = std::max(0.0, lo - pad);
+  axis.hi = std::min(100.0, hi + pad);
+  return axis;
+}
+
+}  // namespace
+
 std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
                                           const RunSettings& settings,
                                           const fs::path& dir) {
@@ -81,10 +114,11 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   OutputSet outputs;  // the data files replace an earlier run's together or not at all
 
   std::ostringstream csv;
-  csv << "t_s,compensation,mean_percent,std_percent,min_percent,max_percent,repeats\n";
+  csv << "t_s,compensation,mean_percent,std_percent,min_percent,max_percent,repeats,fp32_percent\n";
   for (const AccuracyPoint& p : r.points)
     csv << p.t_s << ',' << compensation_name(p.compensation) << ',' << p.mean << ',' << p.std << ','
-        << p.min << ',' << p.max << ',' << p.accuracy_percent.size() << '\n';
+        << p.min << ',' << p.max << ',' << p.accuracy_percent.size() << ','
+        << r.fp32_accuracy_percent << '\n';
   outputs.add_text(dir / "results.csv", csv.str());
 
   json j;
@@ -130,8 +164,11 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   gp << "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'\n"
      << "set output 'accuracy.png.tmp'\nset logscale x\nset grid\nset key bottom left\n"
      << "set xlabel 'time after programming (s)'\nset ylabel 'test accuracy (%)'\n"
-     << "set title 'Accuracy on PCM against time (mean ± 1 s.d. over realisations)'\n"
-     << "plot ";
+     << "set title 'Accuracy on PCM against time (mean ± 1 s.d. over realisations)";
+  const AccuracyAxis axis = accuracy_axis(r);
+  if (!axis.below.empty())
+    gp << "; " << axis.below << ": below the axis (> 20 points under the best)";
+  gp << "'\nset yrange [" << axis.lo << ":" << axis.hi << "]\nplot ";
   for (std::size_t i = 0; i < comps.size(); ++i)
     gp << "'accuracy.dat' index " << i << " using 1:2:3 with yerrorlines lw 2 pt 7 title '"
        << compensation_name(comps[i]) << "', ";
