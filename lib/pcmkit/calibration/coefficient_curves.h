@@ -20,6 +20,10 @@
 // whose χ² is within 4 of the chosen one's reads the levels as well. A coefficient it leaves
 // undetermined is not identified (its rule names that split; the value stays the fitted one), one
 // it determines too gets at least that split's error with the difference of the values added.
+// Every fitted coefficient's error is at least its chosen segment's own least-squares error (the
+// polish may slide a level across a kink); a plateau on the wrong side of the line's end by less
+// than 2 of its errors meets the line there; two plateaus without a line are polished as a step,
+// each over its own levels (a level between them is the rules' to pass through).
 #pragma once
 
 #include <limits>
