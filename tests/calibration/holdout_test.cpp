@@ -8,6 +8,7 @@
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/calibration/model_export.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/device/pcm_model_json.h"
 #include "pcmkit/measurement/read_time_split.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
@@ -92,6 +93,9 @@ TEST_CASE("drift that speeds up after the fitted reads is caught by the held-out
     const std::string json = calibration_json(r, {});
     CHECK(json.find("\"holdout\"") != std::string::npos);
     CHECK(json.find("\"fitted_before_s\": 3000") != std::string::npos);
+    // The model file is still a model file: evaluate and `model show` read it back.
+    const device::ModelFile back = device::parse_model_json(json, "holdout.json");
+    CHECK(back.model.g_max_uS == r.model.g_max_uS);
   }
 }
 

@@ -92,7 +92,7 @@ ModelFile parse_model_json(const std::string& text, const std::string& source) {
                                 "t_read_s",   "x_floor",     "programming_noise", "drift_exponent",
                                 "read_noise", "std_error",   "not_identified",    "goodness_of_fit",
                                 "provenance"};
-  if (!v1) keys.insert("adequacy");
+  if (!v1) keys.insert({"adequacy", "holdout"});  // calibrate's checks (schema /2)
   reject_unknown(j, keys, "", source);
 
   ModelFile file;
