@@ -192,7 +192,8 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
     if (!level.checked)
       level.not_checked = "fewer than " + std::to_string(options.min_devices) + " devices";
     else if (error && !error->fitted)
-      level.checked = false, level.not_checked = "no fit of its own: the curves' reach";
+      level.not_checked = "no fit of its own: the curves' reach";
+    level.checked = level.not_checked.empty();
     result.levels.push_back(level);
     if (!level.checked) continue;
     std::vector<RowMatrixXd> sims;  // the reference copies, then the replicates
@@ -312,12 +313,10 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
   }
   for (const CellAdequacy& cell : result.cells) flagged_cells += cell.flagged;
   result.describes = failing_levels.empty();
-  std::ostringstream verdict;
+  std::ostringstream verdict;  // the detail after "describes the data" / "does not describe ..."
   verdict.precision(4);
-  if (result.describes) {
-    verdict << "describes the data";
-  } else {
-    verdict << "does not describe the data at ";
+  if (!result.describes) {
+    verdict << " at ";
     if (failing_levels.size() <= 3) {
       for (std::size_t l = 0; l < failing_levels.size(); ++l)
         verdict << (l ? "; " : "") << "level " << failing_levels[l]->g_target_uS << " uS (times "
@@ -332,28 +331,22 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
             << " (level, time) distributions off, largest z " << result.max_z << " against "
             << result.threshold_z;
   }
-  std::string not_checked;
+  const char* separator = "; not checked: ";
   for (const LevelAdequacy& level : result.levels)
     if (!level.checked) {
-      std::ostringstream one;
-      one.precision(4);
-      one << (not_checked.empty() ? "" : "; ") << level.g_target_uS << " uS (" << level.not_checked
-          << ")";
-      not_checked += one.str();
+      verdict << separator << level.g_target_uS << " uS (" << level.not_checked << ")";
+      separator = "; ";
     }
-  if (!not_checked.empty()) verdict << "; not checked: " << not_checked;
-  result.verdict = verdict.str();
+  result.verdict_detail = verdict.str();
+  result.verdict = (result.describes ? "describes the data" : "does not describe the data") +
+                   result.verdict_detail;
   return result;
 }
 
 std::string prediction_verdict(const AdequacyResult& result) {
-  const std::string failing = "does not describe the data";
-  const std::string describes = "describes the data";
-  if (result.describes)
-    return "predicts the held-out reads" +
-           result.verdict.substr(std::min(describes.size(), result.verdict.size()));
-  if (result.verdict.rfind(failing, 0) != 0) return result.verdict;
-  return "does not predict the held-out reads" + result.verdict.substr(failing.size());
+  return (result.describes ? "predicts the held-out reads"
+                           : "does not predict the held-out reads") +
+         result.verdict_detail;
 }
 
 }  // namespace pcmkit::calibration

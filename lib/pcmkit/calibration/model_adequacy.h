@@ -99,6 +99,9 @@ struct AdequacyResult {
   double false_alarm = 0;
   // "describes the data" or "does not describe the data at levels ... (times ...)".
   std::string verdict;
+  // The verdict after its first phrase (" at levels ...", "; not checked: ..."), for other
+  // wordings of the same finding (prediction_verdict).
+  std::string verdict_detail;
 };
 
 // How far the fitted model may be off at a level: the standard errors of the level's own
