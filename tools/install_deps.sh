@@ -7,6 +7,7 @@ packages=(
   doctest-dev libcli11-dev librandom123-dev libssl-dev libpng-dev libjpeg-dev
   zlib1g-dev  # tools/convert reads gzip-compressed public measurement sets
   gnuplot-nox
+  libopenmpi-dev openmpi-bin  # pcmkit evaluate over MPI (mpirun -np N); the build works without it
   libdnnl-dev  # optional: only benchmarks/conv3x3_benchmark compares against oneDNN with it
   ocl-icd-opencl-dev  # libdnnl-dev only recommends it, but its CMake config requires OpenCL
 )

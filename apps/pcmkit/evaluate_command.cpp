@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "command.h"
@@ -10,6 +12,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/gnuplot.h"
+#include "pcmkit/core/interruption_note.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -17,13 +20,38 @@
 #include "pcmkit/device/pcm_model_json.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/experiment/drift_report.h"
+#include "pcmkit/experiment/sweep_journal.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
+#include "pcmkit/parallel/mpi_item_runner.h"
+#include "pcmkit/parallel/mpi_session.h"
 
 namespace pcmkit::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+// An output folder may not be an input folder or lie inside one (it would mix results into a data
+// set), nor name an input file.
+void require_output_apart(const fs::path& output,
+                          const fs::path& input,
+                          const std::string& option) {
+  if (input.empty()) return;
+  std::error_code ec1, ec2;
+  const fs::path out = fs::weakly_canonical(fs::absolute(output), ec1);
+  const fs::path in = fs::weakly_canonical(fs::absolute(input), ec2);
+  if (ec1 || ec2) return;
+  const auto [in_end, out_at] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
+  if (in_end == in.end())
+    throw InputError("", "--output",
+                     "is " + std::string(out == in ? "" : "inside ") + option + " (" +
+                         input.string() + "): write the results elsewhere");
+}
+
+std::string file_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 
 std::string default_weights() {
   const fs::path shared = "../shared/weights/resnet32-d509ac18.h5";
@@ -86,12 +114,18 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
       ->capture_default_str();
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
+  cmd->add_flag("--resume", o.resume,
+                "Continue the interrupted sweep journalled in the output folder (sweep.journal): "
+                "only the items it lacks are computed, the results are those of an "
+                "uninterrupted run");
   cmd->add_option("-o,--output", o.output, "Results directory")->required();
   cmd->callback([&o]() { throw CLI::RuntimeError(run_evaluate(o)); });
 }
 
 int run_evaluate(const EvaluateOptions& o) {
   set_num_threads(o.threads);
+  const parallel::MpiSession* mpi = parallel::current_mpi_session();
+  const bool writer = !mpi || mpi->rank() == 0;  // rank 0 alone writes and reports
   const bool ideal = o.device == "ideal";
   if (!ideal && o.model.empty())
     throw InputError("", "--model", "a device model is required (or --device ideal)");
@@ -126,6 +160,10 @@ int run_evaluate(const EvaluateOptions& o) {
   options.validate(model);
   const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
                                 experiment::Compensation::kAdaBs) > 0;
+  require_output_apart(o.output, data_dir, "--data");
+  require_output_apart(o.output, o.calibration_data, "--calibration-data");
+  require_output_apart(o.output, weights, "--weights");
+  require_output_apart(o.output, o.model, "--model");
 
   nn::Network network = nn::make_resnet(o.arch);
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(weights, network);
@@ -138,17 +176,19 @@ int run_evaluate(const EvaluateOptions& o) {
   data_options.preprocessing = {o.resize, o.crop, info.normalization};
   data_options.num_classes = static_cast<int>(network.num_classes());
   const data::EvaluationData data = data::open_evaluation_data(data_options);
-  require_creatable_directory(o.output);
+  if (writer) require_creatable_directory(o.output);
 
-  ProgressPrinter progress("pcmkit evaluate", o.quiet);
-  const experiment::DriftEvaluationResult result = experiment::evaluate_drift(
-      network, model, *data.test, data.calibration.get(), options, progress.callback());
-
+  // Everything the results depend on, recorded in results.json; its digest names the sweep in
+  // the journal, so --resume never mixes in items of other settings.
   experiment::RunSettings settings;
   settings.text("arch", o.arch);
   settings.text("weights", weights);
   settings.text("weights_sha256", sha256_of_file(weights));
   settings.text("device", o.device);
+  if (!ideal) {
+    settings.text("model", o.model);
+    settings.text("model_sha256", sha256_of_file(o.model));
+  }
   settings.text("times", o.times);
   settings.integer("repeats", o.repeats);
   settings.text("compensation", o.compensation);
@@ -170,13 +210,78 @@ int run_evaluate(const EvaluateOptions& o) {
     settings.integer("resize", o.resize);
     settings.integer("crop", o.crop);
   }
-  settings.device_model_json = ideal ? "null" : device::model_to_json(model);
-  std::fputs(experiment::accuracy_table(result).c_str(), stdout);
-  bool figure = false;
-  for (const fs::path& p : experiment::write_drift_results(result, settings, o.output)) {
-    std::printf("wrote %s\n", p.string().c_str());
-    figure = figure || p.filename() == "accuracy.png";
+  // The model file as read: coefficients with their standard errors, adequacy and provenance.
+  settings.device_model_json = ideal ? "null" : file_text(o.model);
+
+  const std::vector<experiment::EvaluationItem> items = experiment::evaluation_items(options);
+  const auto num_items = static_cast<std::int64_t>(items.size());
+  if (ideal && writer && !o.quiet)
+    std::fprintf(stderr,
+                 "pcmkit evaluate: ideal device: evaluated once per compensation (every time "
+                 "and realisation gives the same accuracy)\n");
+  std::unique_ptr<experiment::SweepJournal> journal;
+  experiment::DriftSweepControl control;
+  std::error_code exists_ec;
+  const bool output_existed = fs::exists(o.output, exists_ec);
+  if (writer) {
+    std::string fingerprint_text = settings.device_model_json;
+    for (const auto& [key, value] : settings.entries())
+      fingerprint_text += key + "=" + value + "\n";
+    journal = std::make_unique<experiment::SweepJournal>(o.output, sha256_of_text(fingerprint_text),
+                                                         num_items, o.resume);
+    control.finished = journal->finished();
+    if (o.resume && !o.quiet)
+      std::fprintf(stderr, "pcmkit evaluate: resuming: %zu of %lld items already in %s\n",
+                   control.finished.size(), static_cast<long long>(num_items),
+                   journal->path().string().c_str());
+    const auto note = [&journal, num_items] {
+      set_interruption_note(std::to_string(journal->finished().size()) + " of " +
+                            std::to_string(num_items) + " items kept in " +
+                            journal->path().string() + "; rerun with --resume to finish");
+    };
+    note();
+    control.on_finished = [&journal, note](std::int64_t item, double accuracy) {
+      journal->record(item, accuracy);
+      note();
+    };
   }
+  std::unique_ptr<parallel::MpiItemRunner> mpi_runner;
+  if (mpi && mpi->size() > 1) {
+    mpi_runner = std::make_unique<parallel::MpiItemRunner>();
+    control.runner = mpi_runner.get();
+  }
+
+  ProgressPrinter progress("pcmkit evaluate", o.quiet || !writer);
+  std::optional<experiment::DriftEvaluationResult> result;
+  bool figure = false;
+  try {
+    result = experiment::run_drift_sweep(network, model, *data.test, data.calibration.get(),
+                                         options, progress.callback(), control);
+    if (!result) return kExitOk;  // another rank writes
+    std::fputs(experiment::accuracy_table(*result).c_str(), stdout);
+    for (const fs::path& p : experiment::write_drift_results(*result, settings, o.output)) {
+      std::printf("wrote %s\n", p.string().c_str());
+      figure = figure || p.filename() == "accuracy.png";
+    }
+  } catch (const InputError&) {
+    // Bad data met during the sweep: resuming would meet it again. A journal this run began
+    // goes, with the folder when this run created it.
+    clear_interruption_note();
+    if (journal && !o.resume) {
+      journal->remove();
+      std::error_code ec;
+      if (!output_existed) fs::remove(o.output, ec);  // only when empty
+    }
+    throw;
+  } catch (const RunError& e) {
+    clear_interruption_note();
+    if (!journal || journal->finished().empty()) throw;
+    throw RunError(std::string(e.what()) + "; the " + std::to_string(journal->finished().size()) +
+                   " items computed are kept in " + journal->path().string() +
+                   ": rerun with --resume to write the results");
+  }
+  clear_interruption_note();
+  journal->remove();
   if (!figure)
     std::fprintf(stderr, "pcmkit evaluate: warning: accuracy.png not drawn (%s)\n",
                  have_gnuplot() ? "gnuplot failed on accuracy.gp" : "gnuplot is not installed");

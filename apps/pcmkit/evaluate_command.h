@@ -33,6 +33,7 @@ struct EvaluateOptions {
   std::string tile_size = "0x0";
   int threads = 0;
   bool quiet = false;
+  bool resume = false;  // continue the sweep journalled in the output folder
   std::string output;
 };
 

@@ -1,12 +1,14 @@
 // pcmkit: the command line. Each subcommand lives in its own file; this one dispatches and maps
 // errors to exit codes (README, "Exit codes"): 0 success, 1 run failed, 2 bad input,
-// 130 interrupted.
+// 128 + signal when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <string>
 
 #include "calibrate_command.h"
 #include "command.h"
@@ -15,23 +17,57 @@
 #include "model_command.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/interruption_note.h"
 #include "pcmkit/core/version.h"
+#include "pcmkit/parallel/mpi_session.h"
 #include "synth_command.h"
 #include "train_command.h"
 
 namespace {
 
-// Ctrl-C: remove half-written outputs and exit 130 (README, "Exit codes").
-extern "C" void on_interrupt(int) {
+// Ctrl-C, SIGTERM (e.g. mpirun stopping a job whose rank died) and SIGHUP alike: remove
+// half-written outputs, say what was kept, exit 128 + signal (README, "Exit codes").
+extern "C" void on_interrupt(int signal) {
   pcmkit::remove_pending_temporaries();
-  _exit(130);
+  pcmkit::write_interruption_note("pcmkit: interrupted");
+  _exit(128 + signal);
 }
+
+int run(int argc, char** argv, const std::string& command);
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, on_interrupt);
+  std::string command = "pcmkit";
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') {
+      command += std::string(" ") + argv[i];
+      break;
+    }
+  // Under mpirun: one MPI session for the process; only evaluate shares work among ranks.
+  std::unique_ptr<pcmkit::parallel::MpiSession> mpi;
+  if (pcmkit::parallel::launched_by_mpirun()) {
+    mpi = std::make_unique<pcmkit::parallel::MpiSession>();
+    if (mpi->rank() > 0) command += " (rank " + std::to_string(mpi->rank()) + ")";
+    if (mpi->size() > 1 && command.rfind("pcmkit evaluate", 0) != 0) {
+      if (mpi->rank() == 0)
+        std::fprintf(stderr, "%s: error: only pcmkit evaluate runs under mpirun\n",
+                     command.c_str());
+      mpi->finish(pcmkit::cli::kExitBadInput);
+      return pcmkit::cli::kExitBadInput;
+    }
+  }
+  const int code = run(argc, argv, command);
+  std::fflush(stdout);
+  if (mpi) mpi->finish(code);
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv, const std::string& command) {
   using namespace pcmkit::cli;
-  std::signal(SIGINT, on_interrupt);
   CLI::App app{"pcmkit: PCM device physics and analog in-memory inference"};
   app.set_version_flag("--version", std::string("pcmkit ") + pcmkit::kVersion);
   app.require_subcommand(1);
@@ -48,12 +84,6 @@ int main(int argc, char** argv) {
   add_evaluate_command(app, evaluate);
   add_train_command(app, train);
 
-  std::string command = "pcmkit";
-  for (int i = 1; i < argc; ++i)
-    if (argv[i][0] != '-') {
-      command += std::string(" ") + argv[i];
-      break;
-    }
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& done) {  // a subcommand finished: its exit code
@@ -79,3 +109,5 @@ int main(int argc, char** argv) {
   }
   return kExitOk;
 }
+
+}  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "pcmkit/analog/drift_compensation.h"
 #include "pcmkit/core/error.h"
 
 using namespace pcmkit;

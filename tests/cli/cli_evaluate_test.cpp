@@ -102,7 +102,20 @@ TEST_CASE("evaluate that cannot write one result file leaves an earlier run's fi
   check_one_error_line(r.err);
   CHECK(contains(r.err, "results.json"));
   CHECK(read_text(scratch / "out/results.csv") == "earlier");  // not new beside old
-  CHECK(joined(scratch.entries()) == "out, out/accuracy.png, out/results.csv, out/results.json");
+  // The computed items are kept for --resume, which then only writes.
+  CHECK(contains(r.err, "--resume"));
+  CHECK(joined(scratch.entries()) ==
+        "out, out/accuracy.png, out/results.csv, out/results.json, out/sweep.journal");
+  fs::remove(scratch / "out/results.json");
+  const Outcome resumed =
+      run_pcmkit(in.args({"--device", "ideal", "--compensation", "none", "--times", "25",
+                          "--repeats", "1", "-o", "out", "--resume"}),
+                 scratch.path());
+  INFO("stderr: ", resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(joined(scratch.entries()) ==
+        "out, out/accuracy.dat, out/accuracy.gp, out/accuracy.png, out/results.csv, "
+        "out/results.json");
 }
 
 TEST_CASE("evaluate records paths with quotes and backslashes as valid JSON") {

@@ -1,8 +1,9 @@
 #include "pcmkit/analog/programmed_weights.h"
 
-#include <cmath>
+#include <bit>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/device/differential_pair.h"
 
 namespace pcmkit::analog {
 
@@ -16,36 +17,32 @@ ProgrammedWeights::ProgrammedWeights(const device::PcmModel& model,
   // Targets of the pair, interleaved (G+ at 2i, G− at 2i + 1) so that items stay local.
   Eigen::ArrayXd g_target_uS = Eigen::ArrayXd::Zero(2 * size_);
   if (w_max_ > 0) {
-    const double scale = model.g_max_uS / w_max_;
+    const device::PairTargets pair =
+        device::weights_to_pair_targets(weights.cast<double>(), w_max_, model.g_max_uS);
     for (Eigen::Index i = 0; i < size_; ++i) {
-      const double w = weights[i];
-      // min() keeps |w| = W_max exactly at G_max despite rounding.
-      g_target_uS[2 * i] = std::min(std::max(w, 0.0) * scale, model.g_max_uS);
-      g_target_uS[2 * i + 1] = std::min(std::max(-w, 0.0) * scale, model.g_max_uS);
+      g_target_uS[2 * i] = pair.g_plus_uS[i];
+      g_target_uS[2 * i + 1] = pair.g_minus_uS[i];
     }
   }
   devices_ = device::program_devices(model, g_target_uS, seed, first_item);
 }
 
-Eigen::ArrayXf ProgrammedWeights::read_weights(double t_s, std::uint64_t read_index) const {
-  const Eigen::ArrayXd g_uS = device::read_conductance_uS(model_, devices_, t_s, seed_, read_index);
-  Eigen::ArrayXf w(size_);
-  const double scale = w_max_ / model_.g_max_uS;
-  for (Eigen::Index i = 0; i < size_; ++i)
-    w[i] = static_cast<float>((g_uS[2 * i] - g_uS[2 * i + 1]) * scale);
-  return w;
+Eigen::ArrayXf ProgrammedWeights::read_weights(double t_s, std::uint64_t read_key) const {
+  const Eigen::ArrayXd g_uS = device::read_conductance_uS(model_, devices_, t_s, seed_, read_key);
+  if (w_max_ == 0) return Eigen::ArrayXf::Zero(size_);
+  const Eigen::Map<const Eigen::ArrayXd, 0, Eigen::InnerStride<2>> g_plus(g_uS.data(), size_),
+      g_minus(g_uS.data() + 1, size_);
+  return device::pair_to_weights(g_plus, g_minus, w_max_, model_.g_max_uS).cast<float>();
 }
 
-double global_drift_compensation(const Eigen::Ref<const Eigen::ArrayXf>& w_ref,
-                                 const Eigen::Ref<const Eigen::ArrayXf>& w_t) {
-  PCMKIT_CHECK(w_ref.size() == w_t.size(), "GDC: sizes differ");
-  // Sums in double, in index order: the same result whatever the thread count.
-  double ref = 0, now = 0;
-  for (Eigen::Index i = 0; i < w_ref.size(); ++i) {
-    ref += std::abs(static_cast<double>(w_ref[i]));
-    now += std::abs(static_cast<double>(w_t[i]));
-  }
-  return now > 0 ? ref / now : 1.0;
+std::uint64_t read_key_at_time(double t_s) {
+  // SplitMix64 of the time's bits, cut to the 48 bits a draw index keeps (random_stream.cpp):
+  // distinct times get unrelated draws.
+  std::uint64_t z = std::bit_cast<std::uint64_t>(t_s) + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z = (z ^ (z >> 31)) >> 16;
+  return z == kReferenceReadKey ? 1 : z;
 }
 
 }  // namespace pcmkit::analog

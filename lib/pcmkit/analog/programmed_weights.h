@@ -1,10 +1,8 @@
-// One layer's weights programmed onto differential pairs of PCM devices (Joshi et al. 2020):
-//   W_max = max|W|,  G+ = G_max·max(w, 0)/W_max,  G− = G_max·max(−w, 0)/W_max   (targets)
-// each device programmed, given its drift exponent, then drifted and read per pcm_model.h, and
+// One layer's weights programmed onto differential pairs of PCM devices (Joshi et al. 2020), with
+// the pair mapping of device/differential_pair.h and W_max = max|W|: each device is programmed to
+// its target, given its drift exponent, then drifted and read per pcm_model.h, and
 //   W(t) = (G+(t) − G−(t))·W_max/G_max.
 // Program once, read many times: the devices keep G_prog and ν; every read draws fresh read noise.
-// Global drift compensation (GDC): α(t) = Σ|W(t_ref)| / Σ|W(t)|, with W(t_ref) a read at
-// t_ref = t0 right after programming; the layer's output is multiplied by α(t) in digital.
 #pragma once
 
 #include <Eigen/Core>
@@ -26,9 +24,9 @@ class ProgrammedWeights {
                     std::uint64_t seed,
                     std::uint64_t first_item);
 
-  // W(t) from one read of every device at t_s ≥ t0 (InputError otherwise). The same read_index
-  // gives the same read noise. Random: kRead stream of the seed.
-  Eigen::ArrayXf read_weights(double t_s, std::uint64_t read_index) const;
+  // W(t) from one read of every device at t_s ≥ t0 (InputError otherwise). The same read_key
+  // gives the same read noise (read_key_at_time gives each time its own). Random: kRead stream.
+  Eigen::ArrayXf read_weights(double t_s, std::uint64_t read_key) const;
 
   double w_max() const { return w_max_; }
   Eigen::Index size() const { return size_; }
@@ -41,8 +39,10 @@ class ProgrammedWeights {
   Eigen::Index size_ = 0;
 };
 
-// α = Σ|w_ref| / Σ|w_t|; 1 when Σ|w_t| is 0. Requires: equal sizes.
-double global_drift_compensation(const Eigen::Ref<const Eigen::ArrayXf>& w_ref,
-                                 const Eigen::Ref<const Eigen::ArrayXf>& w_t);
+// The read key of the read at time t_s: a function of the time's value alone, so that a read at
+// one day is the same read whatever other times a run reads. Never kReferenceReadKey.
+std::uint64_t read_key_at_time(double t_s);
+// The key of the reference read right after programming (GDC's W(t_ref)).
+inline constexpr std::uint64_t kReferenceReadKey = 0;
 
 }  // namespace pcmkit::analog

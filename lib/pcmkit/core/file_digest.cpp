@@ -9,6 +9,27 @@
 #include "pcmkit/core/error.h"
 
 namespace pcmkit {
+namespace {
+
+std::string hex_digest(const unsigned char* digest, unsigned int length) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string sha256_of_text(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  PCMKIT_CHECK(EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr) == 1,
+               "EVP digest");
+  return hex_digest(digest, length);
+}
 
 std::string sha256_of_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -26,13 +47,7 @@ std::string sha256_of_file(const std::filesystem::path& path) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   PCMKIT_CHECK(EVP_DigestFinal_ex(ctx.get(), digest, &length) == 1, "EVP final");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return hex_digest(digest, length);
 }
 
 }  // namespace pcmkit

@@ -8,5 +8,7 @@ namespace pcmkit {
 
 // Lower-case hex SHA-256 of the file's bytes. Errors: InputError when the file cannot be read.
 std::string sha256_of_file(const std::filesystem::path& path);
+// Lower-case hex SHA-256 of the bytes of `text`.
+std::string sha256_of_text(const std::string& text);
 
 }  // namespace pcmkit

@@ -5,62 +5,10 @@
 #include <memory>
 #include <sstream>
 
-#include "pcmkit/analog/programmed_weights.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::experiment {
 namespace {
-
-// SplitMix64: well-spread, independent seeds for the realisations of one user seed.
-std::uint64_t mix(std::uint64_t seed, std::uint64_t r) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (r + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// Every layer gets its own range of 2^36 device items (2 per weight).
-constexpr int kItemBitsPerLayer = 36;
-
-struct SavedBatchNorm {
-  nn::BatchNorm2d* bn;
-  Eigen::VectorXf mean, var;
-};
-
-std::vector<SavedBatchNorm> save_batch_norms(nn::Network& network) {
-  std::vector<SavedBatchNorm> saved;
-  for (nn::BatchNorm2d* bn : network.batch_norms())
-    saved.push_back({bn, bn->running_mean(), bn->running_var()});
-  return saved;
-}
-
-void restore_batch_norms(const std::vector<SavedBatchNorm>& saved) {
-  for (const SavedBatchNorm& s : saved) {
-    s.bn->running_mean() = s.mean;
-    s.bn->running_var() = s.var;
-    s.bn->refresh();
-  }
-}
-
-// AdaBS: every BatchNorm re-estimates its statistics on the calibration images.
-// Returns the number of images seen: fewer than num_images when the calibration set is smaller.
-std::int64_t reestimate_batch_norms(nn::Network& network,
-                                    data::ImageDataset& calibration,
-                                    std::int64_t num_images,
-                                    std::int64_t batch_size) {
-  const std::vector<nn::BatchNorm2d*> bns = network.batch_norms();
-  for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
-  calibration.rewind();
-  data::ImageBatch batch;
-  std::int64_t seen = 0;
-  while (seen < num_images && calibration.next(std::min(batch_size, num_images - seen), batch)) {
-    seen += batch.images.n();
-    network.forward(std::move(batch.images));
-  }
-  for (nn::BatchNorm2d* bn : bns) bn->end_statistics();
-  return seen;
-}
 
 void summarise(AccuracyPoint& p) {
   const auto& a = p.accuracy_percent;
@@ -156,105 +104,170 @@ double evaluate_accuracy(nn::Network& network,
                        [&](const nn::Tensor& x) { return network.forward(x); });
 }
 
+analog::AnalogMapping DriftEvaluationOptions::mapping() const {
+  analog::AnalogMapping m;
+  m.first_layer_digital = first_layer_digital;
+  m.last_layer_digital = last_layer_digital;
+  m.periphery = periphery;
+  return m;
+}
+
+std::uint64_t realisation_seed(std::uint64_t seed, int realisation) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(realisation) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+std::vector<EvaluationItem> evaluation_items(const DriftEvaluationOptions& options) {
+  std::vector<EvaluationItem> items = {EvaluationItem{}};
+  const int repeats = options.ideal_device ? 1 : options.repeats;
+  const std::size_t times = options.ideal_device ? 1 : options.times_s.size();
+  for (int r = 0; r < repeats; ++r)
+    for (std::size_t k = 0; k < times; ++k)
+      for (std::size_t c = 0; c < options.compensations.size(); ++c) items.push_back({r, k, c});
+  return items;
+}
+
+DriftItemEvaluator::DriftItemEvaluator(nn::Network& network,
+                                       const device::PcmModel& model,
+                                       data::ImageDataset& test,
+                                       data::ImageDataset* calibration,
+                                       const DriftEvaluationOptions& options)
+    : network_(network),
+      model_(model),
+      test_(test),
+      calibration_(calibration),
+      options_(options),
+      trained_statistics_(network) {
+  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
+                                Compensation::kAdaBs) > 0;
+  PCMKIT_CHECK(!adabs || calibration != nullptr, "AdaBS needs calibration images");
+}
+
+DriftItemEvaluator::~DriftItemEvaluator() {
+  for (const auto& l : network_.analog_layers()) {
+    l.layer->clear_effective_weight();
+    l.layer->clear_matrix_product();
+  }
+  trained_statistics_.restore();
+}
+
+double DriftItemEvaluator::accuracy_percent(const EvaluationItem& item) {
+  if (item.realisation < 0) {  // the fp32 network
+    for (const auto& l : network_.analog_layers()) {
+      l.layer->clear_effective_weight();
+      l.layer->clear_matrix_product();
+    }
+    return evaluate_accuracy(network_, test_, options_.batch_size, options_.max_test_images);
+  }
+  if (!programmed_ || programmed_realisation_ != item.realisation) {
+    programmed_.reset();
+    programmed_ = std::make_unique<analog::ProgrammedNetwork>(
+        network_, options_.ideal_device ? nullptr : &model_, options_.mapping(),
+        realisation_seed(options_.seed, item.realisation));
+    programmed_realisation_ = item.realisation;
+  }
+  const double t_s = options_.times_s[item.time_index];
+  if (!options_.ideal_device && !(programmed_->read_time_s() == t_s)) programmed_->read(t_s);
+  const Compensation comp = options_.compensations[item.compensation_index];
+  programmed_->load(comp == Compensation::kNone ? analog::DriftCompensation::kNone
+                                                : analog::DriftCompensation::kGlobal);
+  if (comp == Compensation::kAdaBs)
+    nn::reestimate_batch_norms(network_, *calibration_, options_.adabs_images,
+                               options_.adabs_batch_size);
+  const double accuracy =
+      evaluate_accuracy(network_, test_, options_.batch_size, options_.max_test_images);
+  if (comp == Compensation::kAdaBs) trained_statistics_.restore();
+  return accuracy;
+}
+
+DriftEvaluationResult assemble_drift_result(const DriftEvaluationOptions& options,
+                                            const std::vector<double>& accuracy,
+                                            std::int64_t num_test_images,
+                                            std::int64_t num_adabs_images) {
+  const std::vector<EvaluationItem> items = evaluation_items(options);
+  PCMKIT_CHECK(accuracy.size() == items.size(), "one accuracy per item");
+  DriftEvaluationResult result;
+  result.num_test_images = num_test_images;
+  result.num_adabs_images = num_adabs_images;
+  const std::size_t nc = options.compensations.size();
+  for (double t : options.times_s)
+    for (Compensation c : options.compensations) result.points.push_back({t, c, {}, 0, 0, 0, 0});
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const EvaluationItem& item = items[i];
+    if (item.realisation < 0) {
+      result.fp32_accuracy_percent = accuracy[i];
+    } else if (options.ideal_device) {  // one evaluation stands for every time
+      for (std::size_t k = 0; k < options.times_s.size(); ++k)
+        result.points[k * nc + item.compensation_index].accuracy_percent.push_back(accuracy[i]);
+    } else {
+      result.points[item.time_index * nc + item.compensation_index].accuracy_percent.push_back(
+          accuracy[i]);
+    }
+  }
+  for (AccuracyPoint& p : result.points) summarise(p);
+  return result;
+}
+
+std::optional<DriftEvaluationResult> run_drift_sweep(nn::Network& network,
+                                                     const device::PcmModel& model,
+                                                     data::ImageDataset& test,
+                                                     data::ImageDataset* calibration,
+                                                     const DriftEvaluationOptions& options,
+                                                     const ProgressCallback& progress,
+                                                     const DriftSweepControl& control) {
+  options.validate(model);
+  const std::vector<EvaluationItem> items = evaluation_items(options);
+  const auto n = static_cast<std::int64_t>(items.size());
+  std::vector<double> accuracy(items.size(), 0.0);
+  std::vector<std::int64_t> pending;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto known = control.finished.find(i);
+    if (known != control.finished.end())
+      accuracy[static_cast<std::size_t>(i)] = known->second;
+    else
+      pending.push_back(i);
+  }
+  for (const auto& [i, value] : control.finished)
+    PCMKIT_CHECK(i >= 0 && i < n, "a finished item outside the sweep");
+
+  std::int64_t done = n - static_cast<std::int64_t>(pending.size());
+  if (progress) progress({"evaluations", done, n});
+  bool collected = true;
+  {
+    DriftItemEvaluator evaluator(network, model, test, calibration, options);
+    const parallel::ItemCompute compute = [&](std::int64_t i) {
+      return evaluator.accuracy_percent(items[static_cast<std::size_t>(i)]);
+    };
+    const parallel::ItemFinished finished = [&](std::int64_t i, double value) {
+      accuracy[static_cast<std::size_t>(i)] = value;
+      if (control.on_finished) control.on_finished(i, value);
+      if (progress) progress({"evaluations", ++done, n});
+    };
+    parallel::LocalItemRunner local;
+    parallel::ItemRunner& runner = control.runner ? *control.runner : local;
+    collected = runner.run(pending, compute, finished);
+  }
+  if (!collected) return std::nullopt;
+
+  const std::int64_t num_test = options.max_test_images > 0
+                                    ? std::min(options.max_test_images, test.num_images())
+                                    : test.num_images();
+  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
+                                Compensation::kAdaBs) > 0;
+  const std::int64_t num_adabs =
+      adabs ? std::min(options.adabs_images, calibration->num_images()) : 0;
+  return assemble_drift_result(options, accuracy, num_test, num_adabs);
+}
+
 DriftEvaluationResult evaluate_drift(nn::Network& network,
                                      const device::PcmModel& model,
                                      data::ImageDataset& test,
                                      data::ImageDataset* calibration,
                                      const DriftEvaluationOptions& options,
                                      const ProgressCallback& progress) {
-  options.validate(model);
-  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
-                                Compensation::kAdaBs) > 0;
-  PCMKIT_CHECK(!adabs || calibration != nullptr, "AdaBS needs calibration images");
-
-  DriftEvaluationResult result;
-  result.num_test_images = options.max_test_images > 0
-                               ? std::min(options.max_test_images, test.num_images())
-                               : test.num_images();
-  const std::vector<nn::AnalogLayerRef> layers = network.analog_layers();
-  for (const auto& l : layers) {
-    l.layer->clear_effective_weight();
-    l.layer->clear_matrix_product();
-  }
-  result.fp32_accuracy_percent =
-      evaluate_accuracy(network, test, options.batch_size, options.max_test_images);
-
-  for (double t : options.times_s)
-    for (Compensation c : options.compensations) result.points.push_back({t, c, {}, 0, 0, 0, 0});
-  const std::vector<SavedBatchNorm> saved = save_batch_norms(network);
-  std::vector<bool> kept_digital(layers.size()), periphery(layers.size());
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    kept_digital[l] = (options.first_layer_digital && l == 0) ||
-                      (options.last_layer_digital && l + 1 == layers.size());
-    periphery[l] = options.periphery.enabled() && !kept_digital[l];
-  }
-  const std::int64_t total =
-      static_cast<std::int64_t>(options.repeats) * static_cast<std::int64_t>(result.points.size());
-  std::int64_t done = 0;
-
-  for (int r = 0; r < options.repeats; ++r) {
-    const std::uint64_t seed = mix(options.seed, static_cast<std::uint64_t>(r));
-    // Program every analog layer once; read W(t_ref) for GDC.
-    std::vector<std::unique_ptr<analog::ProgrammedWeights>> programmed(layers.size());
-    std::vector<Eigen::ArrayXf> w_ref(layers.size());
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      if (options.ideal_device || kept_digital[l]) continue;
-      const nn::RowMatrixXf& w = layers[l].layer->master_weight();
-      const Eigen::Map<const Eigen::ArrayXf> flat(w.data(), w.size());
-      programmed[l] = std::make_unique<analog::ProgrammedWeights>(
-          model, flat, seed, static_cast<std::uint64_t>(l) << kItemBitsPerLayer);
-      w_ref[l] = programmed[l]->read_weights(model.t0_s, 0);
-    }
-    for (std::size_t k = 0; k < options.times_s.size(); ++k) {
-      // Fresh reads at this time, shared by the compensations (same devices, same reads).
-      std::vector<Eigen::ArrayXf> w_t(layers.size());
-      std::vector<double> alpha(layers.size(), 1.0);
-      for (std::size_t l = 0; l < layers.size(); ++l) {
-        if (!programmed[l]) continue;
-        w_t[l] = programmed[l]->read_weights(options.times_s[k], k + 1);
-        alpha[l] = analog::global_drift_compensation(w_ref[l], w_t[l]);
-      }
-      for (std::size_t ci = 0; ci < options.compensations.size(); ++ci) {
-        const Compensation comp = options.compensations[ci];
-        for (std::size_t l = 0; l < layers.size(); ++l) {
-          nn::AnalogLayer& layer = *layers[l].layer;
-          const nn::RowMatrixXf& master = layer.master_weight();
-          if (!programmed[l]) {
-            layer.clear_effective_weight();
-            if (periphery[l])  // the ideal device: the fp32 weight on the crossbar
-              layer.set_matrix_product(std::make_shared<analog::CrossbarPeriphery>(
-                  options.periphery, static_cast<double>(master.cwiseAbs().maxCoeff())));
-            continue;
-          }
-          const Eigen::Map<const nn::RowMatrixXf> read(w_t[l].data(), master.rows(), master.cols());
-          if (periphery[l]) {  // W(t) on the crossbar, α after the ADC
-            layer.set_effective_weight(read);
-            layer.set_matrix_product(std::make_shared<analog::CrossbarPeriphery>(
-                options.periphery, programmed[l]->w_max(),
-                comp == Compensation::kNone ? 1.0 : alpha[l]));
-            continue;
-          }
-          const float a = comp == Compensation::kNone ? 1.0f : static_cast<float>(alpha[l]);
-          nn::RowMatrixXf w = read * a;
-          layer.set_effective_weight(std::move(w));
-        }
-        if (comp == Compensation::kAdaBs)
-          result.num_adabs_images = reestimate_batch_norms(
-              network, *calibration, options.adabs_images, options.adabs_batch_size);
-        result.points[k * options.compensations.size() + ci].accuracy_percent.push_back(
-            evaluate_accuracy(network, test, options.batch_size, options.max_test_images));
-        if (comp == Compensation::kAdaBs) restore_batch_norms(saved);
-        if (progress) progress({"evaluations", ++done, total});
-      }
-    }
-  }
-  for (const auto& l : layers) {
-    l.layer->clear_effective_weight();
-    l.layer->clear_matrix_product();
-  }
-  restore_batch_norms(saved);
-  for (AccuracyPoint& p : result.points) summarise(p);
-  return result;
+  return *run_drift_sweep(network, model, test, calibration, options, progress, {});
 }
 
 }  // namespace pcmkit::experiment
