@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -64,14 +65,18 @@ inline bool drain(int fd, std::string& text) {
 
 }  // namespace detail
 
-// Runs `pcmkit args...` with working directory cwd and stdin from /dev/null.
-inline Outcome run_pcmkit(const std::vector<std::string>& args,
-                          const fs::path& cwd,
-                          StderrTo stderr_to = StderrTo::kPipe) {
+// Called every 20 ms with the child's pid while it runs (e.g. to interrupt it at some point).
+using WhileRunning = std::function<void(pid_t)>;
+
+// Runs `program args...` (a path) with working directory cwd and stdin from /dev/null.
+inline Outcome run_program(const std::string& program,
+                           const std::vector<std::string>& args,
+                           const fs::path& cwd,
+                           StderrTo stderr_to = StderrTo::kPipe,
+                           const WhileRunning& while_running = {}) {
   using detail::check_sys;
   // Everything the child needs is prepared before fork: after it, the child only calls
   // async-signal-safe functions.
-  const std::string program = kPcmkit.string();
   const std::string dir = cwd.string();
   std::vector<std::string> argv_text{program};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -122,7 +127,9 @@ inline Outcome run_pcmkit(const std::vector<std::string>& args,
       outcome.timed_out = true;
       break;
     }
-    const int ready = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (while_running) while_running(pid);
+    const int ready = ::poll(
+        fds, 2, static_cast<int>(while_running ? std::min<long>(20, left.count()) : left.count()));
     if (ready < 0 && errno == EINTR) continue;
     check_sys(ready >= 0, "poll");
     for (int k = 0; k < 2; ++k) {
@@ -142,6 +149,14 @@ inline Outcome run_pcmkit(const std::vector<std::string>& args,
   if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
   return outcome;
+}
+
+// Runs `pcmkit args...` with working directory cwd and stdin from /dev/null.
+inline Outcome run_pcmkit(const std::vector<std::string>& args,
+                          const fs::path& cwd,
+                          StderrTo stderr_to = StderrTo::kPipe,
+                          const WhileRunning& while_running = {}) {
+  return run_program(kPcmkit.string(), args, cwd, stderr_to, while_running);
 }
 
 // "pcmkit a b c", for INFO messages.
