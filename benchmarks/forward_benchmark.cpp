@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/conv2d.h"
@@ -139,6 +140,7 @@ PytorchRun run_pytorch(const fs::path& weights, const fs::path& test_file, int t
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_in_heap();  // as pcmkit itself runs
   const char* home = std::getenv("HOME");
   const fs::path weights = argc > 1 ? fs::path(argv[1]) : "../shared/weights/resnet32-d509ac18.h5";
   const fs::path data_dir =

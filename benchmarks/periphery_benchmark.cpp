@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pcmkit/analog/crossbar_periphery.h"
+#include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/resnet.h"
@@ -36,6 +37,7 @@ struct Setting {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_in_heap();  // as pcmkit itself runs
   const fs::path weights = argc > 1 ? argv[1] : "../shared/weights/resnet32-d509ac18.h5";
   const char* home = std::getenv("HOME");
   const fs::path data =

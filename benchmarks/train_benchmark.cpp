@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/random_stream.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/nn/loss.h"
@@ -76,6 +77,7 @@ double run_pytorch(int threads, int batch, int steps, std::string& why_not) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_in_heap();  // as pcmkit itself runs
   const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int batch = argc > 3 ? std::atoi(argv[3]) : 128;

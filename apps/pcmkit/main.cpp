@@ -15,6 +15,7 @@
 #include "data_command.h"
 #include "evaluate_command.h"
 #include "model_command.h"
+#include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/interruption_note.h"
@@ -38,6 +39,7 @@ int run(int argc, char** argv, const std::string& command);
 }  // namespace
 
 int main(int argc, char** argv) {
+  pcmkit::keep_freed_memory_in_heap();
   for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, on_interrupt);
   std::string command = "pcmkit";
   for (int i = 1; i < argc; ++i)
