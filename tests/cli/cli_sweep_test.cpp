@@ -175,7 +175,7 @@ pid_t rank_pid(pid_t parent, int rank) {
 
 }  // namespace
 
-TEST_CASE("mpirun with 1, 2, 3, 4, 8 and 16 ranks writes the single-process run's files") {
+TEST_CASE("mpirun with 1, 2, 3, 4, 8 and 16 ranks writes the files of the build without MPI") {
   Sweep s;
   if (!s.available) {
     MESSAGE("skipped: " << kShared << " not present");
@@ -184,6 +184,10 @@ TEST_CASE("mpirun with 1, 2, 3, 4, 8 and 16 ranks writes the single-process run'
   const Outcome plain = s.run("plain");
   INFO("stderr: ", plain.err);
   REQUIRE(plain.exit_code == 0);
+  // The build without MPI writes the same files as a plain run of this one.
+  const Outcome without = run_program(PCMKIT_CLI_WITHOUT_MPI, s.args("without"), s.scratch.path());
+  REQUIRE(without.exit_code == 0);
+  check_same_results(s.scratch / "plain", s.scratch / "without");
   for (const int ranks : {1, 2, 3, 4, 8, 16}) {
     const std::string out = "np" + std::to_string(ranks);
     const Outcome r = run_mpi(s, ranks, out);
