@@ -77,7 +77,6 @@ int run_calibrate(const CalibrateOptions& o) {
   if (!o.report_dir.empty())
     report = calibration::add_calibration_report(result, o.report_dir, outputs);
   outputs.commit();
-  if (report) calibration::draw_report_figures(*report);
 
   std::printf("Levels (%lld devices, %lld not converged, %lld reads each, %.4g s to %.4g s)\n",
               static_cast<long long>(result.num_devices),

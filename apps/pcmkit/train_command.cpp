@@ -238,9 +238,12 @@ int run_train(const TrainOptions& o) {
   trainer.run(
       train, test,
       [&](experiment::Trainer& t) {
-        // Checkpoint first: a run killed from here on loses nothing of this epoch.
-        experiment::save_training_checkpoint(checkpoint, t, normalization, init_weights);
-        experiment::write_training_log(t.log(), out);
+        // The checkpoint, log and figure of this epoch replace the last epoch's together.
+        OutputSet epoch_outputs;
+        experiment::add_training_checkpoint(epoch_outputs, checkpoint, t, normalization,
+                                            init_weights);
+        experiment::add_training_log(epoch_outputs, t.log(), out);
+        epoch_outputs.commit();
         const experiment::EpochRecord& record = t.log().back();
         ++epochs_here;
         seconds_here += record.seconds;

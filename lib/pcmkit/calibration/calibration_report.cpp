@@ -288,10 +288,23 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
                                                       num(r.holdout_from_s) + " s")});
   }
   for (const Figure& f : figures) {
-    outputs.add_text(dir / (f.name + ".gp"), "set output '" + f.name + ".png.tmp'\n" + f.script);
+    outputs.add_text(dir / (f.name + ".gp"), "set output '" + f.name + ".png'\n" + f.script);
     files.figure_names.push_back(f.name);
   }
-  if (!have_gnuplot()) files.figures_skipped = "gnuplot not installed: figures not drawn";
+  // An earlier report's optional figures describe other data: gone when this one has none.
+  for (const std::string optional : {"spectra", "adequacy", "adequacy_z", "holdout"})
+    if (std::find(files.figure_names.begin(), files.figure_names.end(), optional) ==
+        files.figure_names.end())
+      for (const char* ext : {".dat", ".gp", ".png"})
+        outputs.remove_at_commit(dir / (optional + ext));
+  const bool gnuplot = have_gnuplot();
+  for (const std::string& name : files.figure_names) {
+    if (outputs.add_figure(dir / (name + ".png"), name + ".gp"))
+      files.figures.push_back(dir / (name + ".png"));
+    else if (gnuplot)
+      files.figures_skipped = "gnuplot failed on " + name + ".gp";
+  }
+  if (!gnuplot) files.figures_skipped = "gnuplot not installed: figures not drawn";
 
   std::ostringstream md;
   md << "# PCM model calibration report\n\n"
@@ -329,30 +342,10 @@ ReportFiles add_calibration_report(const CalibrationResult& r,
   return files;
 }
 
-void draw_report_figures(ReportFiles& files) {
-  const auto& names = files.figure_names;
-  // An earlier report's optional figures describe other data: gone when this one has none.
-  for (const std::string optional : {"spectra", "adequacy", "adequacy_z", "holdout"}) {
-    if (std::find(names.begin(), names.end(), optional) != names.end()) continue;
-    std::error_code ec;
-    for (const char* ext : {".dat", ".gp", ".png"})
-      if (fs::is_regular_file(files.dir / (optional + ext), ec))
-        fs::remove(files.dir / (optional + ext), ec);
-  }
-  const bool gnuplot = have_gnuplot();
-  for (const std::string& name : files.figure_names) {
-    if (draw_with_gnuplot(files.dir, name + ".gp", name + ".png"))  // also removes older figures
-      files.figures.push_back(files.dir / (name + ".png"));
-    else if (gnuplot)
-      files.figures_skipped = "gnuplot failed on " + name + ".gp";
-  }
-}
-
 ReportFiles write_calibration_report(const CalibrationResult& r, const fs::path& dir) {
   OutputSet outputs;
   ReportFiles files = add_calibration_report(r, dir, outputs);
   outputs.commit();
-  draw_report_figures(files);
   return files;
 }
 

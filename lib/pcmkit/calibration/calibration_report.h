@@ -20,20 +20,18 @@ struct ReportFiles {
   std::string figures_skipped;                 // why (some) figures were not drawn, if so
 };
 
-// Adds report.md, levels.csv, coefficients.csv, the figure data (*.dat) and gnuplot scripts
-// (*.gp) for dir (created if missing) to `outputs`, so that they replace an earlier report together
-// with the caller's other outputs (the model JSON). After outputs.commit(), draw_report_figures
-// draws the PNGs. Errors: RunError when dir cannot be created or a file cannot be written.
+// Adds report.md, levels.csv, coefficients.csv, the figure data (*.dat), gnuplot scripts (*.gp)
+// and the figures (*.png, drawn now when gnuplot is installed) for dir (created if missing) to
+// `outputs`, so that they replace an earlier report together with the caller's other outputs
+// (the model JSON). A figure gnuplot cannot draw is recorded in files.figures_skipped (report.md
+// still links it); an earlier report's optional figures this one lacks (spectra, adequacy,
+// holdout) are removed at commit. Errors: RunError when dir cannot be created or a file cannot be
+// written.
 ReportFiles add_calibration_report(const CalibrationResult& result,
                                    const std::filesystem::path& dir,
                                    OutputSet& outputs);
 
-// Draws <name>.png from each committed <name>.gp when gnuplot is installed; records what it drew
-// in files.figures and a failure in files.figures_skipped (report.md still links the figure).
-// An earlier report's spectra.{dat,gp,png} are removed when this one has no trace spectra.
-void draw_report_figures(ReportFiles& files);
-
-// The report on its own: add_calibration_report, commit, draw_report_figures.
+// The report on its own: add_calibration_report, then commit.
 ReportFiles write_calibration_report(const CalibrationResult& result,
                                      const std::filesystem::path& dir);
 

@@ -1,14 +1,18 @@
 #include "pcmkit/core/atomic_file.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <system_error>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/gnuplot.h"
 
 namespace pcmkit {
 namespace {
@@ -41,6 +45,8 @@ void unregister_pending(int slot) {
 void remove_pending_temporaries() noexcept {
   for (int i = 0; i < kMaxPending; ++i)
     if (pending_used[i].load()) ::unlink(pending_paths[i]);
+  for (int i = 0; i < kMaxPending; ++i)  // scratch folders, now empty
+    if (pending_used[i].load()) ::rmdir(pending_paths[i]);
 }
 
 PendingTemporary::PendingTemporary(const std::filesystem::path& path)
@@ -111,7 +117,56 @@ void OutputSet::add_text(const std::filesystem::path& path, const std::string& t
   });
 }
 
+bool OutputSet::add_figure(const std::filesystem::path& png, const std::string& script) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir = png.has_parent_path() ? png.parent_path() : fs::path(".");
+  const fs::path dir_resolved = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  bool drawn = false;
+  if (have_gnuplot()) {
+    // A scratch folder holding the set's files of png's folder under their final names (hard
+    // links to the temporaries), where gnuplot runs the script.
+    static std::atomic<int> counter{0};
+    const fs::path scratch =
+        dir / (".pcmkit-figure-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::create_directory(scratch, ec);
+    if (ec) throw RunError(scratch.string() + ": cannot create (" + ec.message() + ")");
+    const PendingTemporary pending_dir(scratch);
+    std::vector<std::unique_ptr<PendingTemporary>> pending;
+    const fs::path output = scratch / png.filename();
+    pending.push_back(std::make_unique<PendingTemporary>(output));
+    for (const Staged& s : staged_) {
+      if (s.resolved.parent_path() != dir_resolved) continue;
+      const fs::path link = scratch / s.resolved.filename();
+      pending.push_back(std::make_unique<PendingTemporary>(link));
+      fs::create_hard_link(s.temporary, link, ec);
+      if (ec) fs::copy_file(s.temporary, link, ec);
+    }
+    if (run_gnuplot(scratch, script) && fs::is_regular_file(output, ec)) {
+      add(png, [&](const fs::path& tmp) {
+        fs::rename(output, tmp, ec);
+        if (ec) throw RunError(png.string() + ": cannot write (" + ec.message() + ")");
+      });
+      drawn = true;
+    }
+    fs::remove_all(scratch, ec);
+  }
+  if (!drawn) remove_at_commit(png);
+  return drawn;
+}
+
+void OutputSet::remove_at_commit(const std::filesystem::path& path) { removals_.push_back(path); }
+
 std::vector<std::filesystem::path> OutputSet::commit() {
+  // The renames are not interrupted: the handler runs once they are done (the new set whole).
+  sigset_t block, previous;
+  sigemptyset(&block);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, s);
+  pthread_sigmask(SIG_BLOCK, &block, &previous);
+  struct Unblock {
+    sigset_t* mask;
+    ~Unblock() { pthread_sigmask(SIG_SETMASK, mask, nullptr); }
+  } unblock{&previous};
   std::vector<std::filesystem::path> committed;
   std::error_code ec;
   for (std::size_t i = 0; i < staged_.size(); ++i) {
@@ -127,6 +182,9 @@ std::vector<std::filesystem::path> OutputSet::commit() {
     committed.push_back(s.requested);
   }
   staged_.clear();
+  for (const std::filesystem::path& p : removals_)
+    if (std::filesystem::is_regular_file(p, ec)) std::filesystem::remove(p, ec);
+  removals_.clear();
   return committed;
 }
 

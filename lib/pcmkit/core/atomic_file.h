@@ -36,7 +36,17 @@ class OutputSet {
            const std::function<void(const std::filesystem::path&)>& write);
   void add_text(const std::filesystem::path& path, const std::string& text);
 
-  // Renames every file into place, in the order added; returns their paths as given to add().
+  // Draws `png` with gnuplot from `script`, a file name in png's folder that this set already
+  // holds, reading the set's files of that folder under their final names; the figure then
+  // belongs to the set. Returns false when gnuplot is missing or fails: commit() then removes
+  // an earlier `png` (a figure of older data must not stand beside this run's).
+  bool add_figure(const std::filesystem::path& png, const std::string& script);
+  // A file commit() removes (an earlier run's output that this run does not replace).
+  void remove_at_commit(const std::filesystem::path& path);
+
+  // Renames every file into place, in the order added, then makes the removals; returns the
+  // paths as given to add(). SIGINT, SIGTERM and SIGHUP wait until it returns, so that an
+  // interrupted run leaves the earlier set or the whole new one.
   // Errors: RunError when a rename fails (those before it stay done, the rest are removed).
   std::vector<std::filesystem::path> commit();
 
@@ -47,6 +57,7 @@ class OutputSet {
     int slot;
   };
   std::vector<Staged> staged_;
+  std::vector<std::filesystem::path> removals_;
 };
 
 // Checks, before long work, that `path` could be written: its directory exists and is writable.
@@ -65,8 +76,9 @@ void require_distinct_paths(const std::filesystem::path& output,
                             const std::filesystem::path& other,
                             const std::string& other_option);
 
-// Removes the temporary files of writes still in progress. Async-signal-safe: a SIGINT handler
-// calls it before exiting, so an interrupted run leaves nothing half-written behind.
+// Removes the temporary files (and scratch folders) of writes still in progress.
+// Async-signal-safe: the signal handler calls it before exiting, so an interrupted run leaves
+// nothing half-written behind.
 void remove_pending_temporaries() noexcept;
 
 // A temporary file written by someone else (e.g. a child process) that Ctrl-C should remove:

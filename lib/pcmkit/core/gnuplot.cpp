@@ -10,16 +10,12 @@
 #include <sstream>
 #include <system_error>
 
-#include "pcmkit/core/atomic_file.h"
-
 extern char** environ;
 
 namespace pcmkit {
-namespace {
 
-// Runs gnuplot on `script` in `dir`, output to /dev/null, without a shell (so that no directory
-// or file name is ever interpreted); true when it exits 0. Waiting is a plain waitpid: SIGINT
-// reaches our handler (which exits 130), unlike std::system, which ignores it while it waits.
+// Without a shell, so that no directory or file name is ever interpreted. Waiting is a plain
+// waitpid: a signal reaches our handler (which exits), unlike std::system, which ignores SIGINT.
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
   posix_spawn_file_actions_t actions;
   if (posix_spawn_file_actions_init(&actions) != 0) return false;
@@ -38,8 +34,6 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-}  // namespace
-
 bool have_gnuplot() {
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path ? path : "");
@@ -47,24 +41,6 @@ bool have_gnuplot() {
     const std::filesystem::path candidate = (dir.empty() ? "." : dir) + std::string("/gnuplot");
     if (::access(candidate.c_str(), X_OK) == 0) return true;
   }
-  return false;
-}
-
-bool draw_with_gnuplot(const std::filesystem::path& dir,
-                       const std::string& script,
-                       const std::string& png) {
-  std::error_code ec;
-  if (have_gnuplot()) {
-    const std::filesystem::path tmp = dir / (png + ".tmp");
-    const PendingTemporary pending(tmp);  // removed if Ctrl-C comes while gnuplot draws
-    if (run_gnuplot(dir, script) && std::filesystem::exists(tmp)) {
-      std::filesystem::rename(tmp, dir / png, ec);
-      if (!ec) return true;
-    }
-    std::filesystem::remove(tmp, ec);
-  }
-  // A figure of an earlier run must not stand beside this run's data.
-  if (std::filesystem::is_regular_file(dir / png, ec)) std::filesystem::remove(dir / png, ec);
   return false;
 }
 

@@ -10,12 +10,8 @@ namespace pcmkit {
 // True when a `gnuplot` command is on the PATH.
 bool have_gnuplot();
 
-// Runs `gnuplot <script>` in `dir`, where the script writes `<png>.tmp`, then renames that onto
-// `png` (so a failed run leaves no half-drawn figure). Returns false when gnuplot is missing or
-// fails, and then removes the temporary and any earlier `png` (a figure of older data). Both
-// names are relative to dir.
-bool draw_with_gnuplot(const std::filesystem::path& dir,
-                       const std::string& script,
-                       const std::string& png);
+// Runs `gnuplot <script>` in `dir` (no shell; output discarded). True when gnuplot ran and
+// exited 0. Figures join a run's other outputs through OutputSet::add_figure.
+bool run_gnuplot(const std::filesystem::path& dir, const std::string& script);
 
 }  // namespace pcmkit

@@ -162,7 +162,7 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
   outputs.add_text(dir / "accuracy.dat", dat.str());
   std::ostringstream gp;
   gp << "set terminal pngcairo size 900,600 font 'DejaVu Sans,11'\n"
-     << "set output 'accuracy.png.tmp'\nset logscale x\nset grid\nset key bottom left\n"
+     << "set output 'accuracy.png'\nset logscale x\nset grid\nset key bottom left\n"
      << "set xlabel 'time after programming (s)'\nset ylabel 'test accuracy (%)'\n"
      << "set title 'Accuracy on PCM against time (mean ± 1 s.d. over realisations)";
   const AccuracyAxis axis = accuracy_axis(r);
@@ -174,10 +174,8 @@ std::vector<fs::path> write_drift_results(const DriftEvaluationResult& r,
        << compensation_name(comps[i]) << "', ";
   gp << r.fp32_accuracy_percent << " with lines dt 2 lc rgb 'black' title 'fp32'\n";
   outputs.add_text(dir / "accuracy.gp", gp.str());
-  std::vector<fs::path> written = outputs.commit();
-  if (draw_with_gnuplot(dir, "accuracy.gp", "accuracy.png"))
-    written.push_back(dir / "accuracy.png");
-  return written;
+  outputs.add_figure(dir / "accuracy.png", "accuracy.gp");
+  return outputs.commit();
 }
 
 }  // namespace pcmkit::experiment

@@ -34,9 +34,9 @@ class RunSettings {
 // The text table: time, compensation, mean ± std, min, max.
 std::string accuracy_table(const DriftEvaluationResult& result);
 
-// Writes results.csv, results.json, accuracy.dat and accuracy.gp into dir (created if missing),
-// together or not at all (OutputSet), then accuracy.png when gnuplot can draw it. Returns the
-// files written.
+// Writes results.csv, results.json, accuracy.dat, accuracy.gp and accuracy.png (when gnuplot can
+// draw it; else an earlier run's is removed) into dir (created if missing), together or not at
+// all (OutputSet). Returns the files written.
 // Errors: RunError when dir cannot be written.
 std::vector<std::filesystem::path> write_drift_results(const DriftEvaluationResult& result,
                                                        const RunSettings& settings,

@@ -99,6 +99,16 @@ void save_training_checkpoint(const std::filesystem::path& path,
                               Trainer& trainer,
                               const nn::InputNormalization& normalization,
                               const std::string& init_weights) {
+  OutputSet outputs;
+  add_training_checkpoint(outputs, path, trainer, normalization, init_weights);
+  outputs.commit();
+}
+
+void add_training_checkpoint(OutputSet& outputs,
+                             const std::filesystem::path& path,
+                             Trainer& trainer,
+                             const nn::InputNormalization& normalization,
+                             const std::string& init_weights) {
   nn::TrainingGroup group;
   for (const nn::MomentumBufferRef& b : trainer.optimizer().momentum_buffers())
     group.arrays.emplace_back("momentum." + b.name,
@@ -118,7 +128,7 @@ void save_training_checkpoint(const std::filesystem::path& path,
   state["log"] = log_to_json(trainer.log());
   group.state_json = state.dump();
   const nn::ScopedAverageWeights averaged(trainer.average());
-  nn::save_weights_hdf5(path, trainer.network(), normalization, &group);
+  nn::add_weights_hdf5(outputs, path, trainer.network(), normalization, &group);
 }
 
 TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& path,

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 
+#include "pcmkit/core/atomic_file.h"
 #include "pcmkit/experiment/training.h"
 #include "pcmkit/nn/input_normalization.h"
 
@@ -31,6 +32,12 @@ void save_training_checkpoint(const std::filesystem::path& path,
                               Trainer& trainer,
                               const nn::InputNormalization& normalization,
                               const std::string& init_weights);
+// The checkpoint added to `outputs` (with the run's log and figure, say).
+void add_training_checkpoint(OutputSet& outputs,
+                             const std::filesystem::path& path,
+                             Trainer& trainer,
+                             const nn::InputNormalization& normalization,
+                             const std::string& init_weights);
 
 // What a checkpoint holds beside the trainer's state.
 struct TrainingCheckpointInfo {

@@ -25,6 +25,15 @@ std::string epoch_summary(const EpochRecord& r, int epochs) {
 
 std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRecord>& log,
                                                       const std::filesystem::path& dir) {
+  OutputSet outputs;
+  std::vector<std::filesystem::path> written = add_training_log(outputs, log, dir);
+  outputs.commit();
+  return written;
+}
+
+std::vector<std::filesystem::path> add_training_log(OutputSet& outputs,
+                                                    const std::vector<EpochRecord>& log,
+                                                    const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> written;
   std::ostringstream csv;
   csv.precision(8);
@@ -37,11 +46,11 @@ std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRec
         << r.last_iterate_test_accuracy_percent << '\n';
     averaged = averaged || r.last_iterate_test_accuracy_percent != r.test_accuracy_percent;
   }
-  write_text_atomically(dir / "log.csv", csv.str());
+  outputs.add_text(dir / "log.csv", csv.str());
   written.push_back(dir / "log.csv");
   const std::string script =
       "set terminal pngcairo size 1000,450 font 'DejaVu Sans,11'\n"
-      "set output 'training.png.tmp'\nset datafile separator ','\nset key autotitle columnhead\n"
+      "set output 'training.png'\nset datafile separator ','\nset key autotitle columnhead\n"
       "set multiplot layout 1,2\nset grid\nset xlabel 'epoch'\n"
       "set ylabel 'training loss'\nset logscale y\n"
       "plot 'log.csv' using 1:3 with lines lw 2 title 'train loss'\n"
@@ -52,9 +61,9 @@ std::vector<std::filesystem::path> write_training_log(const std::vector<EpochRec
                              "title 'test (last iterate)'"
                            : "'test (clean weights)'") +
       "\nunset multiplot\n";
-  write_text_atomically(dir / "training.gp", script);
+  outputs.add_text(dir / "training.gp", script);
   written.push_back(dir / "training.gp");
-  if (log.size() >= 2 && draw_with_gnuplot(dir, "training.gp", "training.png"))
+  if (log.size() >= 2 && outputs.add_figure(dir / "training.png", "training.gp"))
     written.push_back(dir / "training.png");
   return written;
 }

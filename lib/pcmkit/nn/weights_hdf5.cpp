@@ -170,10 +170,20 @@ void save_weights_hdf5(const fs::path& path,
                        Network& network,
                        const InputNormalization& normalization,
                        const TrainingGroup* training) {
+  OutputSet outputs;
+  add_weights_hdf5(outputs, path, network, normalization, training);
+  outputs.commit();
+}
+
+void add_weights_hdf5(OutputSet& outputs,
+                      const fs::path& path,
+                      Network& network,
+                      const InputNormalization& normalization,
+                      const TrainingGroup* training) {
   PCMKIT_CHECK(normalization.mean.size() == normalization.std.size(),
                "save_weights_hdf5: mean and std differ in length");
   H5::Exception::dontPrint();
-  write_atomically(path, [&](const fs::path& tmp) {
+  outputs.add(path, [&](const fs::path& tmp) {
     write_hdf5_file(tmp, path.string(), [&](H5::H5File& file) {
       for (const ParameterRef& p : network.parameters()) {
         const std::vector<hsize_t> dims(p.shape.begin(), p.shape.end());

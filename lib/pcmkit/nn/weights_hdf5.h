@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "pcmkit/core/atomic_file.h"
 #include "pcmkit/nn/input_normalization.h"
 #include "pcmkit/nn/network.h"
 
@@ -42,6 +43,12 @@ void save_weights_hdf5(const std::filesystem::path& path,
                        Network& network,
                        const InputNormalization& normalization,
                        const TrainingGroup* training = nullptr);
+// The same file added to `outputs`, to replace an earlier one together with the set's others.
+void add_weights_hdf5(OutputSet& outputs,
+                      const std::filesystem::path& path,
+                      Network& network,
+                      const InputNormalization& normalization,
+                      const TrainingGroup* training = nullptr);
 
 // Reads the group /training of a checkpoint written by save_weights_hdf5.
 // Errors: InputError{file, "training[/name]", problem} for a missing file, group or "state"
