@@ -24,6 +24,7 @@ void add_data_command(CLI::App& app, DataOptions& o) {
 }  // namespace pcmkit::cli
 
 int run_data_import_cifar10(const DataOptions& o) {
+  require_outside_input(o.output, "-o", o.package_dir, "package_dir");
   require_creatable_directory(o.output);
   ProgressPrinter progress("pcmkit data import-cifar10", o.quiet);
   const data::Cifar10ImportSummary summary =

@@ -31,23 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// An output folder may not be an input folder or lie inside one (it would mix results into a data
-// set), nor name an input file.
-void require_output_apart(const fs::path& output,
-                          const fs::path& input,
-                          const std::string& option) {
-  if (input.empty()) return;
-  std::error_code ec1, ec2;
-  const fs::path out = fs::weakly_canonical(fs::absolute(output), ec1);
-  const fs::path in = fs::weakly_canonical(fs::absolute(input), ec2);
-  if (ec1 || ec2) return;
-  const auto [in_end, out_at] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
-  if (in_end == in.end())
-    throw InputError("", "--output",
-                     "is " + std::string(out == in ? "" : "inside ") + option + " (" +
-                         input.string() + "): write the results elsewhere");
-}
-
 std::string file_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -160,10 +143,10 @@ int run_evaluate(const EvaluateOptions& o) {
   options.validate(model);
   const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
                                 experiment::Compensation::kAdaBs) > 0;
-  require_output_apart(o.output, data_dir, "--data");
-  require_output_apart(o.output, o.calibration_data, "--calibration-data");
-  require_output_apart(o.output, weights, "--weights");
-  require_output_apart(o.output, o.model, "--model");
+  require_outside_input(o.output, "--output", data_dir, "--data");
+  require_outside_input(o.output, "--output", o.calibration_data, "--calibration-data");
+  require_outside_input(o.output, "--output", weights, "--weights");
+  require_outside_input(o.output, "--output", o.model, "--model");
 
   nn::Network network = nn::make_resnet(o.arch);
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(weights, network);

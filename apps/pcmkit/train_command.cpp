@@ -162,6 +162,11 @@ int run_train(const TrainOptions& o) {
     throw InputError("", "--init-weights", "cannot be combined with --resume");
 
   const fs::path out = o.output;
+  require_outside_input(
+      out, "-o", o.data_dir.empty() ? data::default_cifar10_dir() : fs::path(o.data_dir), "--data");
+  require_outside_input(out, "-o", o.init_weights, "--init-weights");
+  for (const std::string& teacher : o.teachers)
+    require_outside_input(out, "-o", teacher, "--teacher");
   const fs::path checkpoint = out / "checkpoint.h5";
   if (o.resume && !fs::exists(checkpoint))
     throw InputError(checkpoint.string(), "", "no checkpoint to resume from");

@@ -147,3 +147,41 @@ TEST_CASE("a full disk (/dev/full) is a one-line write failure, for text and HDF
 }
 
 }  // namespace pcmkit::cli_test
+
+namespace pcmkit::cli_test {
+
+TEST_CASE("no command writes into an input folder: evaluate, train and data refuse with one line") {
+  ScratchDir scratch;
+  fs::create_directories(scratch / "cifar/sub");
+  for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
+    std::ofstream out(scratch / "cifar" / name, std::ios::binary);
+    for (int r = 0; r < 4; ++r) {
+      out.put(static_cast<char>(r));
+      for (int j = 0; j < 3072; ++j) out.put(static_cast<char>(j % 256));
+    }
+  }
+  const auto entries_before = scratch.entries();
+  for (const std::string out : {"cifar", "cifar/sub", "cifar/new"}) {
+    const Outcome ev = run_pcmkit({"evaluate", "--device", "ideal", "--arch", "resnet20",
+                                   "--weights", "w.h5", "--data", "cifar", "-o", out},
+                                  scratch.path());
+    INFO("evaluate -o ", out, ": ", ev.err);
+    CHECK(ev.exit_code == 2);
+    check_one_error_line(ev.err);
+    CHECK(contains(ev.err, "--data"));
+    const Outcome tr =
+        run_pcmkit({"train", "--arch", "resnet20", "--data", "cifar", "--epochs", "1", "-o", out},
+                   scratch.path());
+    INFO("train -o ", out, ": ", tr.err);
+    CHECK(tr.exit_code == 2);
+    check_one_error_line(tr.err);
+    CHECK(contains(tr.err, "--data"));
+    const Outcome im = run_pcmkit({"data", "import-cifar10", "cifar", "-o", out}, scratch.path());
+    INFO("data -o ", out, ": ", im.err);
+    CHECK(im.exit_code == 2);
+    check_one_error_line(im.err);
+  }
+  CHECK(scratch.entries() == entries_before);
+}
+
+}  // namespace pcmkit::cli_test

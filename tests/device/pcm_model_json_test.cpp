@@ -55,12 +55,12 @@ PcmModel awkward_model() {
   m.t_read_s = 2.5e-7;
   m.x_floor = std::numeric_limits<double>::denorm_min();
   m.programming_noise = {0.1 + 0.2, -1.0 / 3.0, -std::numeric_limits<double>::denorm_min()};
-  m.drift_exponent.a0 = std::numeric_limits<double>::max();
+  m.drift_exponent.a0 = std::nextafter(100.0, 0.0);  // the bound is ±100
   m.drift_exponent.a1 = -0.0;
   m.drift_exponent.mu_min = std::numeric_limits<double>::min();
   m.drift_exponent.mu_max = std::nextafter(1.0, 0.0);
   m.drift_exponent.b0 = -1e-310;
-  m.drift_exponent.b1 = 123456789.123456789;
+  m.drift_exponent.b1 = 98.76543210987654321;
   m.drift_exponent.sigma_min = 0.0;
   m.drift_exponent.sigma_max = std::nextafter(0.045, 1.0);
   m.read_noise = {1e-300, -9.999999999999998, 10.0, std::nextafter(3.0, 0.0)};

@@ -276,7 +276,7 @@ TEST_CASE("Errors: boundary values are accepted") {
   VirtualChipOptions o;
   o.g_target_uS = {0.0, 25.0};  // both ends of [0, G_max]
   o.devices_per_level = 1;
-  o.times_s = {20.0};  // exactly t0
+  o.times_s = {20.0, 21.0};  // from exactly t0; two times, the fewest calibrate fits
   o.non_converged_fraction = 0.0;
   o.traces_per_level = 0;
   o.trace_reads = 2;
@@ -284,7 +284,9 @@ TEST_CASE("Errors: boundary values are accepted") {
   CHECK_NOTHROW(o.validate(device::PcmModel::published()));
   const Campaign c = synthesize_campaign(device::PcmModel::published(), o);
   CHECK(c.num_devices() == 2);
-  CHECK(c.num_times() == 1);
+  CHECK(c.num_times() == 2);
+  o.times_s = {20.0};  // a campaign calibrate would refuse
+  check_rejected(o, "--times");
 }
 
 VirtualChipOptions small_chip(std::uint64_t seed) {

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -232,6 +233,23 @@ void require_distinct_paths(const std::filesystem::path& output,
   if (same)
     throw InputError("", output_option,
                      "names the same file as " + other_option + " (" + other.string() + ")");
+}
+
+void require_outside_input(const std::filesystem::path& output,
+                           const std::string& output_option,
+                           const std::filesystem::path& input,
+                           const std::string& input_option) {
+  namespace fs = std::filesystem;
+  if (output.empty() || input.empty()) return;
+  std::error_code ec1, ec2;
+  const fs::path out = fs::weakly_canonical(fs::absolute(output), ec1);
+  const fs::path in = fs::weakly_canonical(fs::absolute(input), ec2);
+  if (ec1 || ec2) return;
+  const auto [in_end, out_at] = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
+  if (in_end != in.end()) return;
+  throw InputError("", output_option,
+                   "is " + std::string(out == in ? "" : "inside ") + input_option + " (" +
+                       input.string() + "): write elsewhere");
 }
 
 void write_text_atomically(const std::filesystem::path& path, const std::string& text) {

@@ -76,6 +76,15 @@ void require_distinct_paths(const std::filesystem::path& output,
                             const std::filesystem::path& other,
                             const std::string& other_option);
 
+// Checks that an output (file or folder) is not an input folder or file, nor inside an input
+// folder: a run must not write into its own data set. Paths are compared after resolving links,
+// ".." and the working directory; an empty input is skipped.
+// Errors: InputError{"", output_option, "is [inside] <input_option> (<input>): ..."}.
+void require_outside_input(const std::filesystem::path& output,
+                           const std::string& output_option,
+                           const std::filesystem::path& input,
+                           const std::string& input_option);
+
 // Removes the temporary files (and scratch folders) of writes still in progress.
 // Async-signal-safe: the signal handler calls it before exiting, so an interrupted run leaves
 // nothing half-written behind.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <sstream>
 
 #include "pcmkit/core/error.h"
@@ -25,8 +26,12 @@ PcmModel PcmModel::published() {
 
 void PcmModel::validate(const std::string& source) const {
   auto finite = [](double v) { return std::isfinite(v); };
-  require_input(finite(g_max_uS) && g_max_uS > 0, source, "g_max_uS", "must be > 0", g_max_uS);
-  require_input(finite(t0_s) && t0_s > 0, source, "t0_s", "must be > 0", t0_s);
+  // The bounds keep every derived quantity finite (squares of conductances, (t/t0)^ν, the
+  // read-noise band): far beyond any device, well inside double range.
+  require_input(finite(g_max_uS) && g_max_uS >= 1e-6 && g_max_uS <= 1e6, source, "g_max_uS",
+                "must be in [1e-6, 1e6] uS", g_max_uS);
+  require_input(finite(t0_s) && t0_s > 0 && t0_s <= 1e6, source, "t0_s", "must be in (0, 1e6] s",
+                t0_s);
   // The read-noise band reaches 1/(2·t_read): a read shorter than a picosecond is not a read.
   require_input(finite(t_read_s) && t_read_s >= 1e-12 && t_read_s < t0_s, source, "t_read_s",
                 "must be in [1e-12, t0_s) s", t_read_s);
@@ -34,7 +39,18 @@ void PcmModel::validate(const std::string& source) const {
                 "must be in (0, 1)", x_floor);
   for (const auto& [name, v] : coefficient_values(*this))
     require_input(finite(v), source, name, "must be a finite number", v);
+  const ProgrammingNoise& p = programming_noise;
+  const double c_bound = 10 * g_max_uS;  // σ_prog of up to ten times G_max at any level
+  require_input(std::abs(p.c0_uS) <= c_bound, source, "programming_noise.c0_uS",
+                "must be within ±10·g_max_uS", p.c0_uS);
+  require_input(std::abs(p.c1_uS) <= c_bound, source, "programming_noise.c1_uS",
+                "must be within ±10·g_max_uS", p.c1_uS);
+  require_input(std::abs(p.c2_uS) <= c_bound, source, "programming_noise.c2_uS",
+                "must be within ±10·g_max_uS", p.c2_uS);
   const DriftExponent& d = drift_exponent;
+  for (const auto& [name, v] : {std::pair{"drift_exponent.a0", d.a0}, {"drift_exponent.a1", d.a1},
+                                {"drift_exponent.b0", d.b0}, {"drift_exponent.b1", d.b1}})
+    require_input(std::abs(v) <= 100, source, name, "must be within ±100", v);
   require_input(d.mu_min >= 0, source, "drift_exponent.mu_min", "must be >= 0", d.mu_min);
   require_input(d.mu_max >= d.mu_min, source, "drift_exponent.mu_max", "must be >= mu_min",
                 d.mu_max);
@@ -44,7 +60,7 @@ void PcmModel::validate(const std::string& source) const {
                 "must be >= sigma_min", d.sigma_max);
   require_input(d.sigma_max <= 1, source, "drift_exponent.sigma_max", "must be <= 1", d.sigma_max);
   const ReadNoise& r = read_noise;
-  require_input(r.q0 >= 0, source, "read_noise.q0", "must be >= 0", r.q0);
+  require_input(r.q0 >= 0 && r.q0 <= 10, source, "read_noise.q0", "must be in [0, 10]", r.q0);
   require_input(r.q_max >= 0 && r.q_max <= 10, source, "read_noise.q_max", "must be in [0, 10]",
                 r.q_max);
   require_input(r.gamma > 0 && r.gamma < 3, source, "read_noise.gamma", "must be in (0, 3)",

@@ -48,6 +48,8 @@ void VirtualChipOptions::validate(const device::PcmModel& model) const {
     }
     if (j > 0 && !(times_s[j] > times_s[j - 1])) fail("--times", "times must increase");
   }
+  // A campaign calibrate would refuse is not written: drift is a slope in log t.
+  if (times_s.size() == 1) fail("--times", "one read time: calibrate fits drift from at least two");
   if (!(non_converged_fraction >= 0 && non_converged_fraction < 0.5))
     fail("--non-converged", "must be in [0, 0.5)");
   const double levels = g_target_uS.empty() ? 11.0 : static_cast<double>(g_target_uS.size());
