@@ -121,6 +121,12 @@ BAD_FILES = [
     ("targets_empty.h5", "/devices/g_target_uS", drop_noise_and_resize_devices),
     ("converged_wrong_length.h5", "/devices/converged",
      lambda f: replace(f, "devices/converged", np.ones(2, dtype=np.uint8))),
+    ("converged_two.h5", "/devices/converged",
+     lambda f: replace(f, "devices/converged", np.array([1, 2, 1], dtype=np.uint8))),
+    ("converged_negative.h5", "/devices/converged",
+     lambda f: replace(f, "devices/converged", np.array([1, -1, 1], dtype=np.int8))),
+    ("reads_is_dataset.h5", "/reads", lambda f: (
+        f.__delitem__("reads"), f.create_dataset("reads", data=np.ones((3, 4))))),
     ("noise_index_out_of_range.h5", "/noise/device_index", set_item("noise/device_index", 1, 3)),
     ("noise_index_float.h5", "/noise/device_index",
      lambda f: replace(f, "noise/device_index", np.array([0.0, 2.0]))),

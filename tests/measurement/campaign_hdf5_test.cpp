@@ -286,3 +286,23 @@ TEST_CASE("every file in tests/data/bad is rejected with one line naming file an
 
 }  // namespace
 }  // namespace pcmkit::measurement
+
+namespace pcmkit::measurement {
+namespace {
+
+TEST_CASE("an empty /noise group is a campaign without traces, as the schema allows") {
+  test::TempDir dir;
+  Campaign c = full_campaign();
+  c.noise.reset();
+  write_campaign(c, dir / "c.h5");
+  {
+    H5::H5File h5((dir / "c.h5").string(), H5F_ACC_RDWR);
+    h5.createGroup("/noise");
+  }
+  const Campaign back = read_campaign(dir / "c.h5");
+  CHECK_FALSE(back.noise.has_value());
+  CHECK(back.num_devices() == c.num_devices());
+}
+
+}  // namespace
+}  // namespace pcmkit::measurement

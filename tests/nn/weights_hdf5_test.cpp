@@ -148,6 +148,20 @@ TEST_CASE("num_batches_tracked is ignored — wrong types, values and attributes
           }).find("input_normalization_std: has 2 values, expected one per input channel (3)") !=
           std::string::npos);
   }
+  SUBCASE("a recorded BatchNorm epsilon must be the network's") {
+    const auto set_eps = [&](double eps) {
+      edit(good, [eps](H5::H5File& h5) {
+        if (h5.attrExists("bn_eps")) h5.removeAttr("bn_eps");
+        h5.createAttribute("bn_eps", H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_DOUBLE, &eps);
+      });
+    };
+    set_eps(1e-5);  // PyTorch's default, as its exports record it
+    CHECK_NOTHROW(load_weights_hdf5(good, net));
+    set_eps(1e-3);
+    CHECK(error_of([&] { load_weights_hdf5(good, net); }).find("bn_eps: 0.001, but") !=
+          std::string::npos);
+  }
   SUBCASE("missing file, directory, not HDF5") {
     CHECK(error_of([&] { load_weights_hdf5(dir / "none.h5", net); }) ==
           (dir / "none.h5").string() + ": no such file");

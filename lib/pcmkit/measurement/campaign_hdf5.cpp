@@ -107,8 +107,16 @@ class CampaignReader {
     if (exists("/devices/converged")) {
       ds = dataset("/devices/converged", Kind::kInteger);
       dims = ranked(ds, {1}, "[N]");
+      // Read wide, so that 2, 256 or -1 are seen as they are (not wrapped or clipped to 0/1).
+      std::vector<std::int64_t> flags(dims[0]);
+      load(ds, H5::PredType::NATIVE_INT64, flags.data(), index(dims[0]));
       c.converged.resize(dims[0]);
-      load(ds, H5::PredType::NATIVE_UINT8, c.converged.data(), index(dims[0]));
+      for (std::size_t i = 0; i < flags.size(); ++i) {
+        if (flags[i] != 0 && flags[i] != 1)
+          fail("/devices/converged", "value " + std::to_string(flags[i]) + " at index " +
+                                         std::to_string(i) + ": expected 0 or 1");
+        c.converged[i] = static_cast<std::uint8_t>(flags[i]);
+      }
     }
 
     ds = dataset("/reads/time_s", Kind::kReal);
@@ -121,8 +129,13 @@ class CampaignReader {
     c.g_uS.resize(index(dims[0]), index(dims[1]));
     load(ds, H5::PredType::NATIVE_DOUBLE, c.g_uS.data(), c.g_uS.size());
 
-    if (exists("/noise")) c.noise = read_noise();
+    if (exists("/noise") && !empty_group("/noise")) c.noise = read_noise();  // empty: no traces
     return c;
+  }
+
+  bool empty_group(const std::string& path) {
+    if (h5_.childObjType(path) != H5O_TYPE_GROUP) return false;
+    return h5_.openGroup(path).getNumObjs() == 0;
   }
 
   NoiseTraces read_noise() {
@@ -154,11 +167,16 @@ class CampaignReader {
   }
 
   // True when every link along the absolute `path` exists (H5Lexists needs the parents first).
+  // A parent that is not a group (e.g. /reads written as a dataset) is an input error.
   bool exists(const std::string& path) {
     field_ = path;
     for (std::size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
-      if (!h5_.nameExists(path.substr(0, end))) return false;
+      const std::string part = path.substr(0, end);
+      if (!h5_.nameExists(part)) return false;
       if (end == std::string::npos) return true;
+      if (H5Oexists_by_name(h5_.getId(), part.c_str(), H5P_DEFAULT) <= 0 ||
+          h5_.childObjType(part) != H5O_TYPE_GROUP)
+        fail(part, "not a group (the schema's " + part + " holds datasets)");
     }
   }
 

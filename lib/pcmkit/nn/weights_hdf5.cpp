@@ -6,6 +6,7 @@
 #include <map>
 #include <new>
 #include <set>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/hdf5_errors.h"
 #include "pcmkit/core/hdf5_memory_file.h"
+#include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -91,10 +93,34 @@ class WeightsReader {
         fail(kStdAttribute, "must be > 0, got " + std::to_string(info.normalization.std[c]) +
                                 " at index " + std::to_string(c));
 
+    check_bn_eps();
+
     for (std::size_t k = 0; k < params.size(); ++k)
       std::copy(values[k].begin(), values[k].end(), params[k].values.begin());
     network_.refresh();
     return info;
+  }
+
+  // A file that records its BatchNorm ε (PyTorch exports do) must match the network's: BatchNorm
+  // with another ε computes other outputs from the same statistics.
+  void check_bn_eps() {
+    field_ = "bn_eps";
+    if (!h5_.attrExists("bn_eps")) return;
+    H5::Attribute attribute = h5_.openAttribute("bn_eps");
+    const H5T_class_t type_class = attribute.getTypeClass();
+    if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) ||
+        attribute.getSpace().getSimpleExtentNpoints() != 1)
+      fail("bn_eps", "expected one number");
+    double eps = 0;
+    attribute.read(H5::PredType::NATIVE_DOUBLE, &eps);
+    for (const BatchNorm2d* bn : network_.batch_norms()) {
+      const double ours = bn->eps();
+      if (!(std::abs(eps - ours) <= 1e-6 * ours)) {
+        std::ostringstream s;
+        s << eps << ", but the BatchNorm layers of " << network_.arch() << " use " << ours;
+        fail("bn_eps", s.str());
+      }
+    }
   }
 
   std::vector<float> read_tensor(const ParameterRef& param) {
