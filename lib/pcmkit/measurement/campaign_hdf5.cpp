@@ -17,6 +17,7 @@
 #include "pcmkit/core/hdf5_errors.h"
 #include "pcmkit/core/hdf5_filters.h"
 #include "pcmkit/core/hdf5_memory_file.h"
+#include "pcmkit/core/isolated_call.h"
 
 namespace pcmkit::measurement {
 namespace {
@@ -382,6 +383,68 @@ void write_hdf5(const Campaign& c, const H5::H5File& file) {
 
 }  // namespace
 
+namespace {
+
+// The campaign across the process boundary of run_isolated.
+template <typename Matrix>
+void put(ByteWriter& w, const Matrix& m) {
+  w.value<std::int64_t>(m.rows());
+  w.value<std::int64_t>(m.cols());
+  w.bytes(m.data(), sizeof(*m.data()) * static_cast<std::size_t>(m.size()));
+}
+
+template <typename Matrix>
+void get(ByteReader& r, Matrix& m) {
+  const auto rows = r.value<std::int64_t>(), cols = r.value<std::int64_t>();
+  m.resize(rows, cols);
+  r.bytes(m.data(), sizeof(*m.data()) * static_cast<std::size_t>(m.size()));
+}
+
+void serialise(const Campaign& c, ByteWriter& w) {
+  w.value(c.g_max_uS);
+  w.value(c.t_read_s);
+  w.value<std::uint8_t>(c.temperature_K.has_value());
+  w.value(c.temperature_K.value_or(0.0));
+  w.text(c.description);
+  put(w, c.g_target_uS);
+  w.array(c.converged.data(), c.converged.size());
+  put(w, c.time_s);
+  put(w, c.g_uS);
+  w.value<std::uint8_t>(c.noise.has_value());
+  if (c.noise) {
+    put(w, c.noise->device_index);
+    put(w, c.noise->t_start_s);
+    w.value(c.noise->dt_s);
+    put(w, c.noise->g_uS);
+  }
+}
+
+Campaign deserialise(ByteReader& r) {
+  Campaign c;
+  c.g_max_uS = r.value<double>();
+  c.t_read_s = r.value<double>();
+  const bool has_temperature = r.value<std::uint8_t>() != 0;
+  const double temperature = r.value<double>();
+  if (has_temperature) c.temperature_K = temperature;
+  c.description = r.text();
+  get(r, c.g_target_uS);
+  c.converged.resize(r.array_size());
+  r.bytes(c.converged.data(), c.converged.size());
+  get(r, c.time_s);
+  get(r, c.g_uS);
+  if (r.value<std::uint8_t>() != 0) {
+    NoiseTraces noise;
+    get(r, noise.device_index);
+    get(r, noise.t_start_s);
+    noise.dt_s = r.value<double>();
+    get(r, noise.g_uS);
+    c.noise = std::move(noise);
+  }
+  return c;
+}
+
+}  // namespace
+
 Campaign read_campaign(const fs::path& path, Campaign::Reads reads) {
   H5::Exception::dontPrint();
   const std::string file = path.string();
@@ -389,7 +452,10 @@ Campaign read_campaign(const fs::path& path, Campaign::Reads reads) {
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw InputError(file, "", "no such file");
   if (fs::is_directory(status)) throw InputError(file, "", "is a directory, not a file");
-  Campaign campaign = CampaignReader(file).read();
+  // libhdf5 parses the file in a child process: a damaged file cannot crash this one.
+  Campaign campaign;
+  run_isolated([&](ByteWriter& out) { serialise(CampaignReader(file).read(), out); },
+               [&](ByteReader& in) { campaign = deserialise(in); }, limits_for_reading(path), path);
   campaign.validate(file, reads);
   return campaign;
 }

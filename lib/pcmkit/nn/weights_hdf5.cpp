@@ -15,6 +15,7 @@
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/hdf5_errors.h"
 #include "pcmkit/core/hdf5_memory_file.h"
+#include "pcmkit/core/isolated_call.h"
 #include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::nn {
@@ -189,7 +190,31 @@ WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) throw InputError(file, "", "no such file");
   if (fs::is_directory(status)) throw InputError(file, "", "is a directory, not a file");
-  return WeightsReader(file, network).read();
+  // libhdf5 parses the file in a child process (a damaged file cannot crash this one); the
+  // child loads its copy of the network and sends back every tensor and the normalisation.
+  WeightsFileInfo info;
+  run_isolated(
+      [&](ByteWriter& out) {
+        const WeightsFileInfo read = WeightsReader(file, network).read();
+        out.array(read.normalization.mean.data(), read.normalization.mean.size());
+        out.array(read.normalization.std.data(), read.normalization.std.size());
+        for (const ParameterRef& p : network.parameters())
+          out.array(p.values.data(), static_cast<std::size_t>(p.values.size()));
+      },
+      [&](ByteReader& in) {
+        info.normalization.mean.resize(in.array_size());
+        in.bytes(info.normalization.mean.data(), info.normalization.mean.size() * sizeof(float));
+        info.normalization.std.resize(in.array_size());
+        in.bytes(info.normalization.std.data(), info.normalization.std.size() * sizeof(float));
+        for (const ParameterRef& p : network.parameters()) {
+          PCMKIT_CHECK(in.array_size() == static_cast<std::size_t>(p.values.size()),
+                       "isolated weights: tensor size");
+          in.bytes(p.values.data(), static_cast<std::size_t>(p.values.size()) * sizeof(float));
+        }
+        network.refresh();
+      },
+      limits_for_reading(path), path);
+  return info;
 }
 
 void save_weights_hdf5(const fs::path& path,
@@ -241,7 +266,9 @@ void add_weights_hdf5(OutputSet& outputs,
   });
 }
 
-TrainingGroup load_training_group(const fs::path& path) {
+namespace {
+
+TrainingGroup read_training_group(const fs::path& path) {
   H5::Exception::dontPrint();
   const std::string file = path.string();
   std::error_code ec;
@@ -278,6 +305,33 @@ TrainingGroup load_training_group(const fs::path& path) {
   } catch (...) {
     rethrow_hdf5_error_as_input(file, field);
   }
+}
+
+}  // namespace
+
+TrainingGroup load_training_group(const fs::path& path) {
+  TrainingGroup group;
+  run_isolated(
+      [&](ByteWriter& out) {
+        const TrainingGroup read = read_training_group(path);
+        out.text(read.state_json);
+        out.value<std::uint64_t>(read.arrays.size());
+        for (const auto& [name, values] : read.arrays) {
+          out.text(name);
+          out.array(values.data(), values.size());
+        }
+      },
+      [&](ByteReader& in) {
+        group.state_json = in.text();
+        group.arrays.resize(in.value<std::uint64_t>());
+        for (auto& [name, values] : group.arrays) {
+          name = in.text();
+          values.resize(in.array_size());
+          in.bytes(values.data(), values.size() * sizeof(float));
+        }
+      },
+      limits_for_reading(path), path);
+  return group;
 }
 
 }  // namespace pcmkit::nn

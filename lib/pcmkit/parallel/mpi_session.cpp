@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/isolated_call.h"
 
 #if PCMKIT_HAVE_MPI
 #include <mpi.h>
@@ -34,6 +35,7 @@ MpiSession::MpiSession() {
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
     active_ = true;
     g_session = this;
+    run_isolated_in_process();  // no fork() once MPI runs
   }
 #endif
 }
