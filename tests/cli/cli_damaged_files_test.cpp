@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "cli_process.h"
+#include "test_support/synthetic_cifar.h"
 
 namespace pcmkit::cli_test {
 
@@ -71,14 +72,7 @@ namespace pcmkit::cli_test {
 
 TEST_CASE("damaged weights files end in exit 0 or 2 with one line, never a crash or a runaway") {
   ScratchDir scratch;
-  fs::create_directories(scratch / "cifar");
-  for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
-    std::ofstream out(scratch / "cifar" / name, std::ios::binary);
-    for (int r = 0; r < 4; ++r) {
-      out.put(static_cast<char>(r));
-      for (int j = 0; j < 3072; ++j) out.put(static_cast<char>(j % 256));
-    }
-  }
+  test::write_synthetic_cifar_dir(scratch / "cifar", 4, 4);
   const fs::path shared = fs::path(PCMKIT_SHARED_DIR) / "weights/resnet20-12fca82f.h5";
   if (!fs::exists(shared)) {
     MESSAGE("skipped: " << shared << " not present");

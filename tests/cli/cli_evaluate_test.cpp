@@ -8,6 +8,7 @@
 #include "cli_process.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
+#include "test_support/synthetic_cifar.h"
 
 namespace pcmkit::cli_test {
 namespace {
@@ -21,14 +22,7 @@ struct EvaluateInputs {
     nn::Network network = nn::make_resnet("resnet20");
     nn::save_weights_hdf5(weights, network, {{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}});
     data = dir / "cifar";
-    fs::create_directories(data);
-    for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
-      std::ofstream out(data / name, std::ios::binary);
-      for (int r = 0; r < 20; ++r) {
-        out.put(static_cast<char>(r % 10));
-        for (int j = 0; j < 3072; ++j) out.put(static_cast<char>((r * 31 + j) % 256));
-      }
-    }
+    test::write_synthetic_cifar_dir(data, 20, 20);
   }
   // The base arguments, then `extra`; an option in `extra` replaces the base one (CLI11 rejects
   // repeated options).

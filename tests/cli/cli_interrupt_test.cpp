@@ -12,6 +12,7 @@
 #include "cli_process.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
+#include "test_support/synthetic_cifar.h"
 
 namespace pcmkit::cli_test {
 namespace {
@@ -118,14 +119,7 @@ TEST_CASE("evaluate interrupted at any moment leaves the earlier or the whole ne
   ScratchDir scratch;
   nn::Network network = nn::make_resnet("resnet20");
   nn::save_weights_hdf5(scratch / "r20.h5", network, {{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}});
-  fs::create_directories(scratch / "cifar");
-  for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
-    std::ofstream out(scratch / "cifar" / name, std::ios::binary);
-    for (int r = 0; r < 40; ++r) {
-      out.put(static_cast<char>(r % 10));
-      for (int j = 0; j < 3072; ++j) out.put(static_cast<char>((r * 31 + j) % 256));
-    }
-  }
+  test::write_synthetic_cifar_dir(scratch / "cifar", 40, 40);
   const std::string model =
       (fs::path(PCMKIT_SOURCE_DIR) / "calibration/pcm_like_nandakumar2019.json").string();
   for (const int signal : {SIGINT, SIGTERM})

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cli_process.h"
+#include "test_support/synthetic_cifar.h"
 
 namespace pcmkit::cli_test {
 namespace {
@@ -152,14 +153,8 @@ namespace pcmkit::cli_test {
 
 TEST_CASE("no command writes into an input folder: evaluate, train and data refuse with one line") {
   ScratchDir scratch;
+  test::write_synthetic_cifar_dir(scratch / "cifar", 4, 4);
   fs::create_directories(scratch / "cifar/sub");
-  for (const char* name : {"test_batch.bin", "data_batch_1.bin"}) {
-    std::ofstream out(scratch / "cifar" / name, std::ios::binary);
-    for (int r = 0; r < 4; ++r) {
-      out.put(static_cast<char>(r));
-      for (int j = 0; j < 3072; ++j) out.put(static_cast<char>(j % 256));
-    }
-  }
   const auto entries_before = scratch.entries();
   for (const std::string out : {"cifar", "cifar/sub", "cifar/new"}) {
     const Outcome ev = run_pcmkit({"evaluate", "--device", "ideal", "--arch", "resnet20",
