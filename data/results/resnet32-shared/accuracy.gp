@@ -6,4 +6,5 @@ set key bottom left
 set xlabel 'time after programming (s)'
 set ylabel 'test accuracy (%)'
 set title 'Accuracy on PCM against time (mean ± 1 s.d. over realisations)'
+set yrange [78.8937:93.6475]
 plot 'accuracy.dat' index 0 using 1:2:3 with yerrorlines lw 2 pt 7 title 'gdc', 'accuracy.dat' index 1 using 1:2:3 with yerrorlines lw 2 pt 7 title 'adabs', 92.63 with lines dt 2 lc rgb 'black' title 'fp32'
