@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli_process.h"
+#include "pcmkit/core/file_digest.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
 #include "test_support/synthetic_cifar.h"
@@ -70,6 +71,29 @@ TEST_CASE("evaluate writes the table, CSV, JSON and plot") {
   CHECK(contains(json, "\"weights_sha256\""));
   CHECK(contains(json, "\"device_model\""));
   CHECK(contains(json, "\"adabs_augmentation\": true"));  // CIFAR-10's default
+}
+
+TEST_CASE("results.json holds the model file as read: path, SHA-256, standard errors, provenance") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  REQUIRE(run_pcmkit({"synth", "-o", "c.h5", "--levels", "lin:0:25:5", "--devices-per-level", "300",
+                      "--times", "log:25:1d:6", "--traces", "8", "--trace-reads", "256", "--quiet"},
+                     scratch.path())
+              .exit_code == 0);
+  REQUIRE(
+      run_pcmkit({"calibrate", "c.h5", "-o", "fit.json", "--quiet"}, scratch.path()).exit_code ==
+      0);
+  const Outcome r = run_pcmkit(in.args({"--model", "fit.json", "--times", "25", "--repeats", "1",
+                                        "--compensation", "gdc", "-o", "out"}),
+                               scratch.path());
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string json = read_text(scratch / "out/results.json");
+  CHECK(contains(json, "\"model\": \"fit.json\""));
+  CHECK(contains(json, "\"model_sha256\": \"" + sha256_of_file(scratch / "fit.json") + "\""));
+  CHECK(contains(json, "\"std_error\""));
+  CHECK(contains(json, "\"provenance\""));
+  CHECK(contains(json, "\"input_sha256\": \"" + sha256_of_file(scratch / "c.h5") + "\""));
 }
 
 TEST_CASE("evaluate --device ideal needs no model and reproduces fp32") {
