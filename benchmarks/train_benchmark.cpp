@@ -4,13 +4,13 @@
 // in the same run, with PyTorch (benchmarks/pytorch_train.py through /usr/bin/python3, same
 // architecture and step, same thread count; skipped when python3 or torch is missing).
 // Prints images/s of each, their ratio, and pcmkit's time per phase. One warm-up step each.
-// The process keeps freed memory (glibc mallopt): a training step allocates and frees tensors of
-// several MB per layer, and returning them to the kernel costs ~10% in page faults per step.
+// The process keeps freed memory in the heap as pcmkit does (core/allocator_tuning.h): a training
+// step allocates and frees tensors of several MB per layer, and returning them to the kernel
+// costs ~10% in page faults per step.
 // Usage: train_benchmark [steps=10] [threads=2] [batch=128] [torch=1] (torch=0: pcmkit only)
 // On a shared machine run it with OMP_WAIT_POLICY=passive (PyTorch inherits it): with more busy
 // threads than cores, spinning at the ~250 parallel-region barriers of a step made either side
 // 2-3× slower at random, and the ratio meaningless.
-#include <malloc.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -86,10 +86,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2] [torch=0|1]\n");
     return 2;
   }
-#ifdef __GLIBC__
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
   try {
     set_num_threads(threads);
     nn::CifarResNetOptions options = nn::resnet32_pcm_options();
