@@ -33,7 +33,10 @@ std::string refusal(const measurement::Campaign& c) {
 }
 
 TEST_CASE("calibrate refuses one read time, all-NaN reads and all-zero reads") {
-  const measurement::Campaign one_time = small_campaign({25.0});
+  // synth refuses one read time: the second time's column is dropped here.
+  measurement::Campaign one_time = small_campaign({25.0, 100.0});
+  one_time.time_s.conservativeResize(Eigen::NoChange, 1);
+  one_time.g_uS.conservativeResize(Eigen::NoChange, 1);
   CHECK(refusal(one_time).find("/reads/time_s: one read time") == 0);
 
   measurement::Campaign all_nan = small_campaign({25.0, 100.0, 1000.0});
