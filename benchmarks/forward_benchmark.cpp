@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_clock.h"
 #include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -31,7 +32,8 @@
 #include "pcmkit/nn/weights_hdf5.h"
 
 using namespace pcmkit;
-using Clock = std::chrono::steady_clock;
+using benchmark::Clock;
+using benchmark::seconds_since;
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,10 +41,6 @@ namespace {
 constexpr std::int64_t kBatchSize = 200;
 constexpr Eigen::Index kGemmSize = 2048;
 constexpr int kGemmRepeats = 3;  // best of 3: the machine is shared
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Multiply-accumulates per image of every Conv2d and Linear. Convolutions are visited in module
 // order with the spatial size carried from one to the next, which holds for the CIFAR ResNets

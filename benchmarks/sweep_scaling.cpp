@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_clock.h"
 #include "pcmkit/analog/programmed_network.h"
 #include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
@@ -32,14 +33,11 @@
 #include "pcmkit/parallel/mpi_session.h"
 
 using namespace pcmkit;
-using Clock = std::chrono::steady_clock;
+using benchmark::Clock;
+using benchmark::seconds_since;
 namespace fs = std::filesystem;
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 template <class F>
 double best_of(int n, F&& f) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_clock.h"
 #include "pcmkit/core/allocator_tuning.h"
 #include "pcmkit/core/random_stream.h"
 #include "pcmkit/core/threads.h"
@@ -28,14 +29,11 @@
 #include "pcmkit/nn/sgd.h"
 
 using namespace pcmkit;
-using Clock = std::chrono::steady_clock;
+using benchmark::Clock;
+using benchmark::seconds_since;
 namespace fs = std::filesystem;
 
 namespace {
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 double json_number(const std::string& line, const std::string& key) {
   const std::size_t at = line.find("\"" + key + "\":");
