@@ -1,5 +1,5 @@
 set terminal pngcairo size 1000,450 font 'DejaVu Sans,11'
-set output 'training.png.tmp'
+set output 'training.png'
 set datafile separator ','
 set key autotitle columnhead
 set multiplot layout 1,2
