@@ -141,8 +141,7 @@ int run_evaluate(const EvaluateOptions& o) {
   options.periphery.adc_range = o.adc_range;
   analog::parse_tile_size(o.tile_size, "--tile-size", options.periphery);
   options.validate(model);
-  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
-                                experiment::Compensation::kAdaBs) > 0;
+  const bool adabs = options.uses_adabs();
   require_outside_input(o.output, "--output", data_dir, "--data");
   require_outside_input(o.output, "--output", o.calibration_data, "--calibration-data");
   require_outside_input(o.output, "--output", weights, "--weights");

@@ -81,8 +81,8 @@ void ProgrammedNetwork::load(DriftCompensation compensation) const {
   }
 }
 
-void ProgrammedNetwork::unload() const {
-  for (const nn::AnalogLayerRef& l : layers_) {
+void load_fp32_weights(nn::Network& network) {
+  for (const nn::AnalogLayerRef& l : network.analog_layers()) {
     l.layer->clear_effective_weight();
     l.layer->clear_matrix_product();
   }

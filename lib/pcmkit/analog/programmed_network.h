@@ -31,6 +31,9 @@ struct AnalogMapping {
 
 enum class DriftCompensation { kNone, kGlobal };
 
+// Every analog layer of `network` computes with its fp32 master weight and the plain GEMM again.
+void load_fp32_weights(nn::Network& network);
+
 class ProgrammedNetwork {
  public:
   // Programs the mapped layers of `network` from their master weights, and reads them at t0.
@@ -52,7 +55,7 @@ class ProgrammedNetwork {
   // unless the device is ideal.
   void load(DriftCompensation compensation) const;
   // Puts every analog layer back to its fp32 master weight and the plain GEMM.
-  void unload() const;
+  void unload() const { load_fp32_weights(network_); }
 
   double read_time_s() const { return t_read_s_; }  // NaN before the first read()
   // α(t) of every analog layer at the last read (1 for layers not programmed).

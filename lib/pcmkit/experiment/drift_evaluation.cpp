@@ -112,6 +112,10 @@ analog::AnalogMapping DriftEvaluationOptions::mapping() const {
   return m;
 }
 
+bool DriftEvaluationOptions::uses_adabs() const {
+  return std::count(compensations.begin(), compensations.end(), Compensation::kAdaBs) > 0;
+}
+
 std::uint64_t realisation_seed(std::uint64_t seed, int realisation) {
   std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(realisation) + 1);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -140,25 +144,17 @@ DriftItemEvaluator::DriftItemEvaluator(nn::Network& network,
       calibration_(calibration),
       options_(options),
       trained_statistics_(network) {
-  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
-                                Compensation::kAdaBs) > 0;
-  PCMKIT_CHECK(!adabs || calibration != nullptr, "AdaBS needs calibration images");
+  PCMKIT_CHECK(!options.uses_adabs() || calibration != nullptr, "AdaBS needs calibration images");
 }
 
 DriftItemEvaluator::~DriftItemEvaluator() {
-  for (const auto& l : network_.analog_layers()) {
-    l.layer->clear_effective_weight();
-    l.layer->clear_matrix_product();
-  }
+  analog::load_fp32_weights(network_);
   trained_statistics_.restore();
 }
 
 double DriftItemEvaluator::accuracy_percent(const EvaluationItem& item) {
   if (item.realisation < 0) {  // the fp32 network
-    for (const auto& l : network_.analog_layers()) {
-      l.layer->clear_effective_weight();
-      l.layer->clear_matrix_product();
-    }
+    analog::load_fp32_weights(network_);
     return evaluate_accuracy(network_, test_, options_.batch_size, options_.max_test_images);
   }
   if (!programmed_ || programmed_realisation_ != item.realisation) {
@@ -254,10 +250,8 @@ std::optional<DriftEvaluationResult> run_drift_sweep(nn::Network& network,
   const std::int64_t num_test = options.max_test_images > 0
                                     ? std::min(options.max_test_images, test.num_images())
                                     : test.num_images();
-  const bool adabs = std::count(options.compensations.begin(), options.compensations.end(),
-                                Compensation::kAdaBs) > 0;
   const std::int64_t num_adabs =
-      adabs ? std::min(options.adabs_images, calibration->num_images()) : 0;
+      options.uses_adabs() ? std::min(options.adabs_images, calibration->num_images()) : 0;
   return assemble_drift_result(options, accuracy, num_test, num_adabs);
 }
 

@@ -55,6 +55,7 @@ struct DriftEvaluationOptions {
   //   periphery options as PeripheryOptions::validate.
   void validate(const device::PcmModel& model) const;
   analog::AnalogMapping mapping() const;
+  bool uses_adabs() const;  // AdaBS among the compensations
 };
 
 struct AccuracyPoint {

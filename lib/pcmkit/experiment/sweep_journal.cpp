@@ -49,6 +49,7 @@ SweepJournal::SweepJournal(const fs::path& dir,
     throw InputError(path_.string(), "",
                      "an unfinished sweep's journal: --resume continues it, or delete it to "
                      "start again");
+  std::size_t complete_bytes = 0, file_bytes = 0;  // of whole lines; of the file
   if (exists) {
     std::ifstream in(path_, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -80,6 +81,8 @@ SweepJournal::SweepJournal(const fs::path& dir,
                          "not an item of this sweep: '" + line + "'");
       finished_[item] = value;
     }
+    complete_bytes = line_start;
+    file_bytes = text.size();
     if (line_number == 0)  // not even the header survived: start again
       fs::remove(path_, ec);
   }
@@ -88,17 +91,10 @@ SweepJournal::SweepJournal(const fs::path& dir,
   if (fd_ < 0) throw RunError(path_.string() + ": cannot write (" + std::strerror(errno) + ")");
   if (fresh) {
     write_all(fd_, header + "\n", path_);
-  } else if (!std::ifstream(path_, std::ios::binary).good()) {
-    throw RunError(path_.string() + ": cannot read back");
-  } else {
-    // Drop a last line cut short, so that the next record starts on a line of its own.
-    std::error_code size_ec;
-    const auto size = fs::file_size(path_, size_ec);
-    std::ifstream in(path_, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::size_t keep = text.rfind('\n') + 1;
-    if (!size_ec && keep < size && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0)
-      throw RunError(path_.string() + ": cannot repair the last line");
+  } else if (complete_bytes < file_bytes &&
+             ::ftruncate(fd_, static_cast<off_t>(complete_bytes)) != 0) {
+    // A last line cut short goes, so that the next record starts on a line of its own.
+    throw RunError(path_.string() + ": cannot repair the last line");
   }
 }
 
