@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "benchmark_clock.h"
-#include "pcmkit/core/allocator_tuning.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/conv2d.h"

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "pcmkit/analog/crossbar_periphery.h"
-#include "pcmkit/core/allocator_tuning.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/resnet.h"

@@ -20,7 +20,7 @@
 
 #include "benchmark_clock.h"
 #include "pcmkit/analog/programmed_network.h"
-#include "pcmkit/core/allocator_tuning.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/device/pcm_model_json.h"

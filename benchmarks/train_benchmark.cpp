@@ -4,7 +4,7 @@
 // in the same run, with PyTorch (benchmarks/pytorch_train.py through /usr/bin/python3, same
 // architecture and step, same thread count; skipped when python3 or torch is missing).
 // Prints images/s of each, their ratio, and pcmkit's time per phase. One warm-up step each.
-// The process keeps freed memory in the heap as pcmkit does (core/allocator_tuning.h): a training
+// The process keeps freed memory in the heap as pcmkit does (core/detail/allocator_tuning.h): a training
 // step allocates and frees tensors of several MB per layer, and returning them to the kernel
 // costs ~10% in page faults per step.
 // Usage: train_benchmark [steps=10] [threads=2] [batch=128] [torch=1] (torch=0: pcmkit only)
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "benchmark_clock.h"
-#include "pcmkit/core/allocator_tuning.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/random_stream.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/nn/loss.h"

@@ -1,4 +1,4 @@
-#include "pcmkit/calibration/folded_normal.h"
+#include "pcmkit/calibration/detail/folded_normal.h"
 
 #include <doctest/doctest.h>
 

@@ -9,7 +9,7 @@
 #include "pcmkit/calibration/model_export.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/device/pcm_model_json.h"
-#include "pcmkit/measurement/read_time_split.h"
+#include "pcmkit/measurement/detail/read_time_split.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
 namespace pcmkit::calibration {

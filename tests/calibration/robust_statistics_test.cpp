@@ -1,6 +1,6 @@
 // robust_location (robust_statistics.h): median and 1.4826·MAD on hand-computed data, the
 // within() rule, and the normal-consistency of the scale on a large sample.
-#include "pcmkit/calibration/robust_statistics.h"
+#include "pcmkit/calibration/detail/robust_statistics.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
-// check_json_structure (core/json_text.h): what the JSON parser would let through, refused
+// check_json_structure (core/detail/json_text.h): what the JSON parser would let through, refused
 // before parsing and named by field.
-#include "pcmkit/core/json_text.h"
+#include "pcmkit/core/detail/json_text.h"
 
 #include <doctest/doctest.h>
 

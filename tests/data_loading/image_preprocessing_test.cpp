@@ -12,7 +12,7 @@
 
 #include "data_loading/image_fixtures.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/data/antialiased_resize.h"
+#include "pcmkit/data/detail/antialiased_resize.h"
 
 namespace pcmkit::data {
 namespace {

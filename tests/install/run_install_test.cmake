@@ -1,20 +1,38 @@
 # Installs the build tree into a scratch prefix, then configures and builds tests/install/consumer
-# against it with find_package(pcmkit CONFIG), and runs the result.
+# against it with find_package(pcmkit CONFIG) and plain -O2 (no -march, no OpenMP), with every
+# library pcmkit uses itself hidden from find_package, and runs the result. The consumer's
+# compile commands must not carry pcmkit's own flags, and no private header may be installed.
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(COMMAND ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK_DIR}/prefix
   RESULT_VARIABLE rc OUTPUT_QUIET)
 if(rc)
   message(FATAL_ERROR "install failed")
 endif()
+file(GLOB_RECURSE private_headers ${WORK_DIR}/prefix/include/*/detail/*)
+if(private_headers)
+  message(FATAL_ERROR "private headers installed: ${private_headers}")
+endif()
+set(hidden)
+foreach(package Ceres HDF5 OpenMP OpenSSL PNG JPEG Boost nlohmann_json MPI CLI11)
+  list(APPEND hidden -DCMAKE_DISABLE_FIND_PACKAGE_${package}=ON)
+endforeach()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/build
-  -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release RESULT_VARIABLE rc)
+  -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O2
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON ${hidden} RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "configuring the consumer project failed")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build RESULT_VARIABLE rc)
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "building the consumer project failed")
 endif()
+file(READ ${WORK_DIR}/build/compile_commands.json commands)
+foreach(flag -march -fopenmp EIGEN_DONT_PARALLELIZE)
+  string(FIND "${commands}" "${flag}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "the consumer was compiled with pcmkit's ${flag}")
+  endif()
+endforeach()
 execute_process(COMMAND ${WORK_DIR}/build/consumer RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 message("${out}")
 if(rc)

@@ -1,6 +1,6 @@
 // Winograd weight gradient and the small register-blocked product against naive double-precision
 // references, under error budgets relative to Σ|dy·x| per weight (Σ|a·b| per product value).
-#include "pcmkit/nn/winograd_weight_gradient.h"
+#include "pcmkit/nn/detail/winograd_weight_gradient.h"
 
 #include <doctest/doctest.h>
 #include <omp.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/nn/winograd_transforms.h"
+#include "pcmkit/nn/detail/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {

@@ -5,9 +5,9 @@
 #include <map>
 #include <sstream>
 
-#include "pcmkit/calibration/ceres_quiet.h"
+#include "pcmkit/calibration/detail/ceres_quiet.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/measurement/read_time_split.h"
+#include "pcmkit/measurement/detail/read_time_split.h"
 
 namespace pcmkit::calibration {
 namespace {

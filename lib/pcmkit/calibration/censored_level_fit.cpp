@@ -7,10 +7,10 @@
 #include <cmath>
 #include <numbers>
 
-#include "pcmkit/calibration/ceres_quiet.h"
-#include "pcmkit/calibration/folded_normal.h"
-#include "pcmkit/calibration/gmm_sandwich.h"
-#include "pcmkit/calibration/robust_statistics.h"
+#include "pcmkit/calibration/detail/ceres_quiet.h"
+#include "pcmkit/calibration/detail/folded_normal.h"
+#include "pcmkit/calibration/detail/gmm_sandwich.h"
+#include "pcmkit/calibration/detail/robust_statistics.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {

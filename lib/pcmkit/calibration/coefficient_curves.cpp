@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "pcmkit/calibration/ceres_quiet.h"
+#include "pcmkit/calibration/detail/ceres_quiet.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pcmkit/calibration/ceres_quiet.h"
-#include "pcmkit/calibration/drift_regression.h"
-#include "pcmkit/calibration/gmm_sandwich.h"
+#include "pcmkit/calibration/detail/ceres_quiet.h"
+#include "pcmkit/calibration/detail/drift_regression.h"
+#include "pcmkit/calibration/detail/gmm_sandwich.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {

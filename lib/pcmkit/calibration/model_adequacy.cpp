@@ -182,7 +182,10 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
   // Per cell, the replicates' distances, to standardise the measured one and to score each other.
   std::vector<std::vector<double>> replicate_d;  // per cell: measured, then the replicates
   std::vector<char> cell_has_atom;
-  for (const auto& [g_target, devices] : by_level) {
+  for (const auto& level_devices : by_level) {
+    // Named copies, not a structured binding: clang 14 cannot capture those in OpenMP regions.
+    const double g_target = level_devices.first;
+    const auto& devices = level_devices.second;
     LevelAdequacy level;
     level.g_target_uS = g_target;
     const LevelParameterErrors* error = nullptr;

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <map>
 
-#include "pcmkit/calibration/drift_regression.h"
-#include "pcmkit/calibration/folded_normal.h"
-#include "pcmkit/calibration/robust_statistics.h"
+#include "pcmkit/calibration/detail/drift_regression.h"
+#include "pcmkit/calibration/detail/folded_normal.h"
+#include "pcmkit/calibration/detail/robust_statistics.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {

@@ -13,7 +13,7 @@
 #include <system_error>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/gnuplot.h"
+#include "pcmkit/core/detail/gnuplot.h"
 
 namespace pcmkit {
 namespace {

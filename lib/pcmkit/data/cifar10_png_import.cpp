@@ -14,7 +14,7 @@
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
-#include "pcmkit/core/json_text.h"
+#include "pcmkit/core/detail/json_text.h"
 
 namespace pcmkit::data {
 namespace {

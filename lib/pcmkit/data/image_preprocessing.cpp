@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/data/antialiased_resize.h"
+#include "pcmkit/data/detail/antialiased_resize.h"
 
 namespace pcmkit::data {
 

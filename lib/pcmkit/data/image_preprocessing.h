@@ -1,6 +1,6 @@
 // The standard ImageNet evaluation preprocessing, as torchvision composes it on a PIL image:
 //   Resize(s)      shorter side → s, longer side → int(s·long/short) (torchvision's rounding
-//                  down), resampled as PIL's antialiased bilinear (data/antialiased_resize.h);
+//                  down), resampled as PIL's antialiased bilinear (data/detail/antialiased_resize.h);
 //                  an image already of that size is left as it is
 //   CenterCrop(c)  top = int(round((H − c)/2.0)), left = int(round((W − c)/2.0)), with Python's
 //                  round (half to even)

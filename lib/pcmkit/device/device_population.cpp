@@ -70,4 +70,46 @@ Eigen::ArrayXd read_conductance_uS(const PcmModel& model,
   return g_uS;
 }
 
+// The one-device forms repeat the population loops' expressions exactly: both are tested equal.
+Device program_device(const PcmModel& model,
+                      double g_target_uS,
+                      std::uint64_t seed,
+                      std::uint64_t item) {
+  PCMKIT_CHECK(g_target_uS >= 0 && std::isfinite(g_target_uS), "target must be finite, >= 0");
+  const CounterRng prog(seed, RandomStream::kProgramming);
+  const CounterRng nu(seed, RandomStream::kDriftExponent);
+  const double g_t = g_target_uS;
+  Device d;
+  d.g_target_uS = g_t;
+  d.g_prog_uS = std::max(0.0, g_t + model.sigma_prog_uS(g_t) * prog.normal(item, 0));
+  d.drift_exponent = std::abs(model.mu_nu(g_t) + model.sigma_nu(g_t) * nu.normal(item, 0));
+  d.item = item;
+  return d;
+}
+
+Device device_at(const DevicePopulation& devices, Eigen::Index i) {
+  PCMKIT_CHECK(i >= 0 && i < devices.g_target_uS.size(), "device index out of range");
+  return Device{devices.g_target_uS[i], devices.g_prog_uS[i], devices.drift_exponent[i],
+                devices.first_item + static_cast<std::uint64_t>(i)};
+}
+
+double drifted_conductance_uS(const PcmModel& model, const Device& device, double t_s) {
+  require_after_t0(model, t_s);
+  const double log_t = std::log(t_s / model.t0_s);
+  return device.g_prog_uS * std::exp(-device.drift_exponent * log_t);
+}
+
+double read_conductance_uS(const PcmModel& model,
+                           const Device& device,
+                           double t_s,
+                           std::uint64_t seed,
+                           std::uint64_t read_index) {
+  const double g_drift_uS = drifted_conductance_uS(model, device, t_s);
+  const double band = model.read_noise_band(t_s);
+  const CounterRng read(seed, RandomStream::kRead);
+  const double sigma_r = model.q_s(device.g_target_uS) * std::sqrt(band);
+  const double xi = read.normal(device.item, read_index);
+  return std::max(0.0, g_drift_uS + std::abs(g_drift_uS) * sigma_r * xi);
+}
+
 }  // namespace pcmkit::device

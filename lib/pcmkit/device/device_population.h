@@ -40,4 +40,35 @@ Eigen::ArrayXd read_conductance_uS(const PcmModel& model,
                                    std::uint64_t seed,
                                    std::uint64_t read_index);
 
+// One device at a time, for simulators that keep their own storage or draw devices lazily:
+// program_device(model, g_T, seed, item) is device i of program_devices(model, targets, seed,
+// first_item) when item = first_item + i and g_T = targets[i], and the drifted and read
+// conductances below are the population's element i, bit for bit (tests/device).
+struct Device {
+  double g_target_uS = 0.0;     // G_T, ≥ 0
+  double g_prog_uS = 0.0;       // G_prog, conductance at t0 without read noise
+  double drift_exponent = 0.0;  // ν ≥ 0
+  std::uint64_t item = 0;       // the device's random-stream item
+};
+
+// Requires: model valid; g_target_uS finite and ≥ 0.
+Device program_device(const PcmModel& model,
+                      double g_target_uS,
+                      std::uint64_t seed,
+                      std::uint64_t item);
+
+// Device i of a population. Requires: 0 ≤ i < devices.g_target_uS.size().
+Device device_at(const DevicePopulation& devices, Eigen::Index i);
+
+// G_d(t) of one device. Requires: t_s ≥ t0 (else InputError).
+double drifted_conductance_uS(const PcmModel& model, const Device& device, double t_s);
+
+// One read of one device at t_s (the kRead draw read_index of its item).
+// Requires: t_s ≥ t0 (else InputError).
+double read_conductance_uS(const PcmModel& model,
+                           const Device& device,
+                           double t_s,
+                           std::uint64_t seed,
+                           std::uint64_t read_index);
+
 }  // namespace pcmkit::device

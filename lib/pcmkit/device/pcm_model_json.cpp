@@ -6,7 +6,7 @@
 #include <set>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/json_text.h"
+#include "pcmkit/core/detail/json_text.h"
 
 namespace pcmkit::device {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/gnuplot.h"
+#include "pcmkit/core/detail/gnuplot.h"
 
 namespace pcmkit::experiment {
 namespace {

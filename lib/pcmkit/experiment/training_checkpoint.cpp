@@ -7,8 +7,8 @@
 #include <span>
 #include <utility>
 
+#include "pcmkit/core/detail/json_text.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/json_text.h"
 #include "pcmkit/nn/exponential_moving_average.h"
 #include "pcmkit/nn/weights_hdf5.h"
 
@@ -207,7 +207,7 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   std::vector<const std::vector<float>*> sources;
   for (const auto& [name, values] : targets) {
     const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
-                                 [&](const auto& a) { return a.first == name; });
+                                 [&name = name](const auto& a) { return a.first == name; });
     if (it == group.arrays.end()) throw InputError(file, "training/" + name, "missing");
     if (it->second.size() != values.size())
       throw InputError(

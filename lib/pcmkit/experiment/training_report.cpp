@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "pcmkit/core/atomic_file.h"
-#include "pcmkit/core/gnuplot.h"
+#include "pcmkit/core/detail/gnuplot.h"
 
 namespace pcmkit::experiment {
 

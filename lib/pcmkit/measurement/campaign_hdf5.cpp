@@ -14,10 +14,10 @@
 
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/hdf5_errors.h"
-#include "pcmkit/core/hdf5_filters.h"
-#include "pcmkit/core/hdf5_memory_file.h"
-#include "pcmkit/core/isolated_call.h"
+#include "pcmkit/core/detail/hdf5_errors.h"
+#include "pcmkit/core/detail/hdf5_filters.h"
+#include "pcmkit/core/detail/hdf5_memory_file.h"
+#include "pcmkit/core/detail/isolated_call.h"
 
 namespace pcmkit::measurement {
 namespace {

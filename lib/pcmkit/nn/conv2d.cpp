@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/nn/conv_buffers.h"
-#include "pcmkit/nn/im2col.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
+#include "pcmkit/nn/detail/im2col.h"
 #include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn {

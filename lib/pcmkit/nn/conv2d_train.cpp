@@ -4,9 +4,9 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
-#include "pcmkit/nn/conv_buffers.h"
-#include "pcmkit/nn/im2col.h"
-#include "pcmkit/nn/winograd_weight_gradient.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
+#include "pcmkit/nn/detail/im2col.h"
+#include "pcmkit/nn/detail/winograd_weight_gradient.h"
 
 namespace pcmkit::nn {
 namespace {

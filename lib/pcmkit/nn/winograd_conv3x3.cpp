@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/nn/conv_buffers.h"
-#include "pcmkit/nn/winograd_transforms.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
+#include "pcmkit/nn/detail/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <utility>
 
-#include "pcmkit/nn/conv_buffers.h"
-#include "pcmkit/nn/winograd_transforms.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
+#include "pcmkit/nn/detail/winograd_transforms.h"
 
 namespace pcmkit::nn::winograd_detail {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/isolated_call.h"
+#include "pcmkit/core/detail/isolated_call.h"
 
 #if PCMKIT_HAVE_MPI
 #include <mpi.h>

@@ -1,4 +1,4 @@
-#include "pcmkit/calibration/ceres_quiet.h"
+#include "pcmkit/calibration/detail/ceres_quiet.h"
 
 #include <glog/logging.h>
 

@@ -1,4 +1,4 @@
-#include "pcmkit/calibration/drift_regression.h"
+#include "pcmkit/calibration/detail/drift_regression.h"
 
 #include <cmath>
 

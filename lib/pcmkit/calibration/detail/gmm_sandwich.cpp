@@ -1,4 +1,4 @@
-#include "pcmkit/calibration/gmm_sandwich.h"
+#include "pcmkit/calibration/detail/gmm_sandwich.h"
 
 #include <Eigen/Dense>
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "pcmkit/calibration/robust_statistics.h"
+#include "pcmkit/calibration/detail/robust_statistics.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "pcmkit/core/allocator_tuning.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 
 #include <malloc.h>
 

@@ -1,4 +1,4 @@
-#include "pcmkit/core/gnuplot.h"
+#include "pcmkit/core/detail/gnuplot.h"
 
 #include <fcntl.h>
 #include <spawn.h>

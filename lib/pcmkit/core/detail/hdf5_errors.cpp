@@ -1,4 +1,4 @@
-#include "pcmkit/core/hdf5_errors.h"
+#include "pcmkit/core/detail/hdf5_errors.h"
 
 #include <H5Cpp.h>
 

@@ -1,4 +1,4 @@
-#include "pcmkit/core/hdf5_filters.h"
+#include "pcmkit/core/detail/hdf5_filters.h"
 
 #include <hdf5.h>
 

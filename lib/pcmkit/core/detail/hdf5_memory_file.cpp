@@ -1,4 +1,4 @@
-#include "pcmkit/core/hdf5_memory_file.h"
+#include "pcmkit/core/detail/hdf5_memory_file.h"
 
 #include <H5Cpp.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/hdf5_errors.h"
+#include "pcmkit/core/detail/hdf5_errors.h"
 
 namespace pcmkit {
 

@@ -1,4 +1,4 @@
-#include "pcmkit/core/interruption_note.h"
+#include "pcmkit/core/detail/interruption_note.h"
 
 #include <unistd.h>
 

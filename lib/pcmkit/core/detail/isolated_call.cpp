@@ -1,5 +1,6 @@
-#include "pcmkit/core/isolated_call.h"
+#include "pcmkit/core/detail/isolated_call.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -86,6 +87,27 @@ IsolationLimits limits_for_reading(const std::filesystem::path& file) {
   return limits;
 }
 
+namespace {
+
+// The address space this process has mapped now (VmSize), in bytes; 0 when unknown. Read with
+// plain system calls: the child's limit is this plus its budget, so that a process that already
+// maps much (a sanitizer's shadow memory: terabytes reserved) can still read a file.
+std::size_t mapped_bytes_now() {
+  const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[64] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  std::size_t pages = 0;
+  for (const char* c = text; *c >= '0' && *c <= '9'; ++c) {
+    pages = pages * 10 + static_cast<std::size_t>(*c - '0');
+  }
+  return pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
 void run_isolated(const std::function<void(ByteWriter&)>& work,
                   const std::function<void(ByteReader&)>& read,
                   const IsolationLimits& limits,
@@ -99,6 +121,7 @@ void run_isolated(const std::function<void(ByteWriter&)>& work,
   }
   const int fd = ::memfd_create("pcmkit-isolated", MFD_CLOEXEC);
   if (fd < 0) throw RunError("cannot create a result buffer for reading " + file.string());
+  const std::size_t memory_limit = mapped_bytes_now() + limits.memory_bytes;
   const pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fd);
@@ -106,7 +129,7 @@ void run_isolated(const std::function<void(ByteWriter&)>& work,
   }
   if (pid == 0) {
     g_in_child = true;
-    const rlimit memory{limits.memory_bytes, limits.memory_bytes};
+    const rlimit memory{memory_limit, memory_limit};
     ::setrlimit(RLIMIT_AS, &memory);
     const rlimit no_core{0, 0};
     ::setrlimit(RLIMIT_CORE, &no_core);

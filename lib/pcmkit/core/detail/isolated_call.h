@@ -19,8 +19,9 @@
 namespace pcmkit {
 
 struct IsolationLimits {
-  std::size_t memory_bytes = std::size_t{3} << 30;  // address space of the child
-  double seconds = 20.0;                            // wall time before the child is killed
+  // Address space the child may map beyond what this process has mapped when it forks.
+  std::size_t memory_bytes = std::size_t{3} << 30;
+  double seconds = 20.0;  // wall time before the child is killed
 };
 
 // Limits for reading `file`: 3 GiB plus 4 bytes of memory per byte of the file (compressed

@@ -1,4 +1,4 @@
-#include "pcmkit/core/json_text.h"
+#include "pcmkit/core/detail/json_text.h"
 
 #include <algorithm>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "pcmkit/data/antialiased_resize.h"
+#include "pcmkit/data/detail/antialiased_resize.h"
 
 #include <algorithm>
 #include <cmath>

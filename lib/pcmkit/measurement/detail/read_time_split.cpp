@@ -1,4 +1,4 @@
-#include "pcmkit/measurement/read_time_split.h"
+#include "pcmkit/measurement/detail/read_time_split.h"
 
 #include <cmath>
 #include <sstream>

@@ -1,6 +1,6 @@
-#include "pcmkit/nn/im2col.h"
+#include "pcmkit/nn/detail/im2col.h"
 
-#include "pcmkit/nn/conv_buffers.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
 
 namespace pcmkit::nn::detail {
 namespace {

@@ -1,10 +1,10 @@
-#include "pcmkit/nn/winograd_weight_gradient.h"
+#include "pcmkit/nn/detail/winograd_weight_gradient.h"
 
 #include <algorithm>
 
 #include "pcmkit/core/error.h"
-#include "pcmkit/nn/conv_buffers.h"
-#include "pcmkit/nn/winograd_transforms.h"
+#include "pcmkit/nn/detail/conv_buffers.h"
+#include "pcmkit/nn/detail/winograd_transforms.h"
 
 namespace pcmkit::nn {
 namespace {
