@@ -73,8 +73,18 @@ template <int b>
   for (int i = 0; i < kLanes; ++i) {
     if (i & b) continue;
     const Lanes a = rows[i], c = rows[i + b];
+#if defined(__clang__)  // no two-source permute by a mask vector: lane by lane (the fuzz build)
+    Lanes lo, hi;
+    for (int l = 0; l < kLanes; ++l) {
+      lo[l] = low[l] < kLanes ? a[low[l]] : c[low[l] - kLanes];
+      hi[l] = high[l] < kLanes ? a[high[l]] : c[high[l] - kLanes];
+    }
+    rows[i] = lo;
+    rows[i + b] = hi;
+#else
     rows[i] = __builtin_shuffle(a, c, low);
     rows[i + b] = __builtin_shuffle(a, c, high);
+#endif
   }
 }
 [[gnu::always_inline]] inline void transpose16(Lanes rows[kLanes]) {

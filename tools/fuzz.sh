@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Fuzzing pcmkit's readers of untrusted input with clang's libFuzzer (tests/fuzz/README.md).
+#   tools/fuzz.sh build                  builds the libFuzzer programs in build-fuzz/ (clang,
+#                                        AddressSanitizer + UndefinedBehaviorSanitizer)
+#   tools/fuzz.sh run TARGET SECONDS     fuzzes one target on one core, starting from its committed
+#                                        corpus; findings go to build-fuzz/findings/TARGET/, the
+#                                        session's line to tests/fuzz/fuzzing_log.tsv
+#   tools/fuzz.sh triage TARGET          sorts the findings: inputs that crash inside libhdf5
+#                                        (contained by pcmkit's isolation) and ours to fix
+#   tools/fuzz.sh minimize TARGET        merges new coverage into build-fuzz/corpus/TARGET
+# Targets: campaign_hdf5 model_json network_hdf5 cifar10_binary jpeg_decode image_folder
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=$root/build-fuzz
+corpus_dir=$root/tests/fuzz/corpus
+contained_dir=$root/tests/fuzz/contained
+
+need_clang() {
+  local missing=()
+  for p in clang libclang-rt-14-dev libomp-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  build)
+    bash tools/install_deps.sh
+    need_clang
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+      -DPCMKIT_FUZZ=ON -DPCMKIT_SANITIZE=address,undefined -DPCMKIT_WERROR=OFF -DPCMKIT_MPI=OFF \
+      -DPCMKIT_BUILD_BENCHMARKS=OFF >/dev/null
+    targets=$(cd tests/fuzz && ls *_fuzz.cpp | sed 's/\.cpp$//')
+    cmake --build "$build" -j"$(nproc)" --target $targets
+    ;;
+  run)
+    target=${2:?target}
+    seconds=${3:?seconds}
+    program=$build/tests/fuzz/${target}_fuzz
+    [ -x "$program" ] || { echo "$program: not built (tools/fuzz.sh build)" >&2; exit 2; }
+    work=$build/corpus/$target
+    findings=$build/findings/$target
+    mkdir -p "$work" "$findings"
+    log=$build/logs/$target-$(date +%Y%m%dT%H%M%S).log
+    mkdir -p "$(dirname "$log")"
+    # -fork=1: a finding (libhdf5 crashes are expected) is saved and the search goes on.
+    start=$(date +%s)
+    set +e
+    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+      "$program" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+      -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=131072 \
+      -artifact_prefix="$findings/" "$work" "$corpus_dir/$target" >"$log" 2>&1
+    set -e
+    end=$(date +%s)
+    execs=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    crashes=$(ls "$findings" | grep -c -E '^(crash|oom|timeout|leak)-' || true)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    printf '%s\t%s\t%d\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%d)" "$target" $((end - start)) \
+      "${cov:-?}" "${execs:-?}" "$crashes" "$(grep -c avx512f /proc/cpuinfo | sed 's/^0$/avx2/;s/^[1-9].*/avx512/')" \
+      >>tests/fuzz/fuzzing_log.tsv
+    echo "$target: $((end - start)) s, coverage ${cov:-?}, ${execs:-?} exec/s, $crashes findings in $findings (log $log)"
+    ;;
+  triage)
+    target=${2:?target}
+    program=$build/tests/fuzz/${target}_fuzz
+    findings=$build/findings/$target
+    for f in "$findings"/*; do
+      [ -f "$f" ] || continue
+      out=$(ASAN_OPTIONS=detect_leaks=0 "$program" -timeout=20 -rss_limit_mb=3072 "$f" 2>&1 || true)
+      # The first frame of the report that is not in a sanitizer runtime or libc.
+      frame=$(echo "$out" | grep -E '^ +#[0-9]+ ' | grep -v -E 'libclang_rt|asan_|ubsan_|libc\.so|__interceptor' | head -1)
+      if echo "$frame" | grep -q -E 'libhdf5|H5[A-Z]'; then
+        kind=contained
+      elif [ -z "$frame" ] && echo "$out" | grep -q -E 'out-of-memory|timeout'; then
+        kind=runaway
+      else
+        kind=ours
+      fi
+      printf '%s\t%s\t%s\n' "$kind" "$(basename "$f")" "$(echo "$frame" | sed 's/^ *//' | cut -c1-120)"
+    done
+    ;;
+  minimize)
+    target=${2:?target}
+    program=$build/tests/fuzz/${target}_fuzz
+    mkdir -p "$build/corpus/$target.min"
+    ASAN_OPTIONS=detect_leaks=0 "$program" -merge=1 -timeout=20 -rss_limit_mb=3072 \
+      "$build/corpus/$target.min" "$corpus_dir/$target" "$build/corpus/$target"
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test suites of the readers, the device model and the calibration, and the replay of every
+# fuzz corpus, built with AddressSanitizer and UndefinedBehaviorSanitizer (GCC) in build-asan/.
+# Any sanitizer report fails its test. tools/test.sh runs this after the main suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install_deps.sh
+build=build-asan
+suites="core device measurement calibration data_loading"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+  -DPCMKIT_SANITIZE=address,undefined -DPCMKIT_BUILD_BENCHMARKS=OFF -DPCMKIT_MPI=OFF >/dev/null
+targets=""
+for s in $suites; do targets="$targets ${s}_tests"; done
+for f in tests/fuzz/*_fuzz.cpp; do targets="$targets $(basename "$f" .cpp)_replay"; done
+cmake --build "$build" -j"$(nproc)" --target $targets
+cd "$build"
+pattern="^($(echo $suites fuzz | tr ' ' '|'))/"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1
+ctest --output-on-failure -j"$(nproc)" --timeout 1200 -R "$pattern"
