@@ -26,6 +26,7 @@ TEST_CASE("a device drawn alone is the population's device, bit for bit") {
   const PcmModel model = PcmModel::published();
   const Eigen::ArrayXd targets = spread_targets(2001, model.g_max_uS);
   const std::uint64_t first_item = 7'000'000'000ULL;  // beyond 32 bits
+  const int saved_threads = omp_get_max_threads();
   for (const int threads : {1, 2}) {
     omp_set_num_threads(threads);
     const DevicePopulation population = program_devices(model, targets, kSeed, first_item);
@@ -46,7 +47,7 @@ TEST_CASE("a device drawn alone is the population's device, bit for bit") {
       CHECK(mismatches == 0);
     }
   }
-  omp_set_num_threads(1);
+  omp_set_num_threads(saved_threads);
 }
 
 TEST_CASE("one device: reads differ by read index and a read before t0 is refused") {

@@ -1,7 +1,7 @@
 // Replays fuzz inputs through one target without libFuzzer: every file named, and every file in
 // every folder named (sorted), in this process. The tests replay the committed corpora with it.
 //   <target>_replay [--isolated] PATH...
-// --isolated keeps pcmkit's reader isolation (core/isolated_call.h): the corpus of inputs that
+// --isolated keeps pcmkit's reader isolation (core/untrusted_files.h): the corpus of inputs that
 // crash libhdf5 itself is replayed so, and must end in InputError like any damaged file.
 // Without it the readers run in this process, where a sanitizer sees all of their code.
 #include <algorithm>
@@ -47,6 +47,11 @@ int main(int argc, char** argv) {
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
   }
   const auto& outcomes = pcmkit::fuzz::outcomes();
+  if (isolated && outcomes.accepted > 0) {
+    std::fprintf(stderr, "%ld of %zu contained inputs were accepted: each must be refused\n",
+                 outcomes.accepted, files.size());
+    return 1;
+  }
   std::printf("%zu inputs replayed, none a finding: %ld reads accepted, %ld refused\n",
               files.size(), outcomes.accepted, outcomes.refused);
   return files.empty() ? 1 : 0;

@@ -10,7 +10,9 @@ namespace pcmkit::measurement {
 // Reads and validates a campaign file.
 // Errors: InputError{path, field, problem} for a missing or unreadable file, a file that is not
 //   HDF5, a wrong or missing `schema` attribute, a missing or mis-shaped dataset or attribute, a
-//   wrong element type, and everything Campaign::validate rejects. Never crashes on bad files.
+//   wrong element type, and everything Campaign::validate rejects. Never crashes on bad files:
+//   libhdf5 parses it in a child process (core/untrusted_files.h says what that asks of the
+//   calling program).
 Campaign read_campaign(const std::filesystem::path& path,
                        Campaign::Reads reads = Campaign::Reads::kAnySign);
 

@@ -22,6 +22,8 @@ struct WeightsFileInfo {
 };
 
 // Loads every parameter and buffer of `network` from `path`, then calls network.refresh().
+// libhdf5 parses the file in a child process (core/untrusted_files.h): a damaged file is an
+// InputError, never a crash. The same holds for load_training_group.
 // Errors: InputError{file, tensor, problem} for a missing file, a file that is not HDF5, a
 //   missing, extra, mis-shaped, non-float or non-finite tensor, and normalisation attributes
 //   of the wrong length or with std ≤ 0. The network is unchanged on error.

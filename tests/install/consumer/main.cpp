@@ -2,6 +2,7 @@
 // for plain x86-64), reads the installed device model, and samples devices as whole populations
 // and one at a time. Arrays cross the boundary both ways: allocated here and read there,
 // allocated there and freed here.
+// The published model file's path is PUBLISHED_MODEL (CMakeLists.txt).
 #include <pcmkit/device/device_population.h>
 #include <pcmkit/device/pcm_model.h>
 #include <pcmkit/device/pcm_model_json.h>
@@ -20,6 +21,12 @@ int main() {
     const Device device = program_device(model, g_target_uS[i], 1, 100 + static_cast<unsigned>(i));
     mismatches += device.g_prog_uS != devices.g_prog_uS[i] ||
                   read_conductance_uS(model, device, 86400.0, 1, 0) != g_day_uS[i];
+  }
+  // The library's own numbers for a few devices, exactly: the install test compares them with
+  // pcmkit's static build (tests/install/reference_devices.cpp).
+  for (const Eigen::Index i : {0, 1, 250, 500, 999}) {
+    std::printf("device %ld: G_prog %a uS, G(1 day) %a uS\n", static_cast<long>(i),
+                devices.g_prog_uS[i], g_day_uS[i]);
   }
   const double mean_error_uS = (devices.g_prog_uS - g_target_uS).mean();
   std::printf(

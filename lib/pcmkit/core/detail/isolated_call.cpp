@@ -175,7 +175,15 @@ void run_isolated(const std::function<void(ByteWriter&)>& work,
   for (auto sleep = std::chrono::microseconds(200);;) {
     const pid_t done = ::waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
+    if (done < 0 && errno != EINTR) {
+      // The program reaps children itself (SIGCHLD ignored, or its own waitpid(-1)): the
+      // child's status is lost, so its result cannot be trusted.
+      ::kill(pid, SIGKILL);
+      ::close(fd);
+      throw RunError("cannot wait for the process reading " + file.string() +
+                     " (the program reaps child processes itself; call "
+                     "pcmkit::parse_untrusted_files_in_process() first)");
+    }
     if (std::chrono::steady_clock::now() > deadline) {
       ::kill(pid, SIGKILL);
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
