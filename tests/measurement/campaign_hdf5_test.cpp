@@ -4,6 +4,7 @@
 
 #include <H5Cpp.h>
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -134,6 +135,28 @@ TEST_CASE("writing is bit-exact and overwrites atomically") {
   write_campaign(other, dir / "a.h5");
   CHECK(read_campaign(dir / "a.h5").g_uS(0, 0) == 0.5);
   CHECK(dir.entries().size() == 2);
+}
+
+TEST_CASE("a program that reaps child processes itself gets a RunError, not a half-read file") {
+  TempDir dir;
+  write_campaign(full_campaign(), dir / "a.h5");
+  // SIGCHLD ignored: the kernel reaps the reader's child, so its status is lost.
+  struct sigaction ignore {
+  }, saved{};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGCHLD, &ignore, &saved);
+  bool run_error = false;
+  std::string message;
+  try {
+    read_campaign(dir / "a.h5");
+  } catch (const RunError& e) {
+    run_error = true;
+    message = e.what();
+  }
+  sigaction(SIGCHLD, &saved, nullptr);
+  CHECK(run_error);
+  CHECK(message.find("parse_untrusted_files_in_process") != std::string::npos);
+  CHECK(read_campaign(dir / "a.h5").num_devices() == full_campaign().num_devices());
 }
 
 TEST_CASE("write_campaign requires a valid campaign and a writable directory") {
