@@ -109,7 +109,7 @@ case "${1:-}" in
         "$program" -timeout=20 -rss_limit_mb=3072 "$f" 2>&1)
       rc=$?
       set -e
-      runtime='libclang_rt|__sanitizer|__asan|__ubsan|__interceptor|fuzzer::|libc\.so|sigaction|operator new|malloc|calloc|realloc'
+      runtime='libclang_rt|__sanitizer|__asan|__ubsan|__interceptor|fuzzer::|libc\.so|sysdeps|sigaction|operator new|malloc|calloc|realloc'
       frame=$(echo "$out" | grep -E '^ +#[0-9]+ ' | grep -v -E "$runtime" | head -1 || true)
       # For a bad memory access: who allocated the block (a buffer pcmkit handed libhdf5 is ours).
       block=$(echo "$out" | sed -n '/allocated by thread/,$p' | grep -E '^ +#[0-9]+ ' |

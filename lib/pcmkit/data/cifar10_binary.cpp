@@ -12,8 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kPlane = kCifarImageSide * kCifarImageSide;
-
 }  // namespace
 
 CifarBinaryReader::CifarBinaryReader(std::vector<fs::path> files,
@@ -96,10 +94,10 @@ bool CifarBinaryReader::next(std::int64_t max_images, ImageBatch& batch) {
         throw InputError(file, "record " + std::to_string(record_in_file_ + r),
                          "label " + std::to_string(record[0]) + " is not in 0..9");
       batch.labels[static_cast<std::size_t>(i + r)] = record[0];
-      float* dst = batch.images.data() + (i + r) * kCifarChannels * kPlane;
+      float* dst = batch.images.data() + (i + r) * kCifarChannels * kCifarPlane;
       for (int c = 0; c < kCifarChannels; ++c)
-        for (std::int64_t j = 0; j < kPlane; ++j)
-          dst[c * kPlane + j] = lookup[c * 256 + record[1 + c * kPlane + j]];
+        for (std::int64_t j = 0; j < kCifarPlane; ++j)
+          dst[c * kCifarPlane + j] = lookup[c * 256 + record[1 + c * kCifarPlane + j]];
     }
     record_in_file_ += count;
     i += count;

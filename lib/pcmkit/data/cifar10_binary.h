@@ -18,7 +18,8 @@ namespace pcmkit::data {
 inline constexpr int kCifarImageSide = 32;
 inline constexpr int kCifarChannels = 3;
 inline constexpr int kCifarClasses = 10;
-inline constexpr std::int64_t kCifarRecordBytes = 1 + kCifarChannels * 32 * 32;  // 3073
+inline constexpr std::int64_t kCifarPlane = kCifarImageSide * kCifarImageSide;       // one channel
+inline constexpr std::int64_t kCifarRecordBytes = 1 + kCifarChannels * kCifarPlane;  // 3073
 
 // A batch of [n, 3, 32, 32] images and labels in 0..9.
 using CifarBatch = ImageBatch;

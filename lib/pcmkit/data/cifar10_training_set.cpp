@@ -13,8 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kPlane = kCifarImageSide * kCifarImageSide;
-
 // Appends the records of one file, checking its size and labels.
 void append_records(const fs::path& file, std::vector<unsigned char>& records) {
   std::error_code ec;
@@ -117,7 +115,7 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
       }
     }
     for (int c = 0; c < kCifarChannels; ++c) {
-      const unsigned char* plane = record + 1 + c * kPlane;
+      const unsigned char* plane = record + 1 + c * kCifarPlane;
       const float* to_float = lookup.data() + c * 256;
       const float padded = to_float[0];  // a black pixel, normalised
       for (int y = 0; y < kCifarImageSide; ++y) {
