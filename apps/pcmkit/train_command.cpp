@@ -1,7 +1,5 @@
 #include "train_command.h"
 
-#include <malloc.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +7,7 @@
 
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -92,6 +91,18 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
                   "Cutout: zero a random LxL square of each training image (0 = off; 16 is "
                   "DeVries & Taylor's choice for CIFAR-10)")
       ->capture_default_str();
+  cmd->add_option("--mixup", o.mixup,
+                  "Mixup: blend each mini-batch with a shuffled copy of itself, labels too, by "
+                  "lambda ~ Beta(ALPHA, ALPHA) (0 = off; Zhang et al. used 1 on CIFAR-10)")
+      ->capture_default_str();
+  cmd->add_option("--cutmix", o.cutmix,
+                  "CutMix: paste a random box from a shuffled copy of the mini-batch, labels by "
+                  "area; box share ~ Beta(ALPHA, ALPHA) (0 = off; Yun et al.: 1 with "
+                  "--mix-probability 0.5)")
+      ->capture_default_str();
+  cmd->add_option("--mix-probability", o.mix_probability,
+                  "Fraction of the steps mixed by --mixup or --cutmix")
+      ->capture_default_str();
   cmd->add_option("--ema-decay", o.ema_decay,
                   "Exponential moving average of the weights, tested and exported (0 = off, "
                   "e.g. 0.999)")
@@ -123,12 +134,8 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
 
 int run_train(const TrainOptions& o) {
   set_num_threads(o.threads);
-#ifdef __GLIBC__
-  // Keep freed memory: every step allocates and frees tensors of several MB per layer, and
-  // handing them back to the kernel costs about 10% of a step in page faults.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-#endif
+  // Every step allocates and frees tensors of several MB per layer: keep them in the heap.
+  keep_freed_memory_in_heap();
   experiment::TrainingOptions options;
   options.epochs = o.epochs;
   options.batch_size = o.batch_size;
@@ -148,6 +155,15 @@ int run_train(const TrainOptions& o) {
   options.frozen_batch_norm_epochs = o.frozen_bn_epochs;
   options.augmentation.enabled = !o.no_augmentation;
   options.augmentation.cutout = o.cutout;
+  if (o.mixup > 0 && o.cutmix > 0)
+    throw InputError("", "--cutmix", "cannot be combined with --mixup (choose one)");
+  if (o.mixup < 0 || o.cutmix < 0)
+    throw InputError("", o.mixup < 0 ? "--mixup" : "--cutmix", "must be >= 0 (0 = off)");
+  if (o.mixup == 0 && o.cutmix == 0 && o.mix_probability != 1.0)
+    throw InputError("", "--mix-probability", "needs --mixup or --cutmix");
+  if (o.mixup > 0 || o.cutmix > 0)
+    options.mixing = {o.mixup > 0 ? data::BatchMixingKind::kMixup : data::BatchMixingKind::kCutMix,
+                      o.mixup > 0 ? o.mixup : o.cutmix, o.mix_probability};
   options.ema_decay = o.ema_decay;
   options.distillation_weight = o.distill_weight;
   options.distillation_temperature = o.distill_temperature;

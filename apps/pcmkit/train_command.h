@@ -29,6 +29,9 @@ struct TrainOptions {
   std::optional<double> clip;
   int frozen_bn_epochs = 0;
   int cutout = 0;
+  double mixup = 0.0;  // alpha, 0 = off
+  double cutmix = 0.0;
+  double mix_probability = 1.0;
   double ema_decay = 0.0;
   std::vector<std::string> teachers;
   std::string teacher_arch;  // empty: --arch

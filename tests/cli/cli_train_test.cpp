@@ -49,13 +49,17 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   INFO("evaluate stderr: ", e.err);
   CHECK(e.exit_code == 0);
 
-  // A fine-tuning run from those weights records the file it began from.
-  const Outcome ft = run_pcmkit(
-      in.args({"--init-weights", "run/weights.h5", "--max-train-images", "50", "-o", "ft"}),
-      scratch.path());
+  // A fine-tuning run from those weights records the file it began from (and its mixing).
+  const Outcome ft =
+      run_pcmkit(in.args({"--init-weights", "run/weights.h5", "--max-train-images", "50",
+                          "--cutmix", "1", "--mix-probability", "0.5", "-o", "ft"}),
+                 scratch.path());
   INFO("fine-tune stderr: ", ft.err);
   CHECK(ft.exit_code == 0);
-  CHECK(contains(read_text(scratch / "ft/settings.json"), "\"init_weights\": \"run/weights.h5\""));
+  const std::string ft_settings = read_text(scratch / "ft/settings.json");
+  CHECK(contains(ft_settings, "\"init_weights\": \"run/weights.h5\""));
+  CHECK(contains(ft_settings, "\"mixing\": \"cutmix\""));
+  CHECK(contains(ft_settings, "\"mixing_probability\": 0.5"));
 
   // The run is complete: resuming it is an input error, and so is starting over in its place.
   const Outcome again = run_pcmkit(
@@ -132,6 +136,11 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
       {{"--resume"}, "checkpoint.h5"},
       {{"--init-weights", "missing.h5"}, "missing.h5"},
       {{"--data", "no_such_dir"}, "data_batch_1.bin"},
+      {{"--mixup", "1", "--cutmix", "1"}, "--cutmix"},
+      {{"--mixup", "-1"}, "--mixup"},
+      {{"--cutmix", "200"}, "--cutmix"},
+      {{"--mix-probability", "0.5"}, "--mix-probability"},
+      {{"--cutmix", "1", "--mix-probability", "0"}, "--mix-probability"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> extra = c.extra;

@@ -419,3 +419,113 @@ TEST_CASE("distillation: the student learns what its teacher knows, not the labe
   nn::Network s = small_network();
   CHECK_THROWS_AS(experiment::Trainer(s, student, {}), InputError);  // a file without a network
 }
+
+TEST_CASE("mixup and CutMix: thread-count independent, resumed bit for bit, older checkpoints") {
+  Data d;
+  test::TempDir out;
+  nn::Network teacher = small_network(11);
+  const std::vector<nn::Network*> teachers = {&teacher};
+  experiment::TrainingOptions mixup = small_options(), cutmix = all_recipes({"a.h5"});
+  mixup.epochs = 3;
+  mixup.mixing = {data::BatchMixingKind::kMixup, 0.4, 1.0};
+  mixup.label_smoothing = 0.1;
+  cutmix.mixing = {data::BatchMixingKind::kCutMix, 1.0, 0.5};  // with Cutout, EMA, distillation
+
+  std::vector<float> plain_result;
+  {
+    nn::Network network = small_network();
+    experiment::TrainingOptions plain = mixup;
+    plain.mixing = {};
+    experiment::Trainer trainer(network, plain);
+    trainer.run(*d.train, *d.test, {});
+    plain_result = all_values(network);
+  }
+  for (const experiment::TrainingOptions& o : {mixup, cutmix}) {
+    CAPTURE(data::batch_mixing_name(o.mixing.kind));
+    const std::vector<nn::Network*> t = o.teachers.empty() ? std::vector<nn::Network*>{} : teachers;
+    const int threads_before = num_threads();
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      nn::Network network = small_network();
+      experiment::Trainer trainer(network, o, t);
+      trainer.run(*d.train, *d.test, {});
+      results.push_back(all_values(network));
+    }
+    set_num_threads(threads_before);
+    CHECK(results[0] == results[1]);
+    if (o.teachers.empty()) CHECK(results[0] != plain_result);  // mixing changes the run
+
+    const fs::path checkpoint = out.path() / (data::batch_mixing_name(o.mixing.kind) + ".h5");
+    nn::Network first = small_network();
+    experiment::Trainer b(first, o, t);
+    CHECK_THROWS_AS(b.run(*d.train, *d.test,
+                          [&](experiment::Trainer& tr) {
+                            experiment::save_training_checkpoint(checkpoint, tr, {}, "");
+                            if (tr.epochs_done() == 2) throw RunError("stop");
+                          }),
+                    RunError);
+    nn::Network resumed = small_network(99);
+    experiment::Trainer c(resumed, o, t);
+    experiment::load_training_checkpoint(checkpoint, c);
+    c.run(*d.train, *d.test, {});
+    CHECK(all_values(resumed) == results[0]);
+
+    // A run asking for another mixing, α or probability is refused by the checkpoint.
+    experiment::TrainingOptions other = o;
+    other.mixing.probability = 0.75;
+    nn::Network n = small_network();
+    experiment::Trainer e(n, other, t);
+    try {
+      experiment::load_training_checkpoint(checkpoint, e);
+      FAIL("no error");
+    } catch (const InputError& err) {
+      CHECK(err.field() == "options.mixing_probability");
+    }
+  }
+
+  // A checkpoint written before mixing existed (no such keys) resumes as an unmixed run, and
+  // only as one.
+  experiment::TrainingOptions plain = small_options();
+  const fs::path plain_checkpoint = out.path() / "plain.h5";
+  nn::Network network = small_network();
+  experiment::Trainer a(network, plain);
+  CHECK_THROWS_AS(a.run(*d.train, *d.test,
+                        [&](experiment::Trainer& tr) {
+                          experiment::save_training_checkpoint(plain_checkpoint, tr, {}, "");
+                          throw RunError("stop");
+                        }),
+                  RunError);
+  const fs::path older = with_edited_state(
+      plain_checkpoint, network, R"(,"mixing":"none","mixing_alpha":1.0,"mixing_probability":1.0)",
+      "", out.path() / "older.h5");
+  nn::Network again = small_network(99);
+  experiment::Trainer f(again, plain);
+  experiment::load_training_checkpoint(older, f);
+  CHECK(f.epochs_done() == 1);
+  experiment::TrainingOptions now_mixed = plain;
+  now_mixed.mixing = mixup.mixing;
+  nn::Network mixed = small_network(99);
+  experiment::Trainer g(mixed, now_mixed);
+  try {
+    experiment::load_training_checkpoint(older, g);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.field() == "options.mixing");
+  }
+}
+
+TEST_CASE("mixing options are validated") {
+  experiment::TrainingOptions o = small_options();
+  o.mixing = {data::BatchMixingKind::kMixup, 0.0, 1.0};
+  CHECK_THROWS_AS(o.validate(), InputError);
+  o.mixing = {data::BatchMixingKind::kCutMix, 1.0, 0.0};
+  try {
+    o.validate();
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.field() == "--mix-probability");
+  }
+  o.mixing = {data::BatchMixingKind::kCutMix, 1.0, 0.5};
+  CHECK_NOTHROW(o.validate());
+}

@@ -1,12 +1,16 @@
 // Knowledge distillation's loss and gradient against PyTorch 1.13 (float64):
 //   (1 − a)·F.cross_entropy(z, y, label_smoothing=eps) +
 //   a·T²·F.kl_div(F.log_softmax(z/T, 1), q, reduction="batchmean"), q the mean of two teachers'
-//   F.softmax(z_t/T, 1), dL/dz by torch.autograd.grad.
+//   F.softmax(z_t/T, 1), dL/dz by torch.autograd.grad; and with probability targets for the hard
+//   term (mixup's), F.cross_entropy(z, t, label_smoothing=eps) with t = 0.7·onehot(y) +
+//   0.3·onehot(y[π]), π = (2, 0, 1).
 #include "pcmkit/nn/distillation_loss.h"
 
 #include <doctest/doctest.h>
 
 #include <vector>
+
+#include "pcmkit/core/error.h"
 
 namespace pcmkit::nn {
 namespace {
@@ -29,6 +33,11 @@ const RowMatrixXf kTeacher1 =
 const RowMatrixXf kTeacher2 =
     matrix({{0.0, 1.0, 0.0, 2.0}, {0.0, 4.0, -1.0, 0.0}, {1.0, -1.0, 0.5, 0.0}});
 const std::vector<int> kLabels{3, 1, 0};
+
+// The mixed targets of kLabels with partners π = (2, 0, 1) and λ = 0.7.
+RowMatrixXf mixed_targets() {
+  return matrix({{0.3, 0.0, 0.0, 0.7}, {0.0, 0.7, 0.0, 0.3}, {0.7, 0.3, 0.0, 0.0}});
+}
 
 RowMatrixXf ensemble(double temperature) {
   RowMatrixXf q = softened_probabilities(kTeacher1, temperature);
@@ -74,6 +83,83 @@ TEST_CASE("distillation loss and gradient match PyTorch's KL-divergence recipe")
         CHECK(r.dlogits(i, k) == doctest::Approx(c.grad[i][k]).epsilon(1e-5));
     CHECK(r.num_correct == 2);  // rows 0 and 1 have their largest logit at the label
   }
+}
+
+TEST_CASE("cross-entropy with probability targets matches PyTorch's, alone and distilled") {
+  const struct {
+    double smoothing, loss;
+    double grad[3][4];
+  } plain[] = {
+      {0.0,
+       1.648196123196297,
+       {{0.008557783171, 0.01469169833, 0.03110232562, -0.05435180712},
+        {0.01442867922, 0.05647443598, 0.00530801445, -0.07621112965},
+        {-0.2264689915, -0.04927899282, 0.1378739921, 0.1378739921}}},
+      {0.1,
+       1.690279456529631,
+       {{0.01022444984, 0.006358365, 0.02276899228, -0.03935180712},
+        {0.006095345891, 0.07147443598, -0.003025318883, -0.07454446299},
+        {-0.2114689915, -0.04761232615, 0.1295406588, 0.1295406588}}},
+  };
+  for (const auto& c : plain) {
+    CAPTURE(c.smoothing);
+    const CrossEntropyResult r = softmax_cross_entropy(kStudent, mixed_targets(), c.smoothing);
+    CHECK(r.loss == doctest::Approx(c.loss).epsilon(1e-6));
+    for (Index i = 0; i < 3; ++i)
+      for (Index k = 0; k < 4; ++k)
+        CHECK(r.dlogits(i, k) == doctest::Approx(c.grad[i][k]).epsilon(1e-5));
+    // Rows 0 and 1 have their largest logit at the target's largest entry, row 2 does not.
+    CHECK(r.num_correct == 2);
+  }
+  const struct {
+    double weight, temperature, smoothing, loss;
+    double grad[3][4];
+  } distilled[] = {
+      {0.7,
+       4.0,
+       0.0,
+       0.7372052536594386,
+       {{0.06588921813, -0.040393143, 0.0250323329, -0.05052840802},
+        {-0.005557700942, 0.01817625556, -0.01757428309, 0.00495572847},
+        {-0.1697476231, 0.02756932828, 0.04643373513, 0.09574455966}}},
+      {0.5,
+       2.0,
+       0.1,
+       1.005260524307749,
+       {{0.04972429248, -0.02200286916, 0.0206896108, -0.04841103412},
+        {-0.004065385207, 0.03969101676, -0.01196900811, -0.02365662344},
+        {-0.166161826, -0.0008033527513, 0.0642696267, 0.1026955521}}},
+  };
+  for (const auto& c : distilled) {
+    CAPTURE(c.temperature);
+    const CrossEntropyResult r = distillation_loss(
+        kStudent, mixed_targets(), ensemble(c.temperature), c.weight, c.temperature, c.smoothing);
+    CHECK(r.loss == doctest::Approx(c.loss).epsilon(1e-6));
+    for (Index i = 0; i < 3; ++i)
+      for (Index k = 0; k < 4; ++k)
+        CHECK(r.dlogits(i, k) == doctest::Approx(c.grad[i][k]).epsilon(1e-5));
+  }
+}
+
+TEST_CASE(
+    "one-hot probability targets give the labels' cross-entropy, and bad targets are refused") {
+  RowMatrixXf onehot = RowMatrixXf::Zero(3, 4);
+  for (Index i = 0; i < 3; ++i) onehot(i, kLabels[static_cast<std::size_t>(i)]) = 1.0f;
+  for (double smoothing : {0.0, 0.2}) {
+    const CrossEntropyResult a = softmax_cross_entropy(kStudent, onehot, smoothing);
+    const CrossEntropyResult b = softmax_cross_entropy(kStudent, kLabels, smoothing);
+    CHECK(a.loss == doctest::Approx(b.loss).epsilon(1e-12));
+    CHECK(a.dlogits.isApprox(b.dlogits, 1e-6f));
+    CHECK(a.num_correct == b.num_correct);
+  }
+  RowMatrixXf negative = mixed_targets(), unnormalised = mixed_targets();
+  negative(0, 0) = -0.3f;
+  negative(0, 1) = 0.6f;
+  unnormalised(1, 1) = 0.8f;
+  CHECK_THROWS_AS(softmax_cross_entropy(kStudent, negative), InternalError);
+  CHECK_THROWS_AS(softmax_cross_entropy(kStudent, unnormalised), InternalError);
+  CHECK_THROWS_AS(softmax_cross_entropy(kStudent, RowMatrixXf(RowMatrixXf::Zero(2, 4))),
+                  InternalError);
 }
 
 TEST_CASE("weight 0 is plain cross-entropy, and weight 1 with the student as teacher is zero") {

@@ -19,6 +19,7 @@ enum class RandomStream : std::uint32_t {
   kWeightNoise = 8,    // training: injected weight noise δW, per (step, weight)
   kWeightInit = 9,     // training from scratch: initial network weights, one per layer
   kFitError = 10,      // adequacy check: a replicate's level parameters moved by their errors
+  kBatchMixing = 11,   // training: mixup and CutMix, per step (whether, λ, the box, the partners)
   kUser = 100,         // first value free for callers
 };
 

@@ -53,6 +53,13 @@ void TrainingOptions::validate() const {
     throw InputError("", "--teacher",
                      distillation_weight > 0 ? "--distill-weight > 0 needs at least one teacher"
                                              : "a teacher needs --distill-weight > 0");
+  if (mixing.kind != data::BatchMixingKind::kNone) {
+    const std::string flag = mixing.kind == data::BatchMixingKind::kMixup ? "--mixup" : "--cutmix";
+    require_input(mixing.alpha > 0 && mixing.alpha <= 100, "", flag,
+                  "must be in (0, 100] (alpha of Beta(alpha, alpha))", mixing.alpha);
+    require_input(mixing.probability > 0 && mixing.probability <= 1, "", "--mix-probability",
+                  "must be in (0, 1]", mixing.probability);
+  }
   require_input(max_train_images >= 0, "", "--max-train-images", "must be >= 0",
                 static_cast<double>(max_train_images));
   require_input(max_test_images >= 0, "", "--max-test-images", "must be >= 0",
@@ -134,6 +141,11 @@ void Trainer::run(const data::CifarTrainingSet& train,
                                                   static_cast<std::size_t>(count));
       train.make_batch(indices, options_.augmentation, options_.seed, e, batch);
       const std::int64_t step = epoch * steps + s;
+      const data::BatchMix mix =
+          options_.mixing.kind == data::BatchMixingKind::kNone
+              ? data::BatchMix{}
+              : data::mix_batch(options_.mixing, options_.seed, static_cast<std::uint64_t>(step),
+                                batch.images);
       if (options_.weight_noise > 0)
         analog::inject_weight_noise(layers, options_.weight_noise, options_.seed,
                                     static_cast<std::uint64_t>(step));
@@ -149,12 +161,19 @@ void Trainer::run(const data::CifarTrainingSet& train,
                         ", step " + std::to_string(s + 1) + " (lower --lr?)");
       };
       if (!logits.allFinite()) throw diverged("non-finite logits");
+      // A mixed batch learns the mixed targets; an unmixed one its labels, as without mixing.
+      const nn::RowMatrixXf targets =
+          mix.mixed ? mix.targets(batch.labels, logits.cols()) : nn::RowMatrixXf();
+      const double smoothing = options_.label_smoothing;
+      const double alpha = options_.distillation_weight, t = options_.distillation_temperature;
       const nn::CrossEntropyResult ce =
           teachers_.empty()
-              ? nn::softmax_cross_entropy(logits, batch.labels, options_.label_smoothing)
-              : nn::distillation_loss(logits, batch.labels, soft_targets,
-                                      options_.distillation_weight,
-                                      options_.distillation_temperature, options_.label_smoothing);
+              ? (mix.mixed ? nn::softmax_cross_entropy(logits, targets, smoothing)
+                           : nn::softmax_cross_entropy(logits, batch.labels, smoothing))
+              : (mix.mixed
+                     ? nn::distillation_loss(logits, targets, soft_targets, alpha, t, smoothing)
+                     : nn::distillation_loss(logits, batch.labels, soft_targets, alpha, t,
+                                             smoothing));
       if (!std::isfinite(ce.loss)) throw diverged("loss is " + std::to_string(ce.loss));
       network_.backward(ce.dlogits);
       lr = schedule.learning_rate(step);

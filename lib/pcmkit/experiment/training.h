@@ -2,7 +2,8 @@
 // Nat. Commun. 11, 2473 (2020), Methods; analog/weight_noise.h):
 //   for every epoch e: a shuffled order of the training images (data::shuffled_order);
 //     for every mini-batch (the last one of an epoch may be smaller, as PyTorch's DataLoader):
-//       the images, randomly cropped and flipped (data::CifarAugmentation);
+//       the images, randomly cropped and flipped (data::CifarAugmentation), then optionally
+//       mixed across the batch, labels with them (mixup or CutMix: data/batch_mixing.h);
 //       with weight noise η > 0: every analog layer computes with W + δW drawn for this step;
 //       forward in training mode (BatchNorm with batch statistics, or with its running ones
 //       frozen in the last frozen_batch_norm_epochs epochs), softmax cross-entropy with label
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "pcmkit/core/progress.h"
+#include "pcmkit/data/batch_mixing.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/data/cifar10_training_set.h"
 #include "pcmkit/nn/exponential_moving_average.h"
@@ -65,6 +67,8 @@ struct TrainingOptions {
   std::vector<std::string> teachers;
   std::string teacher_arch;
   data::CifarAugmentation augmentation;
+  // Mixup or CutMix of each mini-batch (kind kNone = off); the teachers see the mixed images.
+  data::BatchMixing mixing;
   std::uint64_t seed = 1;
   std::int64_t max_train_images = 0;  // 0 = the whole training split (fewer: for tests)
   std::int64_t max_test_images = 0;   // 0 = the whole test set

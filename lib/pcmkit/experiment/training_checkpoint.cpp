@@ -57,6 +57,9 @@ json options_to_json(const TrainingOptions& o) {
   j["crop_padding"] = o.augmentation.padding;
   j["flip"] = o.augmentation.flip;
   j["cutout"] = o.augmentation.cutout;
+  j["mixing"] = data::batch_mixing_name(o.mixing.kind);
+  j["mixing_alpha"] = o.mixing.alpha;
+  j["mixing_probability"] = o.mixing.probability;
   j["seed"] = o.seed;
   j["max_train_images"] = o.max_train_images;
   j["max_test_images"] = o.max_test_images;
@@ -157,7 +160,10 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
                             {"distillation_temperature", 4.0},
                             {"teachers", json::array()},
                             {"teacher_arch", ""},
-                            {"cutout", 0}};
+                            {"cutout", 0},
+                            {"mixing", "none"},
+                            {"mixing_alpha", 1.0},
+                            {"mixing_probability", 1.0}};
   for (const auto& [key, value] : want.items()) {
     if (!have.contains(key) && added_later.contains(key) && added_later[key] == value) continue;
     if (!have.contains(key) || have[key] != value)

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "pcmkit/core/error.h"
 
@@ -46,19 +47,26 @@ RowMatrixXf ensemble_probabilities(const std::vector<Network*>& networks,
   return mean;
 }
 
-CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
-                                     std::span<const int> labels,
-                                     const RowMatrixXf& teacher_probabilities,
-                                     double weight,
-                                     double temperature,
-                                     double label_smoothing) {
+namespace {
+
+void check_distillation(const RowMatrixXf& logits,
+                        const RowMatrixXf& teacher_probabilities,
+                        double weight,
+                        double temperature) {
   PCMKIT_CHECK(weight >= 0 && weight <= 1, "distillation_loss: weight outside [0, 1]");
   PCMKIT_CHECK(temperature > 0 && std::isfinite(temperature),
                "distillation_loss: temperature <= 0");
   PCMKIT_CHECK(teacher_probabilities.rows() == logits.rows() &&
                    teacher_probabilities.cols() == logits.cols(),
                "distillation_loss: teacher probabilities of another shape than the logits");
-  CrossEntropyResult result = softmax_cross_entropy(logits, labels, label_smoothing);
+}
+
+// (1 − α)·hard + α·(the soft term), loss and gradient, `hard` being the cross-entropy's result.
+CrossEntropyResult with_soft_term(CrossEntropyResult result,
+                                  const RowMatrixXf& logits,
+                                  const RowMatrixXf& teacher_probabilities,
+                                  double weight,
+                                  double temperature) {
   const Index n = logits.rows(), k = logits.cols();
   std::vector<double> log_p(static_cast<std::size_t>(k));
   double kl_sum = 0;
@@ -84,6 +92,30 @@ CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
   result.loss = (1 - weight) * result.loss +
                 weight * temperature * temperature * kl_sum / static_cast<double>(n);
   return result;
+}
+
+}  // namespace
+
+CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
+                                     std::span<const int> labels,
+                                     const RowMatrixXf& teacher_probabilities,
+                                     double weight,
+                                     double temperature,
+                                     double label_smoothing) {
+  check_distillation(logits, teacher_probabilities, weight, temperature);
+  return with_soft_term(softmax_cross_entropy(logits, labels, label_smoothing), logits,
+                        teacher_probabilities, weight, temperature);
+}
+
+CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
+                                     const RowMatrixXf& targets,
+                                     const RowMatrixXf& teacher_probabilities,
+                                     double weight,
+                                     double temperature,
+                                     double label_smoothing) {
+  check_distillation(logits, teacher_probabilities, weight, temperature);
+  return with_soft_term(softmax_cross_entropy(logits, targets, label_smoothing), logits,
+                        teacher_probabilities, weight, temperature);
 }
 
 }  // namespace pcmkit::nn

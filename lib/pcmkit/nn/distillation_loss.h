@@ -36,4 +36,14 @@ CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
                                      double temperature,
                                      double label_smoothing = 0.0);
 
+// The same with probability targets for the hard term (mixup, CutMix: data/batch_mixing.h), as
+// (1 − α)·F.cross_entropy(z, targets, label_smoothing=ε) + the soft term above.
+// Requires: as above, and as the probability-target softmax_cross_entropy (PCMKIT_CHECK).
+CrossEntropyResult distillation_loss(const RowMatrixXf& logits,
+                                     const RowMatrixXf& targets,
+                                     const RowMatrixXf& teacher_probabilities,
+                                     double weight,
+                                     double temperature,
+                                     double label_smoothing = 0.0);
+
 }  // namespace pcmkit::nn

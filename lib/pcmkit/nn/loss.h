@@ -23,4 +23,14 @@ CrossEntropyResult softmax_cross_entropy(const RowMatrixXf& logits,
                                          std::span<const int> labels,
                                          double label_smoothing = 0.0);
 
+// The same with probability targets (each row a distribution over the K classes, e.g. mixup's
+// λ·onehot(a) + (1 − λ)·onehot(b), data/batch_mixing.h), as PyTorch's
+// F.cross_entropy(logits, targets, label_smoothing=ε): q = (1 − ε)·t + ε/K in the sums above.
+// num_correct counts the rows whose first largest logit is at the target's first largest entry.
+// Requires: targets of the logits' shape, entries ≥ 0, rows summing to 1 (within 1e-3); as above
+//   otherwise (PCMKIT_CHECK).
+CrossEntropyResult softmax_cross_entropy(const RowMatrixXf& logits,
+                                         const RowMatrixXf& targets,
+                                         double label_smoothing = 0.0);
+
 }  // namespace pcmkit::nn
