@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "pcmkit/calibration/detail/robust_statistics.h"
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::calibration {
@@ -24,8 +25,6 @@ constexpr double kHannSecondMoment = 1.0 / 3.0;
 // Correlation² of Hann-windowed periodogram values 1 and 2 bins apart (flat spectrum).
 constexpr double kHannCorrelation1 = 4.0 / 9.0;
 constexpr double kHannCorrelation2 = 1.0 / 36.0;
-// 1.4826·MAD estimates σ for a normal distribution.
-constexpr double kMadToSigma = 1.4826;
 // Reweighting / line-correction iterations; each changes the fit by O(Q²) or less.
 constexpr int kMaxIterations = 20;
 constexpr double kIterationTolerance = 1e-9;
@@ -51,14 +50,6 @@ Eigen::ArrayXd hann_window(Eigen::Index num_reads) {
     w[j] = s * s;
   }
   return w;
-}
-
-double median(std::vector<double> v) {
-  const std::size_t mid = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-  const double upper = v[mid];
-  if (v.size() % 2 == 1) return upper;
-  return 0.5 * (upper + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)));
 }
 
 // DFT indices k (f_k = k/(R·dt)) grouped into log-spaced bins.
@@ -450,13 +441,11 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
     if (kept.size() >= 3) {  // robust outlier rejection on the log total power
       std::vector<double> lp;
       for (Eigen::Index i : kept) lp.push_back(log_power[static_cast<std::size_t>(i)]);
-      const double centre = median(lp);
-      for (double& v : lp) v = std::abs(v - centre);
-      const double limit = options.outlier_robust_sigmas * kMadToSigma * median(lp);
-      if (limit > 0)
-        std::erase_if(kept, [&](Eigen::Index i) {
-          return std::abs(log_power[static_cast<std::size_t>(i)] - centre) > limit;
-        });
+      const RobustLocation robust = robust_location(std::move(lp));
+      std::erase_if(kept, [&](Eigen::Index i) {
+        return !robust.within(log_power[static_cast<std::size_t>(i)],
+                              options.outlier_robust_sigmas);
+      });
     }
     level.num_traces = static_cast<Eigen::Index>(kept.size());
     level.num_rejected =
