@@ -16,6 +16,13 @@
 #include "pcmkit/measurement/campaign_hdf5.h"
 
 namespace pcmkit::cli {
+namespace {
+
+FlagNames calibrate_flags() {
+  return {{"t0_s", "--t0"}, {"holdout_from_s", "--holdout-times"}, {"threads", "--threads"}};
+}
+
+}  // namespace
 
 void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
   CLI::App* cmd = app.add_subcommand(
@@ -37,7 +44,9 @@ void add_calibrate_command(CLI::App& app, CalibrateOptions& o) {
   cmd->add_flag("--strict", o.strict,
                 "Refuse a file with reads below 0 (default: count them as 0, as the model's "
                 "reads are censored at 0, and report how many)");
-  cmd->callback([&o]() { throw CLI::RuntimeError(run_calibrate(o)); });
+  cmd->callback([&o]() {
+    throw CLI::RuntimeError(with_flag_names(calibrate_flags(), [&o] { return run_calibrate(o); }));
+  });
 }
 
 int run_calibrate(const CalibrateOptions& o) {
@@ -61,7 +70,8 @@ int run_calibrate(const CalibrateOptions& o) {
   try {
     result = calibration::calibrate(campaign, options, progress.callback());
   } catch (const InputError& e) {
-    throw InputError(o.campaign, e.field(), e.problem());  // name the file the problem is in
+    // Name the file the problem is in, and the option by its flag.
+    throw InputError(o.campaign, flag_for(e.field(), calibrate_flags()), e.problem());
   } catch (const RunError& e) {
     throw RunError(o.campaign + ": " + e.what());  // "no level could be fitted", ...
   }

@@ -3,11 +3,29 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <string>
 
+#include "pcmkit/core/error.h"
+
 namespace pcmkit::cli {
+
+std::string flag_for(const std::string& field, const FlagNames& flags) {
+  const auto it = std::find_if(flags.begin(), flags.end(),
+                               [&](const auto& pair) { return pair.first == field; });
+  return it == flags.end() ? field : it->second;
+}
+
+int with_flag_names(const FlagNames& flags, const std::function<int()>& work) {
+  try {
+    return work();
+  } catch (const InputError& e) {
+    if (!e.file().empty()) throw;
+    throw InputError("", flag_for(e.field(), flags), e.problem());
+  }
+}
 
 CLI::Option* add_seed_option(CLI::App* cmd, std::uint64_t& seed) {
   auto parse = [&seed](const std::string& text) {

@@ -3,7 +3,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pcmkit/core/progress.h"
 
@@ -18,6 +21,19 @@ namespace pcmkit::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunFailed = 1;
 inline constexpr int kExitBadInput = 2;
+
+// The library names a bad option by its field in the options struct ("learning_rate", as the
+// settings JSON does), so that a program linking it reads field names; the command line speaks
+// in flags ("--lr"). Each command lists the fields its flags set, and runs its work through
+// with_flag_names so that its errors name the flag the user typed.
+using FlagNames = std::vector<std::pair<std::string, std::string>>;  // {field, flag}
+
+// The flag that sets `field`, or `field` itself when no flag does.
+std::string flag_for(const std::string& field, const FlagNames& flags);
+
+// Runs `work` and returns its exit code; an InputError about an option (one naming no file) is
+// thrown again with its field replaced by the flag.
+int with_flag_names(const FlagNames& flags, const std::function<int()>& work);
 
 // Adds "--seed" to cmd: a decimal integer 0..2^64-1, read strictly. CLI11 alone would wrap "-1"
 // and "18446744073709551616" to other seeds, so two "different" seeds could silently coincide.

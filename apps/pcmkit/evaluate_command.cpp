@@ -9,10 +9,10 @@
 
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
-#include "pcmkit/core/error.h"
-#include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/detail/gnuplot.h"
 #include "pcmkit/core/detail/interruption_note.h"
+#include "pcmkit/core/error.h"
+#include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -102,7 +102,25 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
                 "only the items it lacks are computed, the results are those of an "
                 "uninterrupted run");
   cmd->add_option("-o,--output", o.output, "Results directory")->required();
-  cmd->callback([&o]() { throw CLI::RuntimeError(run_evaluate(o)); });
+  cmd->callback([&o]() {
+    const FlagNames flags = {{"data_dir", "--data"},
+                             {"calibration_dir", "--calibration-data"},
+                             {"resize_shorter_side", "--resize"},
+                             {"crop_size", "--crop"},
+                             {"times_s", "--times"},
+                             {"repeats", "--repeats"},
+                             {"compensations", "--compensation"},
+                             {"batch_size", "--batch-size"},
+                             {"max_test_images", "--max-images"},
+                             {"adabs_images", "--adabs-images"},
+                             {"dac_bits", "--dac-bits"},
+                             {"adc_bits", "--adc-bits"},
+                             {"adc_range", "--adc-range"},
+                             {"tile_rows", "--tile-size"},
+                             {"tile_cols", "--tile-size"},
+                             {"threads", "--threads"}};
+    throw CLI::RuntimeError(with_flag_names(flags, [&o] { return run_evaluate(o); }));
+  });
 }
 
 int run_evaluate(const EvaluateOptions& o) {

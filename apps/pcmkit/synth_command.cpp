@@ -36,7 +36,18 @@ void add_synth_command(CLI::App& app, SynthOptions& o) {
   cmd->add_option("--threads", o.threads, "Threads (0 = all cores; results do not depend on it)");
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("-o,--output", o.output, "Campaign file to write")->required();
-  cmd->callback([&o]() { throw CLI::RuntimeError(run_synth(o)); });
+  cmd->callback([&o]() {
+    const FlagNames flags = {{"g_target_uS", "--levels"},
+                             {"devices_per_level", "--devices-per-level"},
+                             {"times_s", "--times"},
+                             {"traces_per_level", "--traces"},
+                             {"trace_reads", "--trace-reads"},
+                             {"trace_dt_s", "--trace-dt"},
+                             {"trace_t_start_s", "--trace-start"},
+                             {"non_converged_fraction", "--non-converged"},
+                             {"threads", "--threads"}};
+    throw CLI::RuntimeError(with_flag_names(flags, [&o] { return run_synth(o); }));
+  });
 }
 
 int run_synth(const SynthOptions& o) {

@@ -129,7 +129,32 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
   cmd->add_flag("--quiet", o.quiet, "No progress on stderr");
   cmd->add_option("-o,--output", o.output, "Output directory (checkpoint, weights, log, plot)")
       ->required();
-  cmd->callback([&o]() { throw CLI::RuntimeError(run_train(o)); });
+  cmd->callback([&o]() {
+    const FlagNames flags = {{"epochs", "--epochs"},
+                             {"batch_size", "--batch-size"},
+                             {"learning_rate", "--lr"},
+                             {"milestone_epochs", "--milestones"},
+                             {"gamma", "--gamma"},
+                             {"warmup_fraction", "--warmup"},
+                             {"momentum", "--momentum"},
+                             {"nesterov", "--nesterov"},
+                             {"weight_decay", "--weight-decay"},
+                             {"label_smoothing", "--label-smoothing"},
+                             {"weight_noise", "--weight-noise"},
+                             {"clip_alpha", "--clip"},
+                             {"frozen_batch_norm_epochs", "--frozen-bn-epochs"},
+                             {"cutout", "--cutout"},
+                             {"mixing_alpha", o.mixup > 0 ? "--mixup" : "--cutmix"},
+                             {"mixing_probability", "--mix-probability"},
+                             {"ema_decay", "--ema-decay"},
+                             {"distillation_weight", "--distill-weight"},
+                             {"distillation_temperature", "--distill-temperature"},
+                             {"teachers", "--teacher"},
+                             {"max_train_images", "--max-train-images"},
+                             {"max_test_images", "--max-test-images"},
+                             {"threads", "--threads"}};
+    throw CLI::RuntimeError(with_flag_names(flags, [&o] { return run_train(o); }));
+  });
 }
 
 int run_train(const TrainOptions& o) {

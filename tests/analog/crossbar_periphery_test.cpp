@@ -161,19 +161,19 @@ TEST_CASE("periphery options: off by default, validated, tile size parsed") {
   for (int bits : {1, -1, 25}) {
     PeripheryOptions bad;
     bad.dac_bits = bits;
-    rejects(bad, "--dac-bits");
+    rejects(bad, "dac_bits");
     bad = {};
     bad.adc_bits = bits;
-    rejects(bad, "--adc-bits");
+    rejects(bad, "adc_bits");
   }
   for (double range : {0.0, -1.0, std::nan(""), HUGE_VAL}) {
     PeripheryOptions bad;
     bad.adc_range = range;
-    rejects(bad, "--adc-range");
+    rejects(bad, "adc_range");
   }
   PeripheryOptions bad;
   bad.tile_cols = -3;
-  rejects(bad, "--tile-size");
+  rejects(bad, "tile_cols");
 
   PeripheryOptions t;
   parse_tile_size("256x128", "--tile-size", t);

@@ -102,7 +102,7 @@ TEST_CASE("drift that speeds up after the fitted reads is caught by the held-out
 TEST_CASE("a holdout time that leaves too few reads to fit is an input error") {
   CalibrationOptions options;
   options.holdout_from_s = 200;  // 25 and 100 s before it
-  CHECK_THROWS_WITH_AS(calibrate(small_campaign(1), options), doctest::Contains("--holdout-times"),
+  CHECK_THROWS_WITH_AS(calibrate(small_campaign(1), options), doctest::Contains("holdout_from_s"),
                        InputError);
   options.holdout_from_s = -1;
   CHECK_THROWS_AS(options.validate(), InputError);

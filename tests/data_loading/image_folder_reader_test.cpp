@@ -146,7 +146,7 @@ TEST_CASE("evaluation data: CIFAR-10 binary or image folder, calibration round-r
   CHECK(std::equal(small.begin(), small.end(), batch.images.data() + 3 * 32 * 32));
 
   options.calibration_dir.clear();
-  CHECK_THROWS_WITH_AS(open_evaluation_data(options), doctest::Contains("--calibration-data"),
+  CHECK_THROWS_WITH_AS(open_evaluation_data(options), doctest::Contains("calibration_dir"),
                        InputError);
   options.calibration_images = 0;
   CHECK(open_evaluation_data(options).calibration == nullptr);

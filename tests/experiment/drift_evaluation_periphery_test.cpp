@@ -77,6 +77,6 @@ TEST_CASE("periphery options are validated with the evaluation's") {
     o.validate(device::PcmModel::published());
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(e.field() == "--adc-bits");
+    CHECK(e.field() == "adc_bits");
   }
 }

@@ -159,7 +159,7 @@ TEST_CASE("bad options name the option") {
     o.validate(device::PcmModel::published());
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(e.field() == "--times");
+    CHECK(e.field() == "times_s");
   }
   CHECK_THROWS_AS(experiment::parse_compensation("gcd", "--compensation"), InputError);
   const auto field_of = [](const experiment::DriftEvaluationOptions& bad) {
@@ -172,10 +172,10 @@ TEST_CASE("bad options name the option") {
   };
   experiment::DriftEvaluationOptions unsorted;
   unsorted.times_s = {3600.0, 25.0};
-  CHECK(field_of(unsorted) == "--times: not increasing: 25 s after 3600 s");
+  CHECK(field_of(unsorted) == "times_s: not increasing: 25 s after 3600 s");
   experiment::DriftEvaluationOptions twice;
   twice.compensations = {experiment::Compensation::kGdc, experiment::Compensation::kGdc};
-  CHECK(field_of(twice) == "--compensation: gdc given twice");
+  CHECK(field_of(twice) == "compensations: gdc given twice");
   CHECK(field_of(experiment::DriftEvaluationOptions{}) == "no error");
 }
 

@@ -524,7 +524,7 @@ TEST_CASE("mixing options are validated") {
     o.validate();
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK(e.field() == "--mix-probability");
+    CHECK(e.field() == "mixing_probability");
   }
   o.mixing = {data::BatchMixingKind::kCutMix, 1.0, 0.5};
   CHECK_NOTHROW(o.validate());

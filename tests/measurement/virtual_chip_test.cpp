@@ -232,43 +232,43 @@ TEST_CASE("Errors: validate names the offending option") {
   for (const double level : {-0.1, 25.001, nan}) {
     VirtualChipOptions o;
     o.g_target_uS = {5.0, level};
-    check_rejected(o, "--levels");
+    check_rejected(o, "g_target_uS");
   }
   {
     VirtualChipOptions o;
     o.devices_per_level = 0;
-    check_rejected(o, "--devices-per-level");
+    check_rejected(o, "devices_per_level");
   }
   for (const std::vector<double>& times :
        std::vector<std::vector<double>>{{19.9, 100.0}, {25.0, 25.0}, {100.0, 50.0}, {25.0, nan}}) {
     VirtualChipOptions o;
     o.times_s = times;
-    check_rejected(o, "--times");
+    check_rejected(o, "times_s");
   }
   for (const double f : {-0.01, 0.5, nan}) {
     VirtualChipOptions o;
     o.non_converged_fraction = f;
-    check_rejected(o, "--non-converged");
+    check_rejected(o, "non_converged_fraction");
   }
   {
     VirtualChipOptions o;
     o.traces_per_level = -1;
-    check_rejected(o, "--traces");
+    check_rejected(o, "traces_per_level");
   }
   {
     VirtualChipOptions o;
     o.trace_reads = 1;
-    check_rejected(o, "--trace-reads");
+    check_rejected(o, "trace_reads");
   }
   for (const double dt : {0.0, -1.0, nan}) {
     VirtualChipOptions o;
     o.trace_dt_s = dt;
-    check_rejected(o, "--trace-dt");
+    check_rejected(o, "trace_dt_s");
   }
   for (const double t : {19.0, nan}) {
     VirtualChipOptions o;
     o.trace_t_start_s = t;
-    check_rejected(o, "--trace-start");
+    check_rejected(o, "trace_t_start_s");
   }
 }
 
@@ -286,7 +286,7 @@ TEST_CASE("Errors: boundary values are accepted") {
   CHECK(c.num_devices() == 2);
   CHECK(c.num_times() == 2);
   o.times_s = {20.0};  // a campaign calibrate would refuse
-  check_rejected(o, "--times");
+  check_rejected(o, "times_s");
 }
 
 VirtualChipOptions small_chip(std::uint64_t seed) {

@@ -60,13 +60,12 @@ bool PeripheryOptions::enabled() const {
 }
 
 void PeripheryOptions::validate() const {
-  validate_bits(dac_bits, "--dac-bits");
-  validate_bits(adc_bits, "--adc-bits");
-  require_input(adc_range > 0 && std::isfinite(adc_range), "", "--adc-range",
+  validate_bits(dac_bits, "dac_bits");
+  validate_bits(adc_bits, "adc_bits");
+  require_input(adc_range > 0 && std::isfinite(adc_range), "", "adc_range",
                 "must be > 0 and finite", adc_range);
-  require_input(tile_rows >= 0 && tile_cols >= 0, "", "--tile-size",
-                "tile rows and columns must be >= 0",
-                static_cast<double>(std::min(tile_rows, tile_cols)));
+  require_input(tile_rows >= 0, "", "tile_rows", "must be >= 0", static_cast<double>(tile_rows));
+  require_input(tile_cols >= 0, "", "tile_cols", "must be >= 0", static_cast<double>(tile_cols));
 }
 
 std::string PeripheryOptions::tile_size_text() const {

@@ -68,7 +68,8 @@ struct PeripheryOptions {
 
   // True when any part differs from the ideal, untiled crossbar.
   bool enabled() const;
-  // Errors: InputError{"", "--dac-bits" | "--adc-bits" | "--adc-range" | "--tile-size", problem}.
+  // Errors: InputError{"", "dac_bits" | "adc_bits" | "adc_range" | "tile_rows" | "tile_cols",
+  //   problem}.
   // One bit is refused: its symmetric converter has no level besides 0 (2^0 − 1 = 0).
   void validate() const;
   // "ROWSxCOLS", e.g. "256x256".

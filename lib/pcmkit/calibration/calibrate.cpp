@@ -169,15 +169,16 @@ const char* gamma_source_name(GammaSource source) {
 }
 
 void CalibrationOptions::validate() const {
-  if (!(t0_s > 0) || !std::isfinite(t0_s)) throw InputError("", "--t0", "must be > 0");
+  if (!(t0_s > 0) || !std::isfinite(t0_s)) throw InputError("", "t0_s", "must be > 0");
   if (!(censored_zero_fraction >= 0 && censored_zero_fraction < 1))
     throw InputError("", "censored_zero_fraction", "must be in [0, 1)");
-  if (!(regression.reject_sigma > 3)) throw InputError("", "--reject-sigma", "must be > 3");
+  if (!(regression.reject_sigma > 3))
+    throw InputError("", "regression.reject_sigma", "must be > 3");
   spectrum.validate("calibration options");
   adequacy.validate();
   prior.validate("prior model");
   if (!(holdout_from_s >= 0) || !std::isfinite(holdout_from_s))
-    throw InputError("", "--holdout-times", "must be a time > 0");
+    throw InputError("", "holdout_from_s", "must be a time > 0");
 }
 
 CalibrationResult calibrate(const measurement::Campaign& campaign,

@@ -48,7 +48,7 @@ struct CalibrationOptions {
   // reads from it on as the adequacy check does (CalibrationResult::holdout).
   double holdout_from_s = 0.0;
 
-  // Errors: InputError{"", "--option", problem}.
+  // Errors: InputError{"", field, problem} naming the field ("t0_s", "holdout_from_s").
   void validate() const;
 };
 

@@ -10,7 +10,7 @@ namespace pcmkit {
 
 void set_num_threads(int n) {
   if (n < 0 || n > kMaxThreads)
-    throw InputError("", "--threads",
+    throw InputError("", "threads",
                      "must be 0 (all cores) or 1.." + std::to_string(kMaxThreads) + ", got " +
                          std::to_string(n));
   if (n > 0) omp_set_num_threads(n);

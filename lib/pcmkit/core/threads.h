@@ -8,7 +8,7 @@ namespace pcmkit {
 inline constexpr int kMaxThreads = 1024;
 
 // Sets the thread count for later calls (1 ≤ n ≤ kMaxThreads); n = 0 keeps the default (all
-// cores). Errors: InputError{"", "--threads", problem} for n outside 0..kMaxThreads.
+// cores). Errors: InputError{"", "threads", problem} for n outside 0..kMaxThreads.
 void set_num_threads(int n);
 int num_threads();
 

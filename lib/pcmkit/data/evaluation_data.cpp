@@ -29,9 +29,10 @@ std::int64_t default_adabs_images(DatasetKind kind) {
 EvaluationData open_evaluation_data(const EvaluationDataOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(options.data_dir, ec))
-    throw InputError(options.data_dir.string(), "--data",
-                     "no such directory (expected CIFAR-10 binary with test_batch.bin, or an "
-                     "image folder)");
+    throw InputError("", "data_dir",
+                     options.data_dir.string() +
+                         ": no such directory (expected CIFAR-10 binary with test_batch.bin, or an "
+                         "image folder)");
   options.preprocessing.validate();
   EvaluationData data;
   data.kind = detect_dataset_kind(options.data_dir);
@@ -54,9 +55,9 @@ EvaluationData open_evaluation_data(const EvaluationDataOptions& options) {
       list_images(options.data_dir, options.num_classes), options.preprocessing);
   if (options.calibration_images > 0) {
     if (options.calibration_dir.empty())
-      throw InputError("", "--calibration-data",
+      throw InputError("", "calibration_dir",
                        "AdaBS on an image folder needs training images: give the training "
-                       "split's folder, or leave adabs out of --compensation");
+                       "split's folder, or evaluate without AdaBS");
     const ImageList training = list_images(options.calibration_dir, options.num_classes);
     data.calibration = std::make_unique<ImageFolderReader>(
         round_robin_by_class(training, options.calibration_images), options.preprocessing);

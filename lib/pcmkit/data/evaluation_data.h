@@ -45,9 +45,9 @@ struct EvaluationData {
   std::unique_ptr<ImageDataset> calibration;  // null when calibration_images == 0
 };
 
-// Errors: InputError naming the file or option: a data directory that does not exist, a
-//   missing --calibration-data for an image folder, bad normalisation or resize/crop, and every
-//   error of the CIFAR-10 reader and of data/image_list.h.
+// Errors: InputError naming the file or field: a data directory that does not exist
+//   ("data_dir"), a missing calibration_dir for an image folder, bad normalisation or resize/crop,
+//   and every error of the CIFAR-10 reader and of data/image_list.h.
 EvaluationData open_evaluation_data(const EvaluationDataOptions& options);
 
 }  // namespace pcmkit::data

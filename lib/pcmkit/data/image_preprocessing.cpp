@@ -8,8 +8,9 @@
 namespace pcmkit::data {
 
 void ImagePreprocessing::validate() const {
-  require_input(resize_shorter_side >= 1, "", "--resize", "must be >= 1", resize_shorter_side);
-  require_input(crop_size >= 1 && crop_size <= resize_shorter_side, "", "--crop",
+  require_input(resize_shorter_side >= 1, "", "resize_shorter_side", "must be >= 1",
+                resize_shorter_side);
+  require_input(crop_size >= 1 && crop_size <= resize_shorter_side, "", "crop_size",
                 "must be in 1..resize (" + std::to_string(resize_shorter_side) + ")", crop_size);
   const bool none = normalization.mean.empty() && normalization.std.empty();
   if (!none && (normalization.mean.size() != 3 || normalization.std.size() != 3))

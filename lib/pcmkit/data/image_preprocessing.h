@@ -1,7 +1,8 @@
 // The standard ImageNet evaluation preprocessing, as torchvision composes it on a PIL image:
 //   Resize(s)      shorter side → s, longer side → int(s·long/short) (torchvision's rounding
-//                  down), resampled as PIL's antialiased bilinear (data/detail/antialiased_resize.h);
-//                  an image already of that size is left as it is
+//                  down), resampled as PIL's antialiased bilinear
+//                  (data/detail/antialiased_resize.h); an image already of that size is left as it
+//                  is
 //   CenterCrop(c)  top = int(round((H − c)/2.0)), left = int(round((W − c)/2.0)), with Python's
 //                  round (half to even)
 //   ToTensor       x = byte/255 (float)
@@ -23,7 +24,7 @@ struct ImagePreprocessing {
   // Three means and three stds > 0, or both empty (pixels stay in [0, 1]).
   nn::InputNormalization normalization;
 
-  // Errors: InputError{"", "--resize"/"--crop"/"normalization", problem}.
+  // Errors: InputError{"", "resize_shorter_side"/"crop_size"/"normalization", problem}.
   void validate() const;
 };
 

@@ -44,33 +44,32 @@ Compensation parse_compensation(const std::string& name, const std::string& opti
 }
 
 void DriftEvaluationOptions::validate(const device::PcmModel& model) const {
-  if (times_s.empty()) throw InputError("", "--times", "no evaluation time");
+  if (times_s.empty()) throw InputError("", "times_s", "no evaluation time");
   for (double t : times_s) {
     std::ostringstream s;
     s << "time " << t << " s is before t0 = " << model.t0_s << " s";
-    require_input(t >= model.t0_s && std::isfinite(t), "", "--times", s.str(), t);
+    require_input(t >= model.t0_s && std::isfinite(t), "", "times_s", s.str(), t);
   }
   // Increasing, as the table and plot read them (a repeated time would be a repeated row).
   for (std::size_t k = 1; k < times_s.size(); ++k)
     if (!(times_s[k] > times_s[k - 1])) {
       std::ostringstream s;
       s << "not increasing: " << times_s[k] << " s after " << times_s[k - 1] << " s";
-      throw InputError("", "--times", s.str());
+      throw InputError("", "times_s", s.str());
     }
-  require_input(repeats >= 1, "", "--repeats", "must be >= 1", repeats);
-  if (compensations.empty()) throw InputError("", "--compensation", "nothing to evaluate");
+  require_input(repeats >= 1, "", "repeats", "must be >= 1", repeats);
+  if (compensations.empty()) throw InputError("", "compensations", "nothing to evaluate");
   for (std::size_t i = 0; i < compensations.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (compensations[i] == compensations[j])
-        throw InputError("", "--compensation",
+        throw InputError("", "compensations",
                          std::string(compensation_name(compensations[i])) + " given twice");
-  require_input(batch_size >= 1, "", "--batch-size", "must be >= 1",
-                static_cast<double>(batch_size));
-  require_input(max_test_images >= 0, "", "--max-images", "must be >= 0",
+  require_input(batch_size >= 1, "", "batch_size", "must be >= 1", static_cast<double>(batch_size));
+  require_input(max_test_images >= 0, "", "max_test_images", "must be >= 0",
                 static_cast<double>(max_test_images));
-  require_input(adabs_images >= 1, "", "--adabs-images", "must be >= 1",
+  require_input(adabs_images >= 1, "", "adabs_images", "must be >= 1",
                 static_cast<double>(adabs_images));
-  require_input(adabs_batch_size >= 2, "", "--adabs-batch-size", "must be >= 2",
+  require_input(adabs_batch_size >= 2, "", "adabs_batch_size", "must be >= 2",
                 static_cast<double>(adabs_batch_size));
   periphery.validate();
 }

@@ -51,8 +51,8 @@ struct DriftEvaluationOptions {
   std::int64_t adabs_batch_size = 200;
   analog::PeripheryOptions periphery;  // all ideal (off) by default: the plain GEMM
 
-  // Errors: InputError{"", "--option", problem}; times before model.t0_s name "--times";
-  //   periphery options as PeripheryOptions::validate.
+  // Errors: InputError{"", field, problem} naming the field ("repeats"; "times_s" for times
+  //   before model.t0_s); periphery options as PeripheryOptions::validate.
   void validate(const device::PcmModel& model) const;
   analog::AnalogMapping mapping() const;
   bool uses_adabs() const;  // AdaBS among the compensations

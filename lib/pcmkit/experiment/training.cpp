@@ -15,54 +15,54 @@
 namespace pcmkit::experiment {
 
 void TrainingOptions::validate() const {
-  require_input(epochs >= 1, "", "--epochs", "must be >= 1", epochs);
-  require_input(batch_size >= 2, "", "--batch-size", "must be >= 2 (BatchNorm needs two images)",
+  require_input(epochs >= 1, "", "epochs", "must be >= 1", epochs);
+  require_input(batch_size >= 2, "", "batch_size", "must be >= 2 (BatchNorm needs two images)",
                 static_cast<double>(batch_size));
-  require_input(learning_rate > 0 && std::isfinite(learning_rate), "", "--lr", "must be > 0",
-                learning_rate);
+  require_input(learning_rate > 0 && std::isfinite(learning_rate), "", "learning_rate",
+                "must be > 0", learning_rate);
   if (schedule == nn::LrScheduleKind::kStep) {
     for (std::size_t k = 0; k < milestone_epochs.size(); ++k)
       require_input(milestone_epochs[k] >= 1 && milestone_epochs[k] <= epochs &&
                         (k == 0 || milestone_epochs[k] > milestone_epochs[k - 1]),
-                    "", "--milestones", "must increase within 1..epochs", milestone_epochs[k]);
-    require_input(gamma > 0 && gamma <= 1, "", "--gamma", "must be in (0, 1]", gamma);
+                    "", "milestone_epochs", "must increase within 1..epochs", milestone_epochs[k]);
+    require_input(gamma > 0 && gamma <= 1, "", "gamma", "must be in (0, 1]", gamma);
   }
   if (schedule == nn::LrScheduleKind::kOneCycle)
-    require_input(warmup_fraction > 0 && warmup_fraction < 1, "", "--warmup", "must be in (0, 1)",
-                  warmup_fraction);
+    require_input(warmup_fraction > 0 && warmup_fraction < 1, "", "warmup_fraction",
+                  "must be in (0, 1)", warmup_fraction);
   sgd.validate();
-  require_input(label_smoothing >= 0 && label_smoothing < 1, "", "--label-smoothing",
+  require_input(label_smoothing >= 0 && label_smoothing < 1, "", "label_smoothing",
                 "must be in [0, 1)", label_smoothing);
-  require_input(weight_noise >= 0 && std::isfinite(weight_noise), "", "--weight-noise",
+  require_input(weight_noise >= 0 && std::isfinite(weight_noise), "", "weight_noise",
                 "must be >= 0", weight_noise);
-  require_input(clip_alpha >= 0 && std::isfinite(clip_alpha), "", "--clip",
+  require_input(clip_alpha >= 0 && std::isfinite(clip_alpha), "", "clip_alpha",
                 "must be >= 0 (0 = no clipping)", clip_alpha);
   require_input(frozen_batch_norm_epochs >= 0 && frozen_batch_norm_epochs <= epochs, "",
-                "--frozen-bn-epochs", "must be in 0..epochs", frozen_batch_norm_epochs);
-  require_input(augmentation.padding >= 0 && augmentation.padding <= 16, "", "--crop-padding",
+                "frozen_batch_norm_epochs", "must be in 0..epochs", frozen_batch_norm_epochs);
+  require_input(augmentation.padding >= 0 && augmentation.padding <= 16, "", "crop_padding",
                 "must be in 0..16", augmentation.padding);
-  require_input(augmentation.cutout >= 0 && augmentation.cutout <= 32, "", "--cutout",
+  require_input(augmentation.cutout >= 0 && augmentation.cutout <= 32, "", "cutout",
                 "must be in 0..32 pixels (0 = off)", augmentation.cutout);
-  require_input(ema_decay == 0 || (ema_decay >= 0.9 && ema_decay < 1), "", "--ema-decay",
+  require_input(ema_decay == 0 || (ema_decay >= 0.9 && ema_decay < 1), "", "ema_decay",
                 "must be 0 (off) or in [0.9, 1)", ema_decay);
-  require_input(distillation_weight >= 0 && distillation_weight <= 1, "", "--distill-weight",
+  require_input(distillation_weight >= 0 && distillation_weight <= 1, "", "distillation_weight",
                 "must be in [0, 1]", distillation_weight);
   require_input(distillation_temperature > 0 && distillation_temperature <= 100, "",
-                "--distill-temperature", "must be in (0, 100]", distillation_temperature);
+                "distillation_temperature", "must be in (0, 100]", distillation_temperature);
   if ((distillation_weight > 0) != !teachers.empty())
-    throw InputError("", "--teacher",
-                     distillation_weight > 0 ? "--distill-weight > 0 needs at least one teacher"
-                                             : "a teacher needs --distill-weight > 0");
+    throw InputError("", "teachers",
+                     distillation_weight > 0
+                         ? "a distillation weight > 0 needs at least one teacher"
+                         : "a teacher needs a distillation weight > 0");
   if (mixing.kind != data::BatchMixingKind::kNone) {
-    const std::string flag = mixing.kind == data::BatchMixingKind::kMixup ? "--mixup" : "--cutmix";
-    require_input(mixing.alpha > 0 && mixing.alpha <= 100, "", flag,
+    require_input(mixing.alpha > 0 && mixing.alpha <= 100, "", "mixing_alpha",
                   "must be in (0, 100] (alpha of Beta(alpha, alpha))", mixing.alpha);
-    require_input(mixing.probability > 0 && mixing.probability <= 1, "", "--mix-probability",
+    require_input(mixing.probability > 0 && mixing.probability <= 1, "", "mixing_probability",
                   "must be in (0, 1]", mixing.probability);
   }
-  require_input(max_train_images >= 0, "", "--max-train-images", "must be >= 0",
+  require_input(max_train_images >= 0, "", "max_train_images", "must be >= 0",
                 static_cast<double>(max_train_images));
-  require_input(max_test_images >= 0, "", "--max-test-images", "must be >= 0",
+  require_input(max_test_images >= 0, "", "max_test_images", "must be >= 0",
                 static_cast<double>(max_test_images));
 }
 
@@ -84,13 +84,13 @@ Trainer::Trainer(nn::Network& network, TrainingOptions options, std::vector<nn::
     : network_(network), options_(std::move(options)), teachers_(std::move(teachers)) {
   options_.validate();
   if (teachers_.size() != options_.teachers.size())
-    throw InputError("", "--teacher",
+    throw InputError("", "teachers",
                      std::to_string(teachers_.size()) + " teacher networks for " +
                          std::to_string(options_.teachers.size()) + " teacher files");
   for (std::size_t k = 0; k < teachers_.size(); ++k)
     if (teachers_[k]->num_classes() != network_.num_classes() ||
         teachers_[k]->in_channels() != network_.in_channels())
-      throw InputError(options_.teachers[k], "--teacher",
+      throw InputError(options_.teachers[k], "teachers",
                        "a network of " + std::to_string(teachers_[k]->num_classes()) +
                            " classes cannot teach one of " +
                            std::to_string(network_.num_classes()));

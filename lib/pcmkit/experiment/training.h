@@ -73,7 +73,8 @@ struct TrainingOptions {
   std::int64_t max_train_images = 0;  // 0 = the whole training split (fewer: for tests)
   std::int64_t max_test_images = 0;   // 0 = the whole test set
 
-  // Errors: InputError{"", "--option", problem} for a value outside its range.
+  // Errors: InputError{"", field, problem} for a value outside its range, the field named as in
+  //   the settings JSON ("learning_rate", "mixing_probability").
   void validate() const;
   // Steps per epoch for a training split of n images (the last batch may be partial).
   std::int64_t steps_per_epoch(std::int64_t num_train_images) const;
@@ -102,7 +103,7 @@ class Trainer {
  public:
   // The network is trained in place; it and the teachers (one per options.teachers, in eval
   // mode, unchanged) must outlive the trainer.
-  // Errors: as TrainingOptions::validate; InputError{"", "--teacher", ...} when the teachers do
+  // Errors: as TrainingOptions::validate; InputError{"", "teachers", ...} when the teachers do
   //   not match options.teachers or have another class count than the network.
   Trainer(nn::Network& network, TrainingOptions options, std::vector<nn::Network*> teachers = {});
 

@@ -37,32 +37,32 @@ void VirtualChipOptions::validate(const device::PcmModel& model) const {
     if (!(g >= 0 && g <= model.g_max_uS)) {
       std::ostringstream s;
       s << "level " << g << " uS is outside [0, g_max_uS = " << model.g_max_uS << "]";
-      fail("--levels", s.str());
+      fail("g_target_uS", s.str());
     }
-  if (devices_per_level < 1) fail("--devices-per-level", "must be >= 1");
+  if (devices_per_level < 1) fail("devices_per_level", "must be >= 1");
   for (std::size_t j = 0; j < times_s.size(); ++j) {
     if (!(times_s[j] >= model.t0_s)) {
       std::ostringstream s;
       s << "time " << times_s[j] << " s is before t0 = " << model.t0_s << " s";
-      fail("--times", s.str());
+      fail("times_s", s.str());
     }
-    if (j > 0 && !(times_s[j] > times_s[j - 1])) fail("--times", "times must increase");
+    if (j > 0 && !(times_s[j] > times_s[j - 1])) fail("times_s", "times must increase");
   }
   // A campaign calibrate would refuse is not written: drift is a slope in log t.
-  if (times_s.size() == 1) fail("--times", "one read time: calibrate fits drift from at least two");
+  if (times_s.size() == 1) fail("times_s", "one read time: calibrate fits drift from at least two");
   if (!(non_converged_fraction >= 0 && non_converged_fraction < 0.5))
-    fail("--non-converged", "must be in [0, 0.5)");
+    fail("non_converged_fraction", "must be in [0, 0.5)");
   const double levels = g_target_uS.empty() ? 11.0 : static_cast<double>(g_target_uS.size());
   const double times = times_s.empty() ? 20.0 : static_cast<double>(times_s.size());
   // A campaign must fit in memory: 2e9 reads is 16 GB.
   if (levels * static_cast<double>(devices_per_level) * times > 2e9)
-    fail("--devices-per-level", "campaign too large (more than 2e9 reads)");
-  if (traces_per_level < 0) fail("--traces", "must be >= 0");
-  if (trace_reads < 2) fail("--trace-reads", "must be >= 2");
+    fail("devices_per_level", "campaign too large (more than 2e9 reads)");
+  if (traces_per_level < 0) fail("traces_per_level", "must be >= 0");
+  if (trace_reads < 2) fail("trace_reads", "must be >= 2");
   if (levels * static_cast<double>(traces_per_level) * static_cast<double>(trace_reads) > 2e9)
-    fail("--traces", "traces too large (more than 2e9 reads)");
-  if (!(trace_dt_s > 0)) fail("--trace-dt", "must be > 0");
-  if (!(trace_t_start_s >= model.t0_s)) fail("--trace-start", "must be >= t0");
+    fail("traces_per_level", "traces too large (more than 2e9 reads)");
+  if (!(trace_dt_s > 0)) fail("trace_dt_s", "must be > 0");
+  if (!(trace_t_start_s >= model.t0_s)) fail("trace_t_start_s", "must be >= t0");
 }
 
 Campaign synthesize_campaign(const device::PcmModel& model,

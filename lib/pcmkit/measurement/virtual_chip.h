@@ -28,7 +28,7 @@ struct VirtualChipOptions {
   double trace_t_start_s = 1000.0;      // ≥ model t0
   std::uint64_t seed = 1;
 
-  // Errors: InputError{"", "--option", problem} naming the offending option.
+  // Errors: InputError{"", field, problem} naming the offending field ("devices_per_level").
   void validate(const device::PcmModel& model) const;
 };
 

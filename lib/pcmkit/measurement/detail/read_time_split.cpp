@@ -46,8 +46,8 @@ ReadTimeSplit split_reads_at(const Campaign& campaign, double t_split_s) {
   at << t_split_s << " s leaves " << early.size() << " read time(s) before it and " << late.size()
      << " from it on";
   if (early.size() < 3)
-    throw InputError("", "--holdout-times", at.str() + ": the drift fits need 3 before it");
-  if (late.empty()) throw InputError("", "--holdout-times", at.str() + ": nothing to predict");
+    throw InputError("", "holdout_from_s", at.str() + ": the drift fits need 3 before it");
+  if (late.empty()) throw InputError("", "holdout_from_s", at.str() + ": nothing to predict");
   ReadTimeSplit split{with_reads(campaign, early, before), with_reads(campaign, late, after)};
   split.after.noise.reset();
   return split;

@@ -14,7 +14,7 @@ struct ReadTimeSplit {
 // Shared read times: the columns on each side. Per-device times: every column on both sides, the
 // reads on the other side set missing (NaN); columns no device reads on a side are dropped.
 // Requires: campaign.validate() passed.
-// Errors: InputError{"", "--holdout-times", problem} when fewer than 3 read times lie before the
+// Errors: InputError{"", "holdout_from_s", problem} when fewer than 3 read times lie before the
 // split or none after it.
 ReadTimeSplit split_reads_at(const Campaign& campaign, double t_split_s);
 
