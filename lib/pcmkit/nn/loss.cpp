@@ -6,6 +6,31 @@
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::nn {
+namespace {
+
+// Row i's share of the loss, −Σ_k q_k·log p_k, subtracted from `total`, and its gradient
+// (p − q)/n into `dlogits`; p = softmax(z_i) in double around its largest logit z_i[best].
+template <class Target>
+void add_row(const RowMatrixXf& logits,
+             Index i,
+             Index best,
+             const Target& q_of,
+             double& total,
+             RowMatrixXf& dlogits) {
+  const Index n = logits.rows(), num_classes = logits.cols();
+  const double max_logit = logits(i, best);
+  double sum_exp = 0;
+  for (Index k = 0; k < num_classes; ++k) sum_exp += std::exp(logits(i, k) - max_logit);
+  const double log_sum = std::log(sum_exp);
+  for (Index k = 0; k < num_classes; ++k) {
+    const double log_p = logits(i, k) - max_logit - log_sum;
+    const double q = q_of(k);
+    total -= q * log_p;
+    dlogits(i, k) = static_cast<float>((std::exp(log_p) - q) / static_cast<double>(n));
+  }
+}
+
+}  // namespace
 
 CrossEntropyResult softmax_cross_entropy(const RowMatrixXf& logits,
                                          std::span<const int> labels,
@@ -31,16 +56,9 @@ CrossEntropyResult softmax_cross_entropy(const RowMatrixXf& logits,
     for (Index k = 1; k < num_classes; ++k)
       if (logits(i, k) > logits(i, best)) best = k;
     if (best == label) ++result.num_correct;
-    const double max_logit = logits(i, best);
-    double sum_exp = 0;
-    for (Index k = 0; k < num_classes; ++k) sum_exp += std::exp(logits(i, k) - max_logit);
-    const double log_sum = std::log(sum_exp);
-    for (Index k = 0; k < num_classes; ++k) {
-      const double log_p = logits(i, k) - max_logit - log_sum;
-      const double q = k == label ? on_target : off_target;
-      total -= q * log_p;
-      result.dlogits(i, k) = static_cast<float>((std::exp(log_p) - q) / static_cast<double>(n));
-    }
+    add_row(
+        logits, i, best, [&](Index k) { return k == label ? on_target : off_target; }, total,
+        result.dlogits);
   }
   result.loss = total / static_cast<double>(n);
   return result;
@@ -72,16 +90,9 @@ CrossEntropyResult softmax_cross_entropy(const RowMatrixXf& logits,
                                                         std::to_string(i) + " sums to " +
                                                         std::to_string(target_sum) + ", not 1");
     if (best == target_best) ++result.num_correct;
-    const double max_logit = logits(i, best);
-    double sum_exp = 0;
-    for (Index k = 0; k < num_classes; ++k) sum_exp += std::exp(logits(i, k) - max_logit);
-    const double log_sum = std::log(sum_exp);
-    for (Index k = 0; k < num_classes; ++k) {
-      const double log_p = logits(i, k) - max_logit - log_sum;
-      const double q = (1.0 - label_smoothing) * targets(i, k) + uniform;
-      total -= q * log_p;
-      result.dlogits(i, k) = static_cast<float>((std::exp(log_p) - q) / static_cast<double>(n));
-    }
+    add_row(
+        logits, i, best, [&](Index k) { return (1.0 - label_smoothing) * targets(i, k) + uniform; },
+        total, result.dlogits);
   }
   result.loss = total / static_cast<double>(n);
   return result;
