@@ -7,6 +7,7 @@
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/random_stream.h"
+#include "pcmkit/data/cifar10_training_set.h"
 
 namespace pcmkit::data {
 namespace {
@@ -70,13 +71,7 @@ BatchMix mix_batch(const BatchMixing& mixing,
   mix.lambda =
       boost::math::quantile(boost::math::beta_distribution<double>(mixing.alpha, mixing.alpha),
                             rng.uniform(step, kLambda));
-  // π by Fisher–Yates, as data::shuffled_order.
-  mix.partners.resize(static_cast<std::size_t>(n));
-  for (nn::Index i = 0; i < n; ++i) mix.partners[static_cast<std::size_t>(i)] = i;
-  for (nn::Index i = n - 1; i > 0; --i)
-    std::swap(mix.partners[static_cast<std::size_t>(i)],
-              mix.partners[static_cast<std::size_t>(
-                  below(rng.uniform(step, kPartners + static_cast<std::uint64_t>(i)), i + 1))]);
+  mix.partners = random_permutation(n, rng, step, kPartners);
 
   const nn::Index channels = images.channels(), h = images.height(), w = images.width();
   const nn::Index plane = h * w, volume = channels * plane;

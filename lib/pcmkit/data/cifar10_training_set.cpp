@@ -135,14 +135,20 @@ void CifarTrainingSet::make_batch(std::span<const std::int64_t> indices,
 }
 
 std::vector<std::int64_t> shuffled_order(std::int64_t n, std::uint64_t seed, std::uint64_t epoch) {
-  PCMKIT_CHECK(n >= 0, "shuffled_order: n < 0");
+  return random_permutation(n, CounterRng(seed, RandomStream::kShuffle), epoch, 0);
+}
+
+std::vector<std::int64_t> random_permutation(std::int64_t n,
+                                             const CounterRng& rng,
+                                             std::uint64_t item,
+                                             std::uint64_t first_draw) {
+  PCMKIT_CHECK(n >= 0, "random_permutation: n < 0");
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  const CounterRng rng(seed, RandomStream::kShuffle);
   for (std::int64_t i = n - 1; i > 0; --i) {
-    const auto draw = static_cast<std::uint64_t>(i);
+    const auto draw = first_draw + static_cast<std::uint64_t>(i);
     const auto j = std::min<std::int64_t>(
-        static_cast<std::int64_t>(rng.uniform(epoch, draw) * static_cast<double>(i + 1)), i);
+        static_cast<std::int64_t>(rng.uniform(item, draw) * static_cast<double>(i + 1)), i);
     std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
   }
   return order;

@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "pcmkit/core/random_stream.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/nn/input_normalization.h"
 #include "pcmkit/nn/tensor.h"
@@ -62,5 +63,12 @@ class CifarTrainingSet {
 // A uniformly random permutation of 0..n−1 for epoch `epoch` (Fisher–Yates on counter-based
 // uniforms): a pure function of (n, seed, epoch). Requires: n ≥ 0.
 std::vector<std::int64_t> shuffled_order(std::int64_t n, std::uint64_t seed, std::uint64_t epoch);
+
+// The same Fisher–Yates permutation of 0..n−1 from rng's draws (item, first_draw + i) for
+// i = n−1 … 1: shuffled_order is (CounterRng(seed, kShuffle), epoch, 0).
+std::vector<std::int64_t> random_permutation(std::int64_t n,
+                                             const CounterRng& rng,
+                                             std::uint64_t item,
+                                             std::uint64_t first_draw);
 
 }  // namespace pcmkit::data
