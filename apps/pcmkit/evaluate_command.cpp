@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
@@ -142,8 +141,7 @@ int run_evaluate(const EvaluateOptions& o) {
   options.times_s = parse_duration_list(o.times, "--times");
   options.repeats = o.repeats;
   options.compensations.clear();
-  std::stringstream list(o.compensation);
-  for (std::string name; std::getline(list, name, ',');)
+  for (const std::string& name : split_list(o.compensation))
     options.compensations.push_back(experiment::parse_compensation(name, "--compensation"));
   options.seed = o.seed;
   options.ideal_device = ideal;

@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <sstream>
 
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
+#include "pcmkit/core/value_list.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/data/cifar10_training_set.h"
 #include "pcmkit/experiment/training.h"
@@ -30,21 +30,6 @@ nn::LrScheduleKind parse_schedule(const std::string& name) {
   if (name == "cosine") return nn::LrScheduleKind::kCosine;
   if (name == "onecycle") return nn::LrScheduleKind::kOneCycle;
   throw InputError("", "--schedule", "'" + name + "' is not one of step, cosine, onecycle");
-}
-
-std::vector<int> parse_int_list(const std::string& text, const std::string& option) {
-  std::vector<int> values;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, ',');) {
-    try {
-      std::size_t used = 0;
-      values.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw InputError("", option, "'" + item + "' is not an integer");
-    }
-  }
-  return values;
 }
 
 }  // namespace
@@ -166,7 +151,7 @@ int run_train(const TrainOptions& o) {
   options.batch_size = o.batch_size;
   options.learning_rate = o.lr;
   options.schedule = parse_schedule(o.schedule);
-  options.milestone_epochs = parse_int_list(o.milestones, "--milestones");
+  options.milestone_epochs = parse_integer_list(o.milestones, "--milestones");
   options.gamma = o.gamma;
   options.warmup_fraction = o.warmup;
   options.sgd.momentum = o.momentum;

@@ -1,4 +1,5 @@
-// parse_duration_s / parse_number_list / parse_duration_list (core/value_list.h).
+// split_list, parse_integer_list, parse_duration_s, parse_number_list, parse_duration_list
+// (core/value_list.h).
 #include "pcmkit/core/value_list.h"
 
 #include <doctest/doctest.h>
@@ -100,6 +101,27 @@ TEST_CASE("lists: errors name the option") {
   for (const std::string bad : {"1,,2", "1h,2q", "log:0:1d:3", "log:25:1x:3", "lin:0:1h"}) {
     CAPTURE(bad);
     CHECK(error_of([&] { parse_duration_list(bad, "--t"); }).field() == "--t");
+  }
+}
+
+TEST_CASE("split_list keeps empty items so that callers can refuse them") {
+  CHECK(split_list("").empty());
+  CHECK(split_list("a") == std::vector<std::string>{"a"});
+  CHECK(split_list("a,,b") == std::vector<std::string>{"a", "", "b"});
+  CHECK(split_list("a,") == std::vector<std::string>{"a", ""});
+  CHECK(split_list(",a") == std::vector<std::string>{"", "a"});
+  CHECK(split_list("1:2:3", ':') == std::vector<std::string>{"1", "2", "3"});
+}
+
+TEST_CASE("parse_integer_list reads whole ints and names the option for anything else") {
+  CHECK(parse_integer_list("", "--m").empty());
+  CHECK(parse_integer_list("100,150", "--m") == std::vector<int>{100, 150});
+  CHECK(parse_integer_list("-3", "--m") == std::vector<int>{-3});
+  for (const std::string bad : {"1,,2", "1,", "1.5", "a", "1e2", "99999999999", "2 "}) {
+    CAPTURE(bad);
+    const InputError e = error_of([&] { parse_integer_list(bad, "--m"); });
+    CHECK(e.field() == "--m");
+    CHECK(e.problem().find("is not an integer") != std::string::npos);
   }
 }
 

@@ -8,15 +8,6 @@
 namespace pcmkit {
 namespace {
 
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> parts;
-  std::stringstream s(text);
-  std::string part;
-  while (std::getline(s, part, sep)) parts.push_back(part);
-  if (!text.empty() && text.back() == sep) parts.emplace_back();
-  return parts;
-}
-
 double parse_number(const std::string& text, const std::string& option, std::size_t* used) {
   try {
     const double v = std::stod(text, used);
@@ -30,7 +21,7 @@ double parse_number(const std::string& text, const std::string& option, std::siz
 template <typename Parse>
 std::vector<double> parse_list(const std::string& text, const std::string& option, Parse parse) {
   if (text.rfind("lin:", 0) == 0 || text.rfind("log:", 0) == 0) {
-    const std::vector<std::string> p = split(text.substr(4), ':');
+    const std::vector<std::string> p = split_list(text.substr(4), ':');
     if (p.size() != 3) throw InputError("", option, "'" + text + "': expected lin:FROM:TO:COUNT");
     const double from = parse(p[0]), to = parse(p[1]);
     std::size_t used = 0;
@@ -52,7 +43,7 @@ std::vector<double> parse_list(const std::string& text, const std::string& optio
     return out;
   }
   std::vector<double> out;
-  for (const std::string& part : split(text, ',')) {
+  for (const std::string& part : split_list(text)) {
     if (part.empty()) throw InputError("", option, "empty item in '" + text + "'");
     out.push_back(parse(part));
   }
@@ -61,6 +52,29 @@ std::vector<double> parse_list(const std::string& text, const std::string& optio
 }
 
 }  // namespace
+
+std::vector<std::string> split_list(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream s(text);
+  std::string part;
+  while (std::getline(s, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+std::vector<int> parse_integer_list(const std::string& text, const std::string& option) {
+  std::vector<int> values;
+  for (const std::string& item : split_list(text)) {
+    try {
+      std::size_t used = 0;
+      values.push_back(std::stoi(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw InputError("", option, "'" + item + "' is not an integer");
+    }
+  }
+  return values;
+}
 
 double parse_duration_s(const std::string& text, const std::string& option) {
   std::size_t used = 0;

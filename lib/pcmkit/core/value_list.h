@@ -10,6 +10,14 @@
 
 namespace pcmkit {
 
+// The items of a list as typed, split at `separator`; empty items are kept ("a,,b" has three,
+// "a," two) so that callers can refuse them; "" has none.
+std::vector<std::string> split_list(const std::string& text, char separator = ',');
+
+// A comma-separated list of integers, e.g. "100,150"; "" is the empty list.
+// Errors: InputError{"", option, problem} for an item that is not a whole int.
+std::vector<int> parse_integer_list(const std::string& text, const std::string& option);
+
 // Seconds in a duration like "90", "1.5h", "30d". Errors: InputError{"", option, problem}.
 double parse_duration_s(const std::string& text, const std::string& option);
 
