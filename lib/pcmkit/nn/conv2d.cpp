@@ -147,17 +147,7 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
 }
 
 void Conv2d::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {
-  out.push_back({join_name(prefix, "weight"),
-                 {weight_.rows(), in_channels_, kernel_, kernel_},
-                 {weight_.data(), static_cast<std::size_t>(weight_.size())},
-                 true,
-                 {weight_grad_.data(), static_cast<std::size_t>(weight_grad_.size())}});
-  if (has_bias())
-    out.push_back({join_name(prefix, "bias"),
-                   {bias_.size()},
-                   {bias_.data(), static_cast<std::size_t>(bias_.size())},
-                   true,
-                   {bias_grad_.data(), static_cast<std::size_t>(bias_grad_.size())}});
+  collect_weight_and_bias(prefix, {weight_.rows(), in_channels_, kernel_, kernel_}, out);
 }
 
 void Conv2d::collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) {

@@ -27,8 +27,6 @@ class Conv2d : public Module, public AnalogLayer {
   Index kernel_size() const { return kernel_; }
   Index stride() const { return stride_; }
   Index padding() const { return padding_; }
-  bool has_bias() const { return bias_.size() > 0; }
-  Eigen::VectorXf& bias() { return bias_; }
 
   // Requires: input.channels() == in_channels and the padded input at least one kernel wide
   //   (PCMKIT_CHECK).
@@ -80,7 +78,6 @@ class Conv2d : public Module, public AnalogLayer {
   // Requires, threads: as Module::backward. Cost: twice forward()'s flops, plus
   // (chunks · out · in·k²) floats of partial dW (Winograd: (m+2)²·out·in per chunk).
   Tensor backward(Tensor grad_output) override;
-  Eigen::VectorXf& bias_grad() { return bias_grad_; }  // empty without bias
 
   // Floats of im2col columns per GEMM chunk (in·k² × images·H_out·W_out): small enough that the
   // columns stay in L2 (1 MB per core on Zen 5) between im2col and the GEMM. A chunk holds at
@@ -107,8 +104,6 @@ class Conv2d : public Module, public AnalogLayer {
   RowMatrixXf flipped_kernel() const;                              // conv2d_train.cpp
   Tensor flipped_kernel_forward(const Tensor& grad_output) const;  // conv2d_train.cpp
   Index in_channels_, kernel_, stride_, padding_;
-  Eigen::VectorXf bias_;
-  Eigen::VectorXf bias_grad_;
   Tensor train_input_;  // forward_train()'s input, until backward()
   bool has_train_input_ = false;
   Algorithm algorithm_ = kDefaultAlgorithm;

@@ -33,17 +33,7 @@ Tensor Linear::forward(Tensor input) {
 }
 
 void Linear::collect_parameters(const std::string& prefix, std::vector<ParameterRef>& out) {
-  out.push_back({join_name(prefix, "weight"),
-                 {weight_.rows(), weight_.cols()},
-                 {weight_.data(), static_cast<std::size_t>(weight_.size())},
-                 true,
-                 {weight_grad_.data(), static_cast<std::size_t>(weight_grad_.size())}});
-  if (has_bias())
-    out.push_back({join_name(prefix, "bias"),
-                   {bias_.size()},
-                   {bias_.data(), static_cast<std::size_t>(bias_.size())},
-                   true,
-                   {bias_grad_.data(), static_cast<std::size_t>(bias_grad_.size())}});
+  collect_weight_and_bias(prefix, {weight_.rows(), weight_.cols()}, out);
 }
 
 void Linear::collect_analog_layers(const std::string& prefix, std::vector<AnalogLayerRef>& out) {

@@ -18,8 +18,6 @@ class Linear : public Module, public AnalogLayer {
 
   Index in_features() const { return weight_.cols(); }
   Index out_features() const { return weight_.rows(); }
-  bool has_bias() const { return bias_.size() > 0; }
-  Eigen::VectorXf& bias() { return bias_; }
 
   // Requires: input.image_size() == in_features (PCMKIT_CHECK).
   // Threads: one GEMM over the whole batch, single-threaded (the layer is tiny).
@@ -29,11 +27,8 @@ class Linear : public Module, public AnalogLayer {
   // Training: forward(), caching the input. Threads: single-threaded GEMMs (deterministic).
   Tensor forward_train(Tensor input) override;
   Tensor backward(Tensor grad_output) override;
-  Eigen::VectorXf& bias_grad() { return bias_grad_; }  // empty without bias
 
  private:
-  Eigen::VectorXf bias_;
-  Eigen::VectorXf bias_grad_;
   Tensor train_input_;  // forward_train()'s input, until backward()
   bool has_train_input_ = false;
 };

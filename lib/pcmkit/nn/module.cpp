@@ -10,6 +10,18 @@ void AnalogLayer::set_effective_weight(RowMatrixXf w) {
   effective_ = std::move(w);
 }
 
+void AnalogLayer::collect_weight_and_bias(const std::string& prefix,
+                                          std::vector<Index> weight_shape,
+                                          std::vector<ParameterRef>& out) {
+  const auto span = [](auto& values) {
+    return std::span<float>(values.data(), static_cast<std::size_t>(values.size()));
+  };
+  out.push_back({join_name(prefix, "weight"), std::move(weight_shape), span(weight_), true,
+                 span(weight_grad_)});
+  if (has_bias())
+    out.push_back({join_name(prefix, "bias"), {bias_.size()}, span(bias_), true, span(bias_grad_)});
+}
+
 Tensor Module::forward_train(Tensor) {
   PCMKIT_CHECK(false, "this module has no training mode");
   return {};

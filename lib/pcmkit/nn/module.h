@@ -58,6 +58,11 @@ class AnalogLayer {
   // dL/d(master weight), the master weight's shape; accumulated by backward().
   RowMatrixXf& master_weight_grad() { return weight_grad_; }
   const RowMatrixXf& master_weight_grad() const { return weight_grad_; }
+  // The digital bias added after the product (out_features values), empty when the layer has
+  // none, and its gradient (the same size).
+  bool has_bias() const { return bias_.size() > 0; }
+  Eigen::VectorXf& bias() { return bias_; }
+  Eigen::VectorXf& bias_grad() { return bias_grad_; }
   // Sets the unit forward() computes its product with. Ownership is shared with the caller.
   void set_matrix_product(std::shared_ptr<const MatrixProduct> unit) { product_ = std::move(unit); }
   void clear_matrix_product() { product_.reset(); }
@@ -65,8 +70,16 @@ class AnalogLayer {
   const MatrixProduct* matrix_product() const { return product_.get(); }
 
  protected:
+  // Appends "<prefix>.weight" (the master weight, named with PyTorch's `weight_shape`) and, with a
+  // bias, "<prefix>.bias": every analog layer's collect_parameters.
+  void collect_weight_and_bias(const std::string& prefix,
+                               std::vector<Index> weight_shape,
+                               std::vector<ParameterRef>& out);
+
   RowMatrixXf weight_;
   RowMatrixXf weight_grad_;  // sized with weight_ by the layer's constructor
+  Eigen::VectorXf bias_;
+  Eigen::VectorXf bias_grad_;
 
  private:
   std::optional<RowMatrixXf> effective_;
