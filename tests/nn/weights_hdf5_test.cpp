@@ -162,6 +162,35 @@ TEST_CASE("num_batches_tracked is ignored — wrong types, values and attributes
     CHECK(error_of([&] { load_weights_hdf5(good, net); }).find("bn_eps: 0.001, but") !=
           std::string::npos);
   }
+  SUBCASE("attributes of the wrong kind are named with what they hold") {
+    edit(good, [](H5::H5File& h5) {
+      const H5::StrType text(H5::PredType::C_S1, 4);
+      h5.createAttribute("bn_eps", text, H5::DataSpace(H5S_SCALAR)).write(text, "1e-5");
+    });
+    CHECK(error_of([&] {
+            load_weights_hdf5(good, net);
+          }).ends_with("bn_eps: expected a number, got string"));
+    edit(good, [](H5::H5File& h5) {
+      h5.removeAttr("bn_eps");
+      const hsize_t n = 2;
+      const double eps[2] = {1e-5, 1e-5};
+      h5.createAttribute("bn_eps", H5::PredType::IEEE_F64LE, H5::DataSpace(1, &n))
+          .write(H5::PredType::NATIVE_DOUBLE, eps);
+    });
+    CHECK(error_of([&] {
+            load_weights_hdf5(good, net);
+          }).ends_with("bn_eps: expected a single value, got 2 values"));
+    edit(good, [](H5::H5File& h5) {
+      h5.removeAttr("bn_eps");
+      h5.removeAttr("input_normalization_mean");
+      const H5::StrType text(H5::PredType::C_S1, 3);
+      h5.createAttribute("input_normalization_mean", text, H5::DataSpace(H5S_SCALAR))
+          .write(text, "0.5");
+    });
+    CHECK(error_of([&] {
+            load_weights_hdf5(good, net);
+          }).ends_with("input_normalization_mean: expected numbers, got string"));
+  }
   SUBCASE("missing file, directory, not HDF5") {
     CHECK(error_of([&] { load_weights_hdf5(dir / "none.h5", net); }) ==
           (dir / "none.h5").string() + ": no such file");

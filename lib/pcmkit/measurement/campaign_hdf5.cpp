@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "pcmkit/core/atomic_file.h"
-#include "pcmkit/core/error.h"
 #include "pcmkit/core/detail/hdf5_errors.h"
-#include "pcmkit/core/detail/hdf5_filters.h"
 #include "pcmkit/core/detail/hdf5_memory_file.h"
+#include "pcmkit/core/detail/hdf5_reader.h"
 #include "pcmkit/core/detail/isolated_call.h"
+#include "pcmkit/core/error.h"
 
 namespace pcmkit::measurement {
 namespace {
@@ -26,79 +26,29 @@ namespace fs = std::filesystem;
 
 using Dims = std::vector<hsize_t>;
 
-std::string shape_text(const Dims& dims) {
-  if (dims.empty()) return "scalar";
-  std::string text = "[";
-  for (std::size_t k = 0; k < dims.size(); ++k) {
-    if (k > 0) text += ", ";
-    text += std::to_string(dims[k]);
-  }
-  return text + "]";
-}
-
-std::string class_name(H5T_class_t type_class) {
-  switch (type_class) {
-    case H5T_INTEGER:
-      return "integer";
-    case H5T_FLOAT:
-      return "float";
-    case H5T_STRING:
-      return "string";
-    case H5T_COMPOUND:
-      return "compound";
-    case H5T_ENUM:
-      return "enum";
-    case H5T_ARRAY:
-      return "array";
-    case H5T_VLEN:
-      return "variable-length sequence";
-    case H5T_REFERENCE:
-      return "reference";
-    case H5T_OPAQUE:
-      return "opaque";
-    case H5T_BITFIELD:
-      return "bitfield";
-    case H5T_TIME:
-      return "time";
-    default:
-      return "unknown";
-  }
-}
-
 enum class Kind { kReal, kInteger };
 
-// Reads one campaign file. `field_` names what is being read, so that an H5::Exception anywhere
+// Reads one campaign file; field_ names what is being read, so that an H5::Exception anywhere
 // becomes InputError{file, field, reason}.
-class CampaignReader {
+class CampaignReader : public Hdf5Reader {
  public:
-  explicit CampaignReader(std::string file) : file_(std::move(file)) {}
+  using Hdf5Reader::Hdf5Reader;
 
   Campaign read() {
-    try {
-      return read_all();
-    } catch (...) {
-      rethrow_hdf5_error_as_input(file_, field_);
-    }
+    return read_file([&] { return read_all(); });
   }
 
  private:
-  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
-    throw InputError(file_, field, problem);
-  }
-
   Campaign read_all() {
-    if (!H5::H5File::isHdf5(file_)) fail("", "not an HDF5 file");
-    h5_ = H5::H5File(file_, H5F_ACC_RDONLY);
-
     Campaign c;
-    const std::string schema = *string_attribute("schema", true);
+    const std::string schema = *string_attribute(h5_, "schema", true);
     if (schema != kMeasurementSchema)
       fail("schema",
            "expected \"" + std::string(kMeasurementSchema) + "\", got \"" + schema + "\"");
-    c.g_max_uS = *real_attribute("g_max_uS", true);
-    c.t_read_s = *real_attribute("t_read_s", true);
-    c.temperature_K = real_attribute("temperature_K", false);
-    c.description = string_attribute("description", false).value_or("");
+    c.g_max_uS = *number_attribute(h5_, "g_max_uS", true);
+    c.t_read_s = *number_attribute(h5_, "t_read_s", true);
+    c.temperature_K = number_attribute(h5_, "temperature_K", false);
+    c.description = string_attribute(h5_, "description", false).value_or("");
 
     H5::DataSet ds = dataset("/devices/g_target_uS", Kind::kReal);
     Dims dims = ranked(ds, {1}, "[N]");
@@ -193,7 +143,7 @@ class CampaignReader {
                     (kind == Kind::kInteger && type_class == H5T_ENUM);
     if (!ok)
       fail(path, std::string("expected ") + (kind == Kind::kReal ? "numbers" : "integers") +
-                     ", got " + class_name(type_class));
+                     ", got " + type_class_name(type_class));
     return ds;
   }
 
@@ -223,86 +173,9 @@ class CampaignReader {
 
   static Eigen::Index index(hsize_t size) { return static_cast<Eigen::Index>(size); }
 
-  // Reads the whole dataset at once, converting to `type`.
-  void load(const H5::DataSet& ds,
-            const H5::PredType& type,
-            void* buffer,
-            Eigen::Index num_elements) const {
-    if (num_elements == 0) return;
-    try {
-      ds.read(buffer, type);
-    } catch (const H5::Exception&) {
-      // Only a failed read is blamed on a missing filter: h5py marks lzf optional, so a chunk
-      // may have been stored unfiltered and be readable without it.
-      const std::string filter_problem = unavailable_filter_problem(ds.getId());
-      if (!filter_problem.empty()) fail(field_, filter_problem);
-      throw;
-    }
-  }
-
-  // A root attribute holding one string, fixed- or variable-length; nullopt when absent and not
-  // `required`.
-  std::optional<std::string> string_attribute(const char* name, bool required) {
-    field_ = name;
-    if (!h5_.attrExists(name)) {
-      if (required) fail(name, "missing");
-      return std::nullopt;
-    }
-    const H5::Attribute attr = h5_.openAttribute(name);
-    if (attr.getTypeClass() != H5T_STRING)
-      fail(name, "expected a string, got " + class_name(attr.getTypeClass()));
-    single_element(attr, name);
-    const H5::StrType type = attr.getStrType();
-    if (type.isVariableStr()) {
-      // Not Attribute::read(type, std::string&): it crashes on a null string, which is legal.
-      char* text = nullptr;
-      attr.read(type, &text);
-      std::string value = text != nullptr ? text : "";
-      H5free_memory(text);
-      return value;
-    }
-    std::string value(type.getSize(), '\0');
-    attr.read(type, value.data());
-    // Fixed-length strings are padded with NULs or spaces.
-    value.resize(value.find('\0') == std::string::npos ? value.size() : value.find('\0'));
-    while (!value.empty() && value.back() == ' ') value.pop_back();
-    return value;
-  }
-
-  // A root attribute holding one number; nullopt when absent and not `required`.
-  std::optional<double> real_attribute(const char* name, bool required) {
-    field_ = name;
-    if (!h5_.attrExists(name)) {
-      if (required) fail(name, "missing");
-      return std::nullopt;
-    }
-    const H5::Attribute attr = h5_.openAttribute(name);
-    const H5T_class_t type_class = attr.getTypeClass();
-    if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
-      fail(name, "expected a number, got " + class_name(type_class));
-    single_element(attr, name);
-    double value = 0.0;
-    attr.read(H5::PredType::NATIVE_DOUBLE, &value);
-    return value;
-  }
-
-  void single_element(const H5::Attribute& attr, const char* name) const {
-    const H5::DataSpace space = attr.getSpace();
-    if (space.getSimpleExtentType() == H5S_NULL || space.getSimpleExtentNpoints() != 1)
-      fail(name, "expected a single value, got " +
-                     std::to_string(space.getSimpleExtentType() == H5S_NULL
-                                        ? 0
-                                        : space.getSimpleExtentNpoints()) +
-                     " values");
-  }
-
   static constexpr hsize_t kMaxElements = std::numeric_limits<std::ptrdiff_t>::max() / 8;
   static constexpr hsize_t kFreeElements = hsize_t{1} << 20;  // any shape up to 8 MiB of doubles
   static constexpr hsize_t kMaxCompression = 2048;            // elements per stored byte
-
-  std::string file_;
-  std::string field_;
-  H5::H5File h5_;
 };
 
 // Object creation without time stamps, so that the same campaign gives the same file bytes.

@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "pcmkit/core/atomic_file.h"
-#include "pcmkit/core/error.h"
 #include "pcmkit/core/detail/hdf5_errors.h"
 #include "pcmkit/core/detail/hdf5_memory_file.h"
+#include "pcmkit/core/detail/hdf5_reader.h"
 #include "pcmkit/core/detail/isolated_call.h"
+#include "pcmkit/core/error.h"
 #include "pcmkit/nn/batch_norm2d.h"
 
 namespace pcmkit::nn {
@@ -28,37 +29,17 @@ constexpr const char* kStdAttribute = "input_normalization_std";
 constexpr const char* kBatchesTracked = ".num_batches_tracked";
 constexpr const char* kTrainingGroup = "training";
 
-std::string shape_text(const std::vector<hsize_t>& dims) {
-  if (dims.empty()) return "scalar";
-  std::string text = "[";
-  for (std::size_t k = 0; k < dims.size(); ++k) text += (k ? ", " : "") + std::to_string(dims[k]);
-  return text + "]";
-}
-
-std::string shape_text(const std::vector<Index>& dims) {
-  return shape_text(std::vector<hsize_t>(dims.begin(), dims.end()));
-}
-
-class WeightsReader {
+class WeightsReader : public Hdf5Reader {
  public:
-  WeightsReader(std::string file, Network& network) : file_(std::move(file)), network_(network) {}
+  WeightsReader(std::string file, Network& network)
+      : Hdf5Reader(std::move(file)), network_(network) {}
 
   WeightsFileInfo read() {
-    try {
-      return read_all();
-    } catch (...) {
-      rethrow_hdf5_error_as_input(file_, field_);
-    }
+    return read_file([&] { return read_all(); });
   }
 
  private:
-  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
-    throw InputError(file_, field, problem);
-  }
-
   WeightsFileInfo read_all() {
-    if (!H5::H5File::isHdf5(file_)) fail("", "not an HDF5 file");
-    h5_ = H5::H5File(file_, H5F_ACC_RDONLY);
     const std::vector<ParameterRef> params = network_.parameters();
 
     // Every root object must be a tensor of this network (or an ignored BN counter).
@@ -105,15 +86,9 @@ class WeightsReader {
   // A file that records its BatchNorm ε (PyTorch exports do) must match the network's: BatchNorm
   // with another ε computes other outputs from the same statistics.
   void check_bn_eps() {
-    field_ = "bn_eps";
-    if (!h5_.attrExists("bn_eps")) return;
-    H5::Attribute attribute = h5_.openAttribute("bn_eps");
-    const H5T_class_t type_class = attribute.getTypeClass();
-    if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) ||
-        attribute.getSpace().getSimpleExtentNpoints() != 1)
-      fail("bn_eps", "expected one number");
-    double eps = 0;
-    attribute.read(H5::PredType::NATIVE_DOUBLE, &eps);
+    const std::optional<double> recorded = number_attribute(h5_, "bn_eps", false);
+    if (!recorded) return;
+    const double eps = *recorded;
     for (const BatchNorm2d* bn : network_.batch_norms()) {
       const double ours = bn->eps();
       if (!(std::abs(eps - ours) <= 1e-6 * ours)) {
@@ -135,9 +110,9 @@ class WeightsReader {
     space.getSimpleExtentDims(dims.data());
     const std::vector<hsize_t> want(param.shape.begin(), param.shape.end());
     if (dims != want)
-      fail(param.name, "shape " + shape_text(dims) + ", expected " + shape_text(param.shape));
+      fail(param.name, "shape " + shape_text(dims) + ", expected " + shape_text(want));
     std::vector<float> values(param.values.size());
-    ds.read(values.data(), H5::PredType::NATIVE_FLOAT);
+    load(ds, H5::PredType::NATIVE_FLOAT, values.data(), static_cast<std::int64_t>(values.size()));
     for (std::size_t j = 0; j < values.size(); ++j)
       if (!std::isfinite(values[j])) fail(param.name, "not finite at index " + std::to_string(j));
     // A variance below zero cannot come from any data (and sqrt(var + eps) would be NaN).
@@ -151,27 +126,19 @@ class WeightsReader {
 
   // The attribute's values, or nothing when it is absent.
   std::vector<float> read_normalization(const char* name) {
-    field_ = name;
-    if (!h5_.attrExists(name)) return {};
-    H5::Attribute attribute = h5_.openAttribute(name);
-    const H5T_class_t type_class = attribute.getTypeClass();
-    if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) fail(name, "expected numbers");
-    const hssize_t count = attribute.getSpace().getSimpleExtentNpoints();
-    if (count != network_.in_channels())
-      fail(name, "has " + std::to_string(count) + " values, expected one per input channel (" +
+    const std::optional<std::vector<double>> values = numbers_attribute(h5_, name);
+    if (!values) return {};
+    if (static_cast<Index>(values->size()) != network_.in_channels())
+      fail(name, "has " + std::to_string(values->size()) +
+                     " values, expected one per input channel (" +
                      std::to_string(network_.in_channels()) + ")");
-    std::vector<double> values(static_cast<std::size_t>(count));
-    attribute.read(H5::PredType::NATIVE_DOUBLE, values.data());
-    std::vector<float> out(values.begin(), values.end());
+    std::vector<float> out(values->begin(), values->end());
     for (std::size_t c = 0; c < out.size(); ++c)
       if (!std::isfinite(out[c])) fail(name, "not finite at index " + std::to_string(c));
     return out;
   }
 
-  std::string file_;
   Network& network_;
-  std::string field_;
-  H5::H5File h5_;
 };
 
 void write_normalization(H5::H5File& file, const char* name, const std::vector<float>& values) {
@@ -268,43 +235,44 @@ void add_weights_hdf5(OutputSet& outputs,
 
 namespace {
 
-TrainingGroup read_training_group(const fs::path& path) {
-  H5::Exception::dontPrint();
-  const std::string file = path.string();
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw InputError(file, "", "no such file");
-  std::string field = kTrainingGroup;
-  try {
-    if (!H5::H5File::isHdf5(file)) throw InputError(file, "", "not an HDF5 file");
-    H5::H5File h5(file, H5F_ACC_RDONLY);
-    if (!h5.nameExists(kTrainingGroup) || h5.childObjType(kTrainingGroup) != H5O_TYPE_GROUP)
-      throw InputError(file, kTrainingGroup, "missing: not a training checkpoint");
-    H5::Group group = h5.openGroup(kTrainingGroup);
+// The checkpoint's training group: the "state" text and the 1-D float arrays beside it.
+class TrainingGroupReader : public Hdf5Reader {
+ public:
+  using Hdf5Reader::Hdf5Reader;
+
+  TrainingGroup read() {
+    return read_file([&] { return read_all(); });
+  }
+
+ private:
+  TrainingGroup read_all() {
+    field_ = kTrainingGroup;
+    if (!h5_.nameExists(kTrainingGroup) || h5_.childObjType(kTrainingGroup) != H5O_TYPE_GROUP)
+      fail(kTrainingGroup, "missing: not a training checkpoint");
+    const H5::Group group = h5_.openGroup(kTrainingGroup);
     TrainingGroup out;
-    if (!group.attrExists("state")) throw InputError(file, "training/state", "missing attribute");
-    H5::Attribute state = group.openAttribute("state");
-    if (state.getTypeClass() != H5T_STRING)
-      throw InputError(file, "training/state", "expected text");
-    state.read(state.getStrType(), out.state_json);
+    out.state_json = *string_attribute(group, "state", true);
     for (hsize_t k = 0; k < group.getNumObjs(); ++k) {
       const std::string name = group.getObjnameByIdx(k);
-      field = std::string(kTrainingGroup) + "/" + name;
-      if (group.childObjType(name) != H5O_TYPE_DATASET)
-        throw InputError(file, field, "not a dataset");
-      H5::DataSet ds = group.openDataSet(name);
+      field_ = std::string(kTrainingGroup) + "/" + name;
+      if (group.childObjType(name) != H5O_TYPE_DATASET) fail(field_, "not a dataset");
+      const H5::DataSet ds = group.openDataSet(name);
       const H5::DataSpace space = ds.getSpace();
       if (ds.getTypeClass() != H5T_FLOAT || space.getSimpleExtentNdims() != 1)
-        throw InputError(file, field, "expected a 1-D float dataset");
+        fail(field_, "expected a 1-D float dataset");
       std::vector<float> values(static_cast<std::size_t>(space.getSimpleExtentNpoints()));
-      ds.read(values.data(), H5::PredType::NATIVE_FLOAT);
+      load(ds, H5::PredType::NATIVE_FLOAT, values.data(), static_cast<std::int64_t>(values.size()));
       out.arrays.emplace_back(name, std::move(values));
     }
     return out;
-  } catch (const InputError&) {
-    throw;
-  } catch (...) {
-    rethrow_hdf5_error_as_input(file, field);
   }
+};
+
+TrainingGroup read_training_group(const fs::path& path) {
+  H5::Exception::dontPrint();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(path.string(), "", "no such file");
+  return TrainingGroupReader(path.string()).read();
 }
 
 }  // namespace
