@@ -218,47 +218,34 @@ CalibrationResult calibrate_any_reads(const measurement::Campaign& campaign,
   return result;
 }
 
-CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
-                                           const CalibrationOptions& options,
-                                           const ProgressCallback& progress) {
-  const ScopedQuietCeres quiet;
-  options.validate();
-  CalibrationResult result;
-  result.num_devices = campaign.num_devices();
-  result.num_times = campaign.num_times();
-  result.t_min_s = campaign.time_s.minCoeff();
-  result.t_max_s = campaign.time_s.maxCoeff();
-  // A campaign of noise traces alone (no read after programming) gives the read noise only.
-  const Eigen::Index finite_reads = campaign.g_uS.array().isFinite().count();
-  const bool traces_only = finite_reads == 0 && campaign.noise && campaign.noise->g_uS.rows() > 0;
-  if (result.t_min_s < options.t0_s && !traces_only) {
+// What the fit needs beyond a valid file: reads after t0, drift as a slope in log t needs two
+// read times, and a fit needs data. Errors: InputError naming the field.
+void check_campaign_can_be_fitted(const measurement::Campaign& campaign,
+                                  const CalibrationOptions& options,
+                                  bool traces_only) {
+  if (traces_only) return;
+  const double t_min_s = campaign.time_s.minCoeff();
+  if (t_min_s < options.t0_s) {
     std::ostringstream s;
-    s << "first read at " << result.t_min_s << " s is before t0 = " << options.t0_s
+    s << "first read at " << t_min_s << " s is before t0 = " << options.t0_s
       << " s (choose a smaller --t0)";
     throw InputError("", "/reads/time_s", s.str());
   }
-  // What the fit needs beyond a valid file: drift is a slope in log t, and a fit needs data.
-  if (campaign.num_times() < 2 && !traces_only)
+  if (campaign.num_times() < 2)
     throw InputError("", "/reads/time_s", "one read time: fitting drift needs at least two");
-  if (finite_reads == 0 && !traces_only)
+  if (!campaign.g_uS.array().isFinite().any())
     throw InputError("", "/reads/g_uS", "no read (every value is NaN) and no noise traces");
-  if ((campaign.g_uS.array() > 0.0).count() == 0 && !traces_only)
+  if ((campaign.g_uS.array() > 0.0).count() == 0)
     throw InputError("", "/reads/g_uS", "every read is 0 uS: nothing to fit");
-  if (campaign.noise) result.num_traces = campaign.noise->g_uS.rows();
+}
 
-  // The model the levels are fitted under: the prior, with this campaign's constants.
-  device::PcmModel noise_model = options.prior;
-  noise_model.g_max_uS = campaign.g_max_uS;
-  noise_model.t_read_s = campaign.t_read_s;
-  noise_model.t0_s = options.t0_s;
-
-  if (progress) progress({"read-noise spectra", 0, result.num_traces});
-  result.spectrum = fit_read_noise_spectrum(campaign, options.spectrum);
-  const bool gamma_identified =
-      result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
-  if (gamma_identified) noise_model.read_noise.gamma = result.spectrum.gamma;
-  const std::vector<Level> levels = group_levels(campaign);
-  for (const Level& l : levels) result.num_not_converged += l.num_not_converged;
+// Levels whose reads are too often 0, or too noisy at the last read for a regression, are
+// fitted as censored distributions (censored_level_fit.h).
+std::vector<char> censored_levels(const measurement::Campaign& campaign,
+                                  const std::vector<Level>& levels,
+                                  const CalibrationResult& result,
+                                  const device::PcmModel& noise_model,
+                                  const CalibrationOptions& options) {
   std::vector<char> censored(levels.size());
   for (std::size_t k = 0; k < levels.size(); ++k) {
     const Level& level = levels[k];
@@ -269,23 +256,46 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
                   zero_read_fraction(campaign, level) > options.censored_zero_fraction ||
                   noise_at_end > options.max_regression_read_noise;
   }
-  // Without traces, γ and Q_s come from how the reads scatter about their drift lines
-  // (drift_residual_noise.h): a first pass under the prior's γ collects the residuals.
-  const bool gamma_from_residuals = !gamma_identified && campaign.shared_times() && !traces_only;
+  return censored;
+}
+
+// The level of a campaign of noise traces alone: the traces' Q_s, nothing else.
+LevelFit trace_only_level(const Level& level, const std::optional<Estimate>& q_s) {
+  LevelFit l;
+  l.g_target_uS = level.g_target_uS;
+  l.num_devices = static_cast<Eigen::Index>(level.devices.size()) + level.num_not_converged;
+  l.num_not_converged = level.num_not_converged;
+  if (q_s) l.q_s = *q_s, l.q_s_source = ReadNoiseSource::kTraces;
+  l.note = "no reads after programming: the traces give Q_s only";
+  return l;
+}
+
+// Fits every level into result.levels. Without traces, γ and Q_s come from how the reads
+// scatter about their drift lines (drift_residual_noise.h): a first pass under the prior's γ
+// collects the residuals, and the levels are fitted again under the γ they give, which
+// noise_model then holds.
+void fit_levels(const measurement::Campaign& campaign,
+                const CalibrationOptions& options,
+                const ProgressCallback& progress,
+                bool traces_only,
+                bool gamma_from_residuals,
+                device::PcmModel& noise_model,
+                CalibrationResult& result) {
+  const std::vector<Level> levels = group_levels(campaign);
+  for (const Level& l : levels) result.num_not_converged += l.num_not_converged;
+  const std::vector<char> censored =
+      censored_levels(campaign, levels, result, noise_model, options);
   std::vector<DriftResiduals> residuals(levels.size());
-  const auto fit_levels = [&](const std::vector<std::optional<Estimate>>& q_known, bool collect) {
+  std::vector<std::optional<Estimate>> q_known(levels.size());
+  for (std::size_t k = 0; k < levels.size(); ++k)
+    q_known[k] = trace_q_s(result.spectrum, levels[k].g_target_uS);
+  const auto fit_all = [&](bool collect) {
     result.levels.clear();
     std::int64_t done = 0;
     for (std::size_t k = 0; k < levels.size(); ++k) {
       const Level& level = levels[k];
-      if (traces_only) {  // the traces' Q_s, nothing else
-        LevelFit l;
-        l.g_target_uS = level.g_target_uS;
-        l.num_devices = static_cast<Eigen::Index>(level.devices.size()) + level.num_not_converged;
-        l.num_not_converged = level.num_not_converged;
-        if (q_known[k]) l.q_s = *q_known[k], l.q_s_source = ReadNoiseSource::kTraces;
-        l.note = "no reads after programming: the traces give Q_s only";
-        result.levels.push_back(l);
+      if (traces_only) {
+        result.levels.push_back(trace_only_level(level, q_known[k]));
         continue;
       }
       result.levels.push_back(
@@ -297,67 +307,70 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
       if (progress) progress({"levels", done, result.num_devices});
     }
   };
-  std::vector<std::optional<Estimate>> q_known(levels.size());
-  for (std::size_t k = 0; k < levels.size(); ++k)
-    q_known[k] = trace_q_s(result.spectrum, levels[k].g_target_uS);
-  fit_levels(q_known, gamma_from_residuals);
+  fit_all(gamma_from_residuals);
+  if (!gamma_from_residuals) return;
 
-  result.gamma_source = gamma_identified ? GammaSource::kNoiseTraces : GammaSource::kPrior;
-  if (gamma_from_residuals) {
-    std::vector<DriftResiduals> regression;
-    std::vector<std::size_t> index;
-    for (std::size_t k = 0; k < levels.size(); ++k)
-      if (!censored[k] && residuals[k].num_devices > 0) {
-        regression.push_back(std::move(residuals[k]));
-        index.push_back(k);
-      }
-    result.residual_noise = fit_drift_residual_noise(regression, noise_model);
-    const DriftResidualNoiseFit& rf = result.residual_noise;
-    if (rf.available) {
-      noise_model.read_noise.gamma = rf.gamma.value;
-      result.gamma_source = GammaSource::kDriftResiduals;
-      result.q_s_dlog_dgamma.assign(levels.size(), 0.0);
-      for (std::size_t u = 0; u < index.size(); ++u) {
-        if (rf.q_s[u].identified) q_known[index[u]] = rf.q_s[u];
-        result.q_s_dlog_dgamma[index[u]] = rf.dlog_q_dgamma[u];
-      }
-      fit_levels(q_known, false);
-      for (std::size_t u = 0; u < index.size(); ++u)
-        if (rf.q_s[u].identified)
-          result.levels[index[u]].q_s_source = ReadNoiseSource::kDriftResiduals;
-      if (rf.p_value < 1e-3) {
-        std::ostringstream w;
-        w.precision(3);
-        w << "the reads' scatter about their drift lines does not grow with time as 1/f^gamma "
-             "read noise would (chi2 "
-          << rf.chi2 << " on " << rf.dof << " dof, p " << rf.p_value << ")";
-        result.warnings.push_back(w.str());
-      }
+  std::vector<DriftResiduals> regression;
+  std::vector<std::size_t> index;
+  for (std::size_t k = 0; k < levels.size(); ++k)
+    if (!censored[k] && residuals[k].num_devices > 0) {
+      regression.push_back(std::move(residuals[k]));
+      index.push_back(k);
     }
+  result.residual_noise = fit_drift_residual_noise(regression, noise_model);
+  const DriftResidualNoiseFit& rf = result.residual_noise;
+  if (!rf.available) return;
+  noise_model.read_noise.gamma = rf.gamma.value;
+  result.gamma_source = GammaSource::kDriftResiduals;
+  result.q_s_dlog_dgamma.assign(levels.size(), 0.0);
+  for (std::size_t u = 0; u < index.size(); ++u) {
+    if (rf.q_s[u].identified) q_known[index[u]] = rf.q_s[u];
+    result.q_s_dlog_dgamma[index[u]] = rf.dlog_q_dgamma[u];
   }
+  fit_all(false);
+  for (std::size_t u = 0; u < index.size(); ++u)
+    if (rf.q_s[u].identified) result.levels[index[u]].q_s_source = ReadNoiseSource::kDriftResiduals;
+  if (rf.p_value < 1e-3) {
+    std::ostringstream w;
+    w.precision(3);
+    w << "the reads' scatter about their drift lines does not grow with time as 1/f^gamma "
+         "read noise would (chi2 "
+      << rf.chi2 << " on " << rf.dof << " dof, p " << rf.p_value << ")";
+    result.warnings.push_back(w.str());
+  }
+}
+
+// Where γ and Q_s came from, when not from a clean spectrum fit.
+void add_read_noise_warnings(const measurement::Campaign& campaign,
+                             bool gamma_from_residuals,
+                             CalibrationResult& result) {
   if (result.spectrum.available && !result.spectrum.message.empty()) {
     std::string note = result.spectrum.message;  // "...; ...; " from the spectrum fit
     while (!note.empty() && (note.back() == ' ' || note.back() == ';')) note.pop_back();
     result.warnings.push_back("read-noise spectrum: " + note);
   }
-  if (!result.spectrum.available) {
-    std::string what = "gamma held at its prior, Q_s from drift residuals";
-    if (result.gamma_source == GammaSource::kDriftResiduals)
-      what = "gamma and Q_s from the growth of the drift residuals with time";
-    else if (gamma_from_residuals)
-      what += " (gamma from the residuals: " + result.residual_noise.message + ")";
-    else if (!campaign.shared_times())
-      what += " (gamma from the residuals needs read times shared by all devices)";
-    result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
-                              "): " + what);
-  }
+  if (result.spectrum.available) return;
+  std::string what = "gamma held at its prior, Q_s from drift residuals";
+  if (result.gamma_source == GammaSource::kDriftResiduals)
+    what = "gamma and Q_s from the growth of the drift residuals with time";
+  else if (gamma_from_residuals)
+    what += " (gamma from the residuals: " + result.residual_noise.message + ")";
+  else if (!campaign.shared_times())
+    what += " (gamma from the residuals needs read times shared by all devices)";
+  result.warnings.push_back("read-noise spectrum not fitted (" + result.spectrum.message +
+                            "): " + what);
+}
 
-  // Coefficient curves through the levels.
-  const device::PcmModel& prior = options.prior;
+// The coefficient curves through the levels' estimates (coefficient_curves.h): σ_prog against
+// x = G/G_max, μ_ν, σ_ν and ln Q_s against u = ln max(x, x_floor).
+void fit_coefficient_curves(double g_max_uS,
+                            const device::PcmModel& prior,
+                            bool traces_only,
+                            CalibrationResult& result) {
   std::vector<CurvePoint> prog, mu, sigma, log_q;
   std::vector<double> log_q_shift;  // d ln Q_s/dγ of each log_q point (γ from drift residuals)
   for (const LevelFit& l : result.levels) {
-    const double x = l.g_target_uS / campaign.g_max_uS;
+    const double x = l.g_target_uS / g_max_uS;
     const double u = std::log(std::max(x, prior.x_floor));
     if (l.sigma_prog_uS.identified)
       prog.push_back({x, l.sigma_prog_uS.value, l.sigma_prog_uS.std_error});
@@ -373,10 +386,6 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
     throw RunError(traces_only
                        ? "no level's traces could be fitted (" + result.spectrum.message + ")"
                        : "no level could be fitted (too few usable devices per target)");
-  if (traces_only)
-    result.warnings.push_back(
-        "the campaign holds noise traces only: gamma and Q_s are fitted, every other coefficient "
-        "is the prior's (not identified), and there are no reads to check the model against");
   const auto& pn = prior.programming_noise;
   const auto& de = prior.drift_exponent;
   const auto& rn = prior.read_noise;
@@ -413,51 +422,106 @@ CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign
         e.std_error = std::hypot(e.std_error, m.value - e.value);
     }
   }
+}
 
+// result.coefficients: the curves' estimates in the order and with the names of
+// device::coefficients(), each with the prior's value beside it.
+void take_coefficients(const device::PcmModel& prior, CalibrationResult& result) {
   const auto& pc = result.programming_curve.coefficients;
-  take(result, "programming_noise.c0_uS", pc[0], pn.c0_uS);
-  take(result, "programming_noise.c1_uS", pc[1], pn.c1_uS);
-  take(result, "programming_noise.c2_uS", pc[2], pn.c2_uS);
   const auto& mc = result.mu_curve.coefficients;
-  take(result, "drift_exponent.a0", mc[0], de.a0);
-  take(result, "drift_exponent.a1", mc[1], de.a1);
-  take(result, "drift_exponent.mu_min", mc[2], de.mu_min);
-  take(result, "drift_exponent.mu_max", mc[3], de.mu_max);
   const auto& sc = result.sigma_curve.coefficients;
-  take(result, "drift_exponent.b0", sc[0], de.b0);
-  take(result, "drift_exponent.b1", sc[1], de.b1);
-  take(result, "drift_exponent.sigma_min", sc[2], de.sigma_min);
-  take(result, "drift_exponent.sigma_max", sc[3], de.sigma_max);
   // Q_s was fitted in logs: q0 = e^p0, α = −p1, q_max = e^hi (delta-method errors).
   const auto& qc = result.q_curve.coefficients;
-  auto exp_estimate = [](const Estimate& e) {
+  const auto exp_estimate = [](const Estimate& e) {
     return Estimate{std::exp(e.value), std::exp(e.value) * e.std_error, e.identified, e.rule};
   };
-  take(result, "read_noise.q0", exp_estimate(qc[0]), rn.q0);
-  take(result, "read_noise.alpha",
-       Estimate{-qc[1].value, qc[1].std_error, qc[1].identified, qc[1].rule}, rn.alpha);
-  take(result, "read_noise.q_max", exp_estimate(qc[3]), rn.q_max);
   Estimate gamma;
-  if (gamma_identified)
+  if (result.gamma_source == GammaSource::kNoiseTraces)
     gamma = {result.spectrum.gamma, result.spectrum.gamma_std_error, true, ""};
   else if (result.gamma_source == GammaSource::kDriftResiduals)
     gamma = result.residual_noise.gamma;
-  take(result, "read_noise.gamma", gamma, rn.gamma);
+  const Estimate estimates[] = {
+      pc[0],
+      pc[1],
+      pc[2],  // programming_noise c0_uS, c1_uS, c2_uS
+      mc[0],
+      mc[1],
+      mc[2],
+      mc[3],  // drift_exponent a0, a1, mu_min, mu_max
+      sc[0],
+      sc[1],
+      sc[2],
+      sc[3],                // drift_exponent b0, b1, sigma_min, sigma_max
+      exp_estimate(qc[0]),  // read_noise q0
+      Estimate{-qc[1].value, qc[1].std_error, qc[1].identified, qc[1].rule},  // alpha
+      exp_estimate(qc[3]),                                                    // q_max
+      gamma};
+  device::PcmModel copy = prior;
+  const std::vector<device::Coefficient> named = device::coefficients(copy);
+  PCMKIT_CHECK(named.size() == std::size(estimates), "coefficient count");
+  for (std::size_t k = 0; k < named.size(); ++k)
+    take(result, named[k].name, estimates[k], *named[k].value);
+}
 
-  result.model = noise_model;
-  result.model.read_noise.gamma = rn.gamma;
-  result.model.description = "fitted by pcmkit calibrate";
-  device::PcmModel& m = result.model;
-  std::vector<device::Coefficient> named = device::coefficients(m);
+// The fitted model: the levels' noise model (this campaign's constants) with every coefficient,
+// γ included, from result.coefficients. Errors: RunError when it leaves the model's valid ranges.
+device::PcmModel fitted_model(const device::PcmModel& noise_model,
+                              const CalibrationResult& result) {
+  device::PcmModel model = noise_model;
+  model.description = "fitted by pcmkit calibrate";
+  std::vector<device::Coefficient> named = device::coefficients(model);
   for (std::size_t k = 0; k < named.size(); ++k) {
     PCMKIT_CHECK(named[k].name == result.coefficients[k].name, "coefficient order");
     *named[k].value = result.coefficients[k].estimate.value;
   }
   try {
-    m.validate("fitted model");
+    model.validate("fitted model");
   } catch (const InputError& e) {
     throw RunError(std::string("the fitted model is out of range: ") + e.what());
   }
+  return model;
+}
+
+CalibrationResult calibrate_censored_reads(const measurement::Campaign& campaign,
+                                           const CalibrationOptions& options,
+                                           const ProgressCallback& progress) {
+  const ScopedQuietCeres quiet;
+  options.validate();
+  CalibrationResult result;
+  result.num_devices = campaign.num_devices();
+  result.num_times = campaign.num_times();
+  result.t_min_s = campaign.time_s.minCoeff();
+  result.t_max_s = campaign.time_s.maxCoeff();
+  // A campaign of noise traces alone (no read after programming) gives the read noise only.
+  const bool traces_only =
+      !campaign.g_uS.array().isFinite().any() && campaign.noise && campaign.noise->g_uS.rows() > 0;
+  check_campaign_can_be_fitted(campaign, options, traces_only);
+  if (campaign.noise) result.num_traces = campaign.noise->g_uS.rows();
+
+  // The model the levels are fitted under: the prior, with this campaign's constants.
+  device::PcmModel noise_model = options.prior;
+  noise_model.g_max_uS = campaign.g_max_uS;
+  noise_model.t_read_s = campaign.t_read_s;
+  noise_model.t0_s = options.t0_s;
+
+  if (progress) progress({"read-noise spectra", 0, result.num_traces});
+  result.spectrum = fit_read_noise_spectrum(campaign, options.spectrum);
+  const bool gamma_identified =
+      result.spectrum.available && std::isfinite(result.spectrum.gamma_std_error);
+  if (gamma_identified) noise_model.read_noise.gamma = result.spectrum.gamma;
+  result.gamma_source = gamma_identified ? GammaSource::kNoiseTraces : GammaSource::kPrior;
+  const bool gamma_from_residuals = !gamma_identified && campaign.shared_times() && !traces_only;
+  fit_levels(campaign, options, progress, traces_only, gamma_from_residuals, noise_model, result);
+  add_read_noise_warnings(campaign, gamma_from_residuals, result);
+
+  fit_coefficient_curves(campaign.g_max_uS, options.prior, traces_only, result);
+  if (traces_only)
+    result.warnings.push_back(
+        "the campaign holds noise traces only: gamma and Q_s are fitted, every other coefficient "
+        "is the prior's (not identified), and there are no reads to check the model against");
+  take_coefficients(options.prior, result);
+  result.model = fitted_model(noise_model, result);
+
   if (options.check_adequacy && !traces_only) {
     if (progress) progress({"adequacy check", 0, 1});
     result.adequacy =
