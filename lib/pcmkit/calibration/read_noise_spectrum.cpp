@@ -364,6 +364,189 @@ void check_campaign(const measurement::Campaign& campaign) {
                  "noise/device_index out of range");
 }
 
+// Every trace's binned periodogram (a column of `binned`) and log total power, stored per trace
+// so that the thread count cannot change them; traces of non-converged devices, or with NaN or
+// a read <= 0, are not usable.
+struct Periodograms {
+  Eigen::ArrayXXd binned;
+  std::vector<double> log_power;
+  std::vector<std::uint8_t> usable;
+};
+
+Periodograms periodograms(const measurement::Campaign& campaign, const Bins& bins) {
+  const measurement::NoiseTraces& noise = *campaign.noise;
+  const Eigen::Index num_traces = noise.g_uS.rows(), num_reads = noise.g_uS.cols();
+  Periodograms p;
+  p.binned.resize(bins.size(), num_traces);
+  p.log_power.assign(static_cast<std::size_t>(num_traces), kNaN);
+  p.usable.assign(static_cast<std::size_t>(num_traces), 0);
+#pragma omp parallel
+  {
+    TraceAnalyser analyser(num_reads, noise.dt_s, bins);
+#pragma omp for schedule(static)
+    for (Eigen::Index i = 0; i < num_traces; ++i) {
+      const auto t = static_cast<std::size_t>(i);
+      if (!campaign.is_converged(noise.device_index[i])) continue;
+      p.usable[t] =
+          analyser.analyse(noise.g_uS.row(i).transpose().array(), p.binned.col(i), p.log_power[t]);
+    }
+  }
+  return p;
+}
+
+// One level's measured spectrum: its usable traces less the outliers in log total power, and
+// the mean periodogram with its standard error when two or more are left. `kept` returns the
+// traces used.
+LevelSpectrum measured_level_spectrum(double g_target_uS,
+                                      const std::vector<Eigen::Index>& rows,
+                                      const Periodograms& p,
+                                      const Eigen::VectorXd& bin_f_Hz,
+                                      const ReadNoiseSpectrumOptions& options,
+                                      std::vector<Eigen::Index>& kept) {
+  LevelSpectrum level;
+  level.g_target_uS = g_target_uS;
+  level.q_s = level.q_s_std_error = kNaN;
+  kept.clear();
+  for (Eigen::Index i : rows)
+    if (p.usable[static_cast<std::size_t>(i)]) kept.push_back(i);
+  level.num_skipped = static_cast<Eigen::Index>(rows.size() - kept.size());
+  if (kept.size() >= 3) {  // robust outlier rejection on the log total power
+    std::vector<double> lp;
+    for (Eigen::Index i : kept) lp.push_back(p.log_power[static_cast<std::size_t>(i)]);
+    const RobustLocation robust = robust_location(std::move(lp));
+    std::erase_if(kept, [&](Eigen::Index i) {
+      return !robust.within(p.log_power[static_cast<std::size_t>(i)],
+                            options.outlier_robust_sigmas);
+    });
+  }
+  level.num_traces = static_cast<Eigen::Index>(kept.size());
+  level.num_rejected =
+      static_cast<Eigen::Index>(rows.size()) - level.num_skipped - level.num_traces;
+  if (level.num_traces >= 2) {
+    Eigen::ArrayXXd x(bin_f_Hz.size(), level.num_traces);
+    for (Eigen::Index c = 0; c < level.num_traces; ++c)
+      x.col(c) = p.binned.col(kept[static_cast<std::size_t>(c)]);
+    const Eigen::ArrayXd mean = x.rowwise().mean();
+    const Eigen::ArrayXd var =
+        (x.colwise() - mean).square().rowwise().sum() / static_cast<double>(x.cols() - 1);
+    level.f_Hz = bin_f_Hz;
+    level.psd_per_Hz = mean.matrix();
+    level.psd_std_error = (var / static_cast<double>(x.cols())).sqrt().matrix();
+    level.psd_model_per_Hz = Eigen::VectorXd::Constant(bin_f_Hz.size(), kNaN);
+  }
+  return level;
+}
+
+// What the fit needs of level `index` (of fit.levels): its traces and, per bin, the log
+// frequencies, the Hann window's bias and the variance of a bin's mean over correlated lines.
+LevelData level_data(std::size_t index,
+                     std::vector<Eigen::Index> traces,
+                     const Bins& bins,
+                     double df_Hz) {
+  LevelData d;
+  d.level = index;
+  d.traces = std::move(traces);
+  d.relative_variance.resize(bins.size());
+  for (Eigen::Index b = 0; b < bins.size(); ++b) {
+    const Eigen::ArrayXd k = bins.k(b);
+    d.log_f.push_back(log_of(k * df_Hz));
+    d.hann.push_back(kHannSecondMoment / (2.0 * k.square()));
+    const double n = static_cast<double>(k.size());
+    d.relative_variance[b] = (n + 2.0 * std::max(n - 1.0, 0.0) * kHannCorrelation1 +
+                              2.0 * std::max(n - 2.0, 0.0) * kHannCorrelation2) /
+                             (n * n);
+  }
+  return d;
+}
+
+// Iteratively reweighted fit of γ and each level's Q_s: weights and line corrections from the
+// previous solution, until γ and every Q_s move by less than kIterationTolerance. False (with
+// fit.message) when Ceres gives no usable solution.
+bool fit_power_laws(const LineCorrection& line,
+                    std::vector<LevelData>& data,
+                    ReadNoiseSpectrumFit& fit,
+                    FitState& state,
+                    ceres::Problem& problem,
+                    std::ostringstream& notes) {
+  state = start_values(data, fit.levels);
+  bool converged = false;
+  for (int iteration = 0; iteration < kMaxIterations && !converged; ++iteration) {
+    const FitState previous = state;
+    update_weights(line, fit.levels, state, data);
+    problem = ceres::Problem();
+    const ceres::Solver::Summary summary = solve(data, fit.levels, state, problem);
+    if (!summary.IsSolutionUsable() || !std::isfinite(state.gamma)) {
+      fit.message = "read-noise spectrum fit failed: " + summary.BriefReport();
+      return false;
+    }
+    converged = std::abs(state.gamma - previous.gamma) < kIterationTolerance;
+    for (std::size_t i = 0; i < data.size(); ++i)
+      converged = converged && std::abs(state.q_s[i] / previous.q_s[i] - 1.0) < kIterationTolerance;
+  }
+  if (!converged) notes << "reweighting did not converge in " << kMaxIterations << " iterations; ";
+  return true;
+}
+
+// The fitted γ, Q_s and model spectra into fit; returns χ² over all bins.
+double store_fitted_levels(const LineCorrection& line,
+                           const std::vector<LevelData>& data,
+                           const FitState& state,
+                           Eigen::Index num_bins,
+                           ReadNoiseSpectrumFit& fit,
+                           std::ostringstream& notes) {
+  fit.available = true;
+  fit.gamma = state.gamma;
+  double chi2 = 0.0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    LevelSpectrum& level = fit.levels[data[i].level];
+    level.fitted = true;
+    level.q_s = std::abs(state.q_s[i]);
+    level.line_correction = data[i].line_correction;
+    for (Eigen::Index b = 0; b < num_bins; ++b) {
+      const auto bb = static_cast<std::size_t>(b);
+      level.psd_model_per_Hz[b] = bin_model(state.q_s[i], state.gamma, data[i].log_f[bb],
+                                            data[i].hann[bb], data[i].line_correction);
+    }
+    chi2 += ((level.psd_per_Hz - level.psd_model_per_Hz).array() / level.psd_std_error.array())
+                .square()
+                .sum();
+    if (line.variance(level.q_s, fit.gamma).first > kLineCorrectionValidity)
+      notes << "level " << level.g_target_uS << " uS: line correction " << level.line_correction
+            << " outside its validity (Q_s too large); ";
+  }
+  return chi2;
+}
+
+// Standard errors of γ and each Q_s from the sandwich covariance over traces (Ceres evaluates
+// the problem at `state`, hence not const).
+void set_standard_errors(const std::vector<LevelData>& data,
+                         const Eigen::ArrayXXd& binned,
+                         FitState& state,
+                         ceres::Problem& problem,
+                         ReadNoiseSpectrumFit& fit,
+                         std::ostringstream& notes) {
+  Eigen::MatrixXd covariance;
+  if (!robust_covariance(data, binned, fit.levels, state, problem, covariance)) {
+    notes << "covariance not available (rank-deficient Jacobian); ";
+    return;
+  }
+  fit.gamma_std_error = std::sqrt(covariance(0, 0));
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto p = static_cast<Eigen::Index>(i) + 1;
+    fit.levels[data[i].level].q_s_std_error = std::sqrt(covariance(p, p));
+  }
+  // Spectra that one power law per level does not describe (a bend, a Lorentzian bump): the
+  // sandwich covers the scatter, not the model's error, so scale by √(χ²/dof) (Birge ratio).
+  if (fit.chi2_per_dof > kSpectrumMisfitChi2) {
+    const double scale = std::sqrt(fit.chi2_per_dof);
+    fit.gamma_std_error *= scale;
+    for (LevelSpectrum& level : fit.levels)
+      if (level.fitted) level.q_s_std_error *= scale;
+    notes << "the spectra are not one power law per level (chi2/dof " << fit.chi2_per_dof
+          << "): errors scaled by its square root; ";
+  }
+}
+
 }  // namespace
 
 void ReadNoiseSpectrumOptions::validate(const std::string& source) const {
@@ -394,7 +577,6 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
   }
   check_campaign(campaign);
   const measurement::NoiseTraces& noise = *campaign.noise;
-  const Eigen::Index num_traces = noise.g_uS.rows();
   const Eigen::Index num_reads = noise.g_uS.cols();
   const Bins bins = make_bins(num_reads, options);
   if (bins.size() == 0) {
@@ -404,25 +586,10 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
     fit.message = s.str();
     return fit;
   }
-
-  // Periodograms of all traces, stored per trace so that the thread count cannot change them.
-  Eigen::ArrayXXd binned(bins.size(), num_traces);
-  std::vector<double> log_power(static_cast<std::size_t>(num_traces), kNaN);
-  std::vector<std::uint8_t> usable(static_cast<std::size_t>(num_traces), 0);
-#pragma omp parallel
-  {
-    TraceAnalyser analyser(num_reads, noise.dt_s, bins);
-#pragma omp for schedule(static)
-    for (Eigen::Index i = 0; i < num_traces; ++i) {
-      const auto t = static_cast<std::size_t>(i);
-      if (!campaign.is_converged(noise.device_index[i])) continue;
-      usable[t] =
-          analyser.analyse(noise.g_uS.row(i).transpose().array(), binned.col(i), log_power[t]);
-    }
-  }
+  const Periodograms p = periodograms(campaign, bins);
 
   std::map<double, std::vector<Eigen::Index>> by_level;
-  for (Eigen::Index i = 0; i < num_traces; ++i)
+  for (Eigen::Index i = 0; i < noise.g_uS.rows(); ++i)
     by_level[campaign.g_target_uS[noise.device_index[i]]].push_back(i);
   const double df_Hz = 1.0 / (static_cast<double>(num_reads) * noise.dt_s);
   Eigen::VectorXd bin_f_Hz(bins.size());
@@ -431,59 +598,15 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
   std::vector<LevelData> data;
   std::ostringstream notes;
   for (const auto& [g_target_uS, rows] : by_level) {
-    LevelSpectrum level;
-    level.g_target_uS = g_target_uS;
-    level.q_s = level.q_s_std_error = kNaN;
     std::vector<Eigen::Index> kept;
-    for (Eigen::Index i : rows)
-      if (usable[static_cast<std::size_t>(i)]) kept.push_back(i);
-    level.num_skipped = static_cast<Eigen::Index>(rows.size() - kept.size());
-    if (kept.size() >= 3) {  // robust outlier rejection on the log total power
-      std::vector<double> lp;
-      for (Eigen::Index i : kept) lp.push_back(log_power[static_cast<std::size_t>(i)]);
-      const RobustLocation robust = robust_location(std::move(lp));
-      std::erase_if(kept, [&](Eigen::Index i) {
-        return !robust.within(log_power[static_cast<std::size_t>(i)],
-                              options.outlier_robust_sigmas);
-      });
-    }
-    level.num_traces = static_cast<Eigen::Index>(kept.size());
-    level.num_rejected =
-        static_cast<Eigen::Index>(rows.size()) - level.num_skipped - level.num_traces;
-    if (level.num_traces >= 2) {
-      Eigen::ArrayXXd x(bins.size(), level.num_traces);
-      for (Eigen::Index c = 0; c < level.num_traces; ++c)
-        x.col(c) = binned.col(kept[static_cast<std::size_t>(c)]);
-      const Eigen::ArrayXd mean = x.rowwise().mean();
-      const Eigen::ArrayXd var =
-          (x.colwise() - mean).square().rowwise().sum() / static_cast<double>(x.cols() - 1);
-      level.f_Hz = bin_f_Hz;
-      level.psd_per_Hz = mean.matrix();
-      level.psd_std_error = (var / static_cast<double>(x.cols())).sqrt().matrix();
-      level.psd_model_per_Hz = Eigen::VectorXd::Constant(bins.size(), kNaN);
-    }
+    LevelSpectrum level = measured_level_spectrum(g_target_uS, rows, p, bin_f_Hz, options, kept);
     const bool enough = level.num_traces >= options.min_traces_per_level;
     const bool positive = enough && (level.psd_per_Hz.array() > 0).all() &&
                           (level.psd_std_error.array() > 0).all() &&
                           level.psd_std_error.allFinite();
     if (enough && !positive)
       notes << "level " << g_target_uS << " uS not fitted: zero or non-finite spectrum; ";
-    if (positive) {
-      LevelData d;
-      d.level = fit.levels.size();
-      d.traces = kept;
-      d.relative_variance.resize(bins.size());
-      for (Eigen::Index b = 0; b < bins.size(); ++b) {
-        const Eigen::ArrayXd k = bins.k(b);
-        d.log_f.push_back(log_of(k * df_Hz));
-        d.hann.push_back(kHannSecondMoment / (2.0 * k.square()));
-        const double n = static_cast<double>(k.size());
-        d.relative_variance[b] = (n + 2.0 * std::max(n - 1.0, 0.0) * kHannCorrelation1 +
-                                  2.0 * std::max(n - 2.0, 0.0) * kHannCorrelation2) /
-                                 (n * n);
-      }
-      data.push_back(std::move(d));
-    }
+    if (positive) data.push_back(level_data(fit.levels.size(), std::move(kept), bins, df_Hz));
     fit.levels.push_back(std::move(level));
   }
 
@@ -504,68 +627,13 @@ ReadNoiseSpectrumFit fit_read_noise_spectrum(const measurement::Campaign& campai
     return fit;
   }
 
-  // Iteratively reweighted fit: weights and line corrections from the previous solution.
   const LineCorrection line(num_reads, noise.dt_s, options.low_frequency_windows);
-  FitState state = start_values(data, fit.levels);
+  FitState state;
   ceres::Problem problem;
-  bool converged = false;
-  for (int iteration = 0; iteration < kMaxIterations && !converged; ++iteration) {
-    const FitState previous = state;
-    update_weights(line, fit.levels, state, data);
-    problem = ceres::Problem();
-    const ceres::Solver::Summary summary = solve(data, fit.levels, state, problem);
-    if (!summary.IsSolutionUsable() || !std::isfinite(state.gamma)) {
-      fit.message = "read-noise spectrum fit failed: " + summary.BriefReport();
-      return fit;
-    }
-    converged = std::abs(state.gamma - previous.gamma) < kIterationTolerance;
-    for (std::size_t i = 0; i < data.size(); ++i)
-      converged = converged && std::abs(state.q_s[i] / previous.q_s[i] - 1.0) < kIterationTolerance;
-  }
-  if (!converged) notes << "reweighting did not converge in " << kMaxIterations << " iterations; ";
-
-  fit.available = true;
-  fit.gamma = state.gamma;
-  double chi2 = 0.0;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    LevelSpectrum& level = fit.levels[data[i].level];
-    level.fitted = true;
-    level.q_s = std::abs(state.q_s[i]);
-    level.line_correction = data[i].line_correction;
-    for (Eigen::Index b = 0; b < bins.size(); ++b) {
-      const auto bb = static_cast<std::size_t>(b);
-      level.psd_model_per_Hz[b] = bin_model(state.q_s[i], state.gamma, data[i].log_f[bb],
-                                            data[i].hann[bb], data[i].line_correction);
-    }
-    chi2 += ((level.psd_per_Hz - level.psd_model_per_Hz).array() / level.psd_std_error.array())
-                .square()
-                .sum();
-    if (line.variance(level.q_s, fit.gamma).first > kLineCorrectionValidity)
-      notes << "level " << level.g_target_uS << " uS: line correction " << level.line_correction
-            << " outside its validity (Q_s too large); ";
-  }
+  if (!fit_power_laws(line, data, fit, state, problem, notes)) return fit;
+  const double chi2 = store_fitted_levels(line, data, state, bins.size(), fit, notes);
   fit.chi2_per_dof = chi2 / static_cast<double>(fit.num_residuals - num_parameters);
-
-  Eigen::MatrixXd covariance;
-  if (robust_covariance(data, binned, fit.levels, state, problem, covariance)) {
-    fit.gamma_std_error = std::sqrt(covariance(0, 0));
-    for (std::size_t i = 0; i < data.size(); ++i) {
-      const auto p = static_cast<Eigen::Index>(i) + 1;
-      fit.levels[data[i].level].q_s_std_error = std::sqrt(covariance(p, p));
-    }
-    // Spectra that one power law per level does not describe (a bend, a Lorentzian bump): the
-    // sandwich covers the scatter, not the model's error, so scale by √(χ²/dof) (Birge ratio).
-    if (fit.chi2_per_dof > kSpectrumMisfitChi2) {
-      const double scale = std::sqrt(fit.chi2_per_dof);
-      fit.gamma_std_error *= scale;
-      for (LevelSpectrum& level : fit.levels)
-        if (level.fitted) level.q_s_std_error *= scale;
-      notes << "the spectra are not one power law per level (chi2/dof " << fit.chi2_per_dof
-            << "): errors scaled by its square root; ";
-    }
-  } else {
-    notes << "covariance not available (rank-deficient Jacobian); ";
-  }
+  set_standard_errors(data, p.binned, state, problem, fit, notes);
   fit.message = notes.str();
   return fit;
 }
