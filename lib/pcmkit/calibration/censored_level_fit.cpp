@@ -116,6 +116,142 @@ struct GmmResidual {
   }
 };
 
+// The level's complete devices (no NaN read) less those whose mean read lies more than
+// reject_mad robust deviations above the level's; devices at exactly 0 read 0 forever, so the
+// robust scale comes from the others. Counts the rejections in fit.rejected.
+std::vector<Eigen::Index> usable_devices(const measurement::Campaign& campaign,
+                                         const Level& level,
+                                         const CensoredLevelOptions& options,
+                                         LevelFit& fit) {
+  std::vector<Eigen::Index> complete;
+  std::vector<double> device_mean;
+  for (Eigen::Index i : level.devices) {
+    const auto row = campaign.g_uS.row(i);
+    if (!row.allFinite()) {
+      ++fit.rejected.incomplete;
+      continue;
+    }
+    complete.push_back(i);
+    device_mean.push_back(row.mean());
+  }
+  std::vector<double> positive;
+  for (double m : device_mean)
+    if (m > 0) positive.push_back(m);
+  std::vector<Eigen::Index> used;
+  if (positive.empty()) return used;
+  const RobustLocation loc = robust_location(positive);
+  const double limit = loc.median + options.reject_mad * loc.scale;
+  for (std::size_t k = 0; k < complete.size(); ++k)
+    if (device_mean[k] <= limit)
+      used.push_back(complete[k]);
+    else
+      ++fit.rejected.outlier_mean_read;
+  return used;
+}
+
+// Zero reads at a time: bounded moments that pin the read noise down where the products of
+// reads are heavy-tailed (s ≳ 1). Only where enough devices with reads above 0 read 0 there,
+// else the column repeats "the device reads 0 always" and the covariance is singular.
+void add_zero_read_moments(const measurement::Campaign& campaign,
+                           const std::vector<Eigen::Index>& used,
+                           MomentIndex& index) {
+  for (Eigen::Index j = 0; j < campaign.num_times(); ++j) {
+    Eigen::Index zeros = 0;
+    for (Eigen::Index i : used) {
+      const auto row = campaign.g_uS.row(i);
+      zeros += row[j] <= 0 && (row.array() > 0).any();
+    }
+    if (zeros >= kMinZeroReads) index.zero.push_back(static_cast<int>(j));
+  }
+}
+
+// Each device's moment contributions (a row): its reads, products of reads and zero-read
+// indicators as `index` lists them, the reads divided by `scale`.
+Eigen::MatrixXd moment_contributions(const measurement::Campaign& campaign,
+                                     const std::vector<Eigen::Index>& used,
+                                     const MomentIndex& index,
+                                     int num_moments,
+                                     double scale) {
+  Eigen::MatrixXd contrib(static_cast<Eigen::Index>(used.size()), num_moments);
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    const Eigen::RowVectorXd g = campaign.g_uS.row(used[k]) / scale;
+    const auto row = static_cast<Eigen::Index>(k);
+    int r = 0;
+    for (int j : index.first) contrib(row, r++) = g[j];
+    for (const auto& [j, l] : index.second) contrib(row, r++) = g[j] * g[l];
+    for (int j : index.zero) contrib(row, r++) = g[j] <= 0 ? 1.0 : 0.0;
+  }
+  return contrib;
+}
+
+// θ = (σ_prog, μ_ν, σ_ν, Q_s) from the moments: each weighted by its own standard deviation,
+// errors by the sandwich with their full covariance (gmm_sandwich.h). The efficient weight (the
+// inverse covariance) was tried: with reads this noisy (s ≈ 1) the products of reads are
+// heavy-tailed, the estimated inverse is poor at a few thousand devices, and σ_ν, Q_s came out
+// up to 7 standard errors off. Fills fit's four estimates, or fit.note when it cannot.
+void fit_moments(const MomentModel& model,
+                 const Eigen::MatrixXd& contrib,
+                 double th[4],
+                 LevelFit& fit) {
+  const Eigen::Index n = contrib.rows();
+  const Eigen::VectorXd observed = contrib.colwise().mean().transpose();
+  const Eigen::MatrixXd centred = contrib.rowwise() - observed.transpose();
+  const Eigen::MatrixXd moment_cov =
+      centred.transpose() * centred / (static_cast<double>(n - 1) * static_cast<double>(n));
+  if (!(moment_cov.diagonal().array() > 0).all()) {
+    fit.note = "a moment does not vary over the devices";
+    return;
+  }
+  const Eigen::VectorXd inv_sd = moment_cov.diagonal().cwiseSqrt().cwiseInverse();
+  ceres::Problem problem;
+  auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
+      new GmmResidual{&model, observed, inv_sd});
+  cost->AddParameterBlock(4);
+  cost->SetNumResiduals(model.size());
+  problem.AddResidualBlock(cost, nullptr, th);
+  for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(th, i, 1e-6);
+  problem.SetParameterUpperBound(th, 1, 1.0);
+  problem.SetParameterUpperBound(th, 2, 1.0);
+  problem.SetParameterUpperBound(th, 3, 10.0);
+  std::string failure;
+  if (!solve_moment_fit(problem, &failure)) {
+    fit.note = "moment " + failure;
+    return;
+  }
+  Eigen::VectorXd residual;
+  Eigen::MatrixXd jacobian;
+  evaluate_dense(problem, {th}, &residual, &jacobian);
+  // A parameter at a bound has no error; the others' come from the free columns. No
+  // pseudo-inverse: a direction the moments cannot resolve (e.g. μ_ν near 0, where the folded
+  // normal does not depend on it to first order) makes the fit rank-deficient, not tight.
+  std::vector<int> free;
+  for (int i = 0; i < 4; ++i)
+    if (th[i] > 1.0001e-6) free.push_back(i);
+  const GmmInference inference = gmm_sandwich(
+      jacobian(Eigen::all, free), inv_sd.asDiagonal() * moment_cov * inv_sd.asDiagonal(), residual);
+  const bool have_cov = inference.ok;
+  Eigen::Matrix4d c = Eigen::Matrix4d::Constant(NAN);
+  if (have_cov)
+    for (std::size_t a = 0; a < free.size(); ++a)
+      for (std::size_t b = 0; b < free.size(); ++b)
+        c(free[a], free[b]) =
+            inference.covariance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+  fit.drift_chi2_per_dof = inference.dof > 0 ? inference.j_statistic / inference.dof : NAN;
+
+  const auto estimate = [&](int i) {
+    const bool at_bound = th[i] <= 1.0001e-6;
+    const double se = have_cov ? std::sqrt(std::max(c(i, i), 0.0)) : NAN;
+    if (at_bound) return Estimate{th[i], NAN, false, "at its lower bound"};
+    return Estimate{th[i], se, have_cov && std::isfinite(se), ""};
+  };
+  fit.sigma_prog_uS = estimate(0);
+  fit.mu_nu = estimate(1);
+  fit.sigma_nu = estimate(2);
+  fit.q_s = estimate(3);
+  fit.q_s_source = ReadNoiseSource::kCensoredMoments;
+  if (!have_cov) fit.note = "moment fit covariance could not be computed";
+}
+
 }  // namespace
 
 LevelFit fit_censored_level(const measurement::Campaign& campaign,
@@ -135,32 +271,7 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
   }
   const int num_times = static_cast<int>(campaign.num_times());
 
-  // Complete devices, then outliers by their mean read.
-  std::vector<Eigen::Index> complete;
-  std::vector<double> device_mean;
-  for (Eigen::Index i : level.devices) {
-    const auto row = campaign.g_uS.row(i);
-    if (!row.allFinite()) {
-      ++fit.rejected.incomplete;
-      continue;
-    }
-    complete.push_back(i);
-    device_mean.push_back(row.mean());
-  }
-  // Devices programmed to exactly 0 read 0 forever; the robust scale comes from the others.
-  std::vector<double> positive;
-  for (double m : device_mean)
-    if (m > 0) positive.push_back(m);
-  std::vector<Eigen::Index> used;
-  if (!positive.empty()) {
-    const RobustLocation loc = robust_location(positive);
-    const double limit = loc.median + options.reject_mad * loc.scale;
-    for (std::size_t k = 0; k < complete.size(); ++k)
-      if (device_mean[k] <= limit)
-        used.push_back(complete[k]);
-      else
-        ++fit.rejected.outlier_mean_read;
-  }
+  const std::vector<Eigen::Index> used = usable_devices(campaign, level, options, fit);
   fit.num_used = static_cast<Eigen::Index>(used.size());
   fit.num_rejected = static_cast<Eigen::Index>(level.devices.size()) - fit.num_used;
   if (fit.num_used < options.min_devices) {
@@ -181,95 +292,16 @@ LevelFit fit_censored_level(const measurement::Campaign& campaign,
     return fit;
   }
 
-  // Per-device moment contributions, their mean and the covariance of that mean.
   MomentIndex index = choose_moments(num_times);
-  // Zero reads at a time: bounded moments that pin the read noise down where the products of
-  // reads are heavy-tailed (s ≳ 1). Only where enough devices with reads above 0 read 0 there,
-  // else the column repeats "the device reads 0 always" and the covariance is singular.
-  for (int j = 0; j < num_times; ++j) {
-    Eigen::Index zeros = 0;
-    for (Eigen::Index i : used) {
-      const auto row = campaign.g_uS.row(i);
-      zeros += row[j] <= 0 && (row.array() > 0).any();
-    }
-    if (zeros >= kMinZeroReads) index.zero.push_back(j);
-  }
+  add_zero_read_moments(campaign, used, index);
   const MomentModel model(level.g_target_uS, log_t, sqrt_band, index, scale);
-  const int p = model.size();
-  const Eigen::Index n = fit.num_used;
-  Eigen::MatrixXd contrib(n, p);
-  for (Eigen::Index k = 0; k < n; ++k) {
-    const Eigen::RowVectorXd g = campaign.g_uS.row(used[static_cast<std::size_t>(k)]) / scale;
-    int r = 0;
-    for (int j : index.first) contrib(k, r++) = g[j];
-    for (const auto& [j, l] : index.second) contrib(k, r++) = g[j] * g[l];
-    for (int j : index.zero) contrib(k, r++) = g[j] <= 0 ? 1.0 : 0.0;
-  }
-  // Moments weighted by their own standard deviations, errors by the sandwich with their full
-  // covariance (gmm_sandwich.h). The efficient weight (the inverse covariance) was tried: with
-  // reads this noisy (s ≈ 1) the products of reads are heavy-tailed, the estimated inverse is
-  // poor at a few thousand devices, and σ_ν, Q_s came out up to 7 standard errors off.
+  const Eigen::MatrixXd contrib = moment_contributions(campaign, used, index, model.size(), scale);
+  // Start from the prior's coefficients at this level (kept off the lower bounds).
   const double g_start = std::max(level.g_target_uS, 1e-3 * noise_model.g_max_uS);
   double th[4] = {std::max(noise_model.sigma_prog_uS(level.g_target_uS), 1e-3),
                   noise_model.mu_nu(g_start), std::max(noise_model.sigma_nu(g_start), 1e-3),
                   std::max(noise_model.q_s(level.g_target_uS), 1e-3)};
-  const Eigen::VectorXd observed = contrib.colwise().mean().transpose();
-  const Eigen::MatrixXd centred = contrib.rowwise() - observed.transpose();
-  const Eigen::MatrixXd moment_cov =
-      centred.transpose() * centred / (static_cast<double>(n - 1) * static_cast<double>(n));
-  if (!(moment_cov.diagonal().array() > 0).all()) {
-    fit.note = "a moment does not vary over the devices";
-    return fit;
-  }
-  const Eigen::VectorXd inv_sd = moment_cov.diagonal().cwiseSqrt().cwiseInverse();
-  ceres::Problem problem;
-  auto* cost = new ceres::DynamicNumericDiffCostFunction<GmmResidual, ceres::CENTRAL>(
-      new GmmResidual{&model, observed, inv_sd});
-  cost->AddParameterBlock(4);
-  cost->SetNumResiduals(p);
-  problem.AddResidualBlock(cost, nullptr, th);
-  for (int i = 0; i < 4; ++i) problem.SetParameterLowerBound(th, i, 1e-6);
-  problem.SetParameterUpperBound(th, 1, 1.0);
-  problem.SetParameterUpperBound(th, 2, 1.0);
-  problem.SetParameterUpperBound(th, 3, 10.0);
-  std::string failure;
-  if (!solve_moment_fit(problem, &failure)) {
-    fit.note = "moment " + failure;
-    return fit;
-  }
-  Eigen::VectorXd residual;
-  Eigen::MatrixXd jacobian;
-  evaluate_dense(problem, {th}, &residual, &jacobian);
-  // A parameter at a bound has no error; the others' come from the free columns. No
-  // pseudo-inverse: a direction the moments cannot resolve (e.g. μ_ν near 0, where the folded
-  // normal does not depend on it to first order) makes the fit rank-deficient, not tight.
-  std::vector<int> free;
-  for (int i = 0; i < 4; ++i)
-    if (th[i] > 1.0001e-6) free.push_back(i);
-  const GmmInference inference = gmm_sandwich(
-      jacobian(Eigen::all, free), inv_sd.asDiagonal() * moment_cov * inv_sd.asDiagonal(), residual);
-  const bool have_cov = inference.ok;
-  Eigen::Matrix4d c = Eigen::Matrix4d::Constant(NAN);
-  if (have_cov)
-    for (std::size_t a = 0; a < free.size(); ++a)
-      for (std::size_t b = 0; b < free.size(); ++b)
-        c(free[a], free[b]) =
-            inference.covariance(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
-  const double* theta = th;
-  fit.drift_chi2_per_dof = inference.dof > 0 ? inference.j_statistic / inference.dof : NAN;
-
-  auto estimate = [&](int i) {
-    const bool at_bound = theta[i] <= 1.0001e-6;
-    const double se = have_cov ? std::sqrt(std::max(c(i, i), 0.0)) : NAN;
-    if (at_bound) return Estimate{theta[i], NAN, false, "at its lower bound"};
-    return Estimate{theta[i], se, have_cov && std::isfinite(se), ""};
-  };
-  fit.sigma_prog_uS = estimate(0);
-  fit.mu_nu = estimate(1);
-  fit.sigma_nu = estimate(2);
-  fit.q_s = estimate(3);
-  fit.q_s_source = ReadNoiseSource::kCensoredMoments;
-  if (!have_cov) fit.note = "moment fit covariance could not be computed";
+  fit_moments(model, contrib, th, fit);
   return fit;
 }
 
