@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "pcmkit/core/error.h"
@@ -148,134 +149,139 @@ std::string times_text(const std::vector<double>& t) {
   return s.str();
 }
 
-}  // namespace
-
-void AdequacyOptions::validate() const {
-  require_input(replicates >= 19, "", "adequacy.replicates", "must be >= 19", replicates);
-  require_input(reference_copies >= 1, "", "adequacy.reference_copies", "must be >= 1",
-                reference_copies);
-  require_input(false_alarm > 0 && false_alarm < 0.5, "", "adequacy.false_alarm",
-                "must be in (0, 0.5)", false_alarm);
-  require_input(max_devices_per_level >= min_devices, "", "adequacy.max_devices_per_level",
-                "must be >= min_devices", static_cast<double>(max_devices_per_level));
-  require_input(min_devices >= 5, "", "adequacy.min_devices", "must be >= 5",
-                static_cast<double>(min_devices));
-}
-
-AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
-                                    const device::PcmModel& model,
-                                    const AdequacyOptions& options,
-                                    const std::vector<LevelParameterErrors>& errors) {
-  options.validate();
-  AdequacyResult result;
-  result.replicates = options.replicates;
-  result.false_alarm = options.false_alarm;
+// The converged devices of each level, at most max_devices_per_level of them.
+std::map<double, std::vector<Eigen::Index>> devices_by_level(const measurement::Campaign& campaign,
+                                                             const AdequacyOptions& options) {
   std::map<double, std::vector<Eigen::Index>> by_level;
-  std::map<double, Eigen::Index> converged_count;
   for (Eigen::Index i = 0; i < campaign.num_devices(); ++i) {
     if (!campaign.is_converged(i)) continue;
     auto& devices = by_level[campaign.g_target_uS(i)];
     if (static_cast<Eigen::Index>(devices.size()) < options.max_devices_per_level)
       devices.push_back(i);
   }
+  return by_level;
+}
+
+// One (level, time) cell compared: its statistics, and the scaled KS distances of the measured
+// reads (first) and of each replicate to the pooled reference copies.
+struct CheckedCell {
+  CellAdequacy cell;
+  std::vector<double> distances;
+  bool atom = false;  // the reference reads 0: a point mass at 0
+};
+
+// `sims` holds the reference copies, then the replicates. Nothing when fewer than min_devices
+// reads were measured at time j.
+std::optional<CheckedCell> check_cell(const measurement::Campaign& campaign,
+                                      const std::vector<Eigen::Index>& devices,
+                                      double g_target,
+                                      const RowMatrixXd& measured,
+                                      const std::vector<RowMatrixXd>& sims,
+                                      Eigen::Index j,
+                                      const AdequacyOptions& options) {
   const int copies = options.reference_copies, replicates = options.replicates;
-  // Per cell, the replicates' distances, to standardise the measured one and to score each other.
-  std::vector<std::vector<double>> replicate_d;  // per cell: measured, then the replicates
-  std::vector<char> cell_has_atom;
-  for (const auto& level_devices : by_level) {
-    // Named copies, not a structured binding: clang 14 cannot capture those in OpenMP regions.
-    const double g_target = level_devices.first;
-    const auto& devices = level_devices.second;
-    LevelAdequacy level;
-    level.g_target_uS = g_target;
-    const LevelParameterErrors* error = nullptr;
-    for (const LevelParameterErrors& e : errors)
-      if (e.g_target_uS == g_target) error = &e;
-    level.checked = static_cast<Eigen::Index>(devices.size()) >= options.min_devices;
-    if (!level.checked)
-      level.not_checked = "fewer than " + std::to_string(options.min_devices) + " devices";
-    else if (error && !error->fitted)
-      level.not_checked = "no fit of its own: the curves' reach";
-    level.checked = level.not_checked.empty();
-    result.levels.push_back(level);
-    if (!level.checked) continue;
-    std::vector<RowMatrixXd> sims;  // the reference copies, then the replicates
-    for (int c = 0; c < copies + replicates; ++c)
-      sims.push_back(
-          simulate_level(campaign, devices, model, options.seed, c, c < copies ? nullptr : error));
-    RowMatrixXd measured(static_cast<Eigen::Index>(devices.size()), campaign.num_times());
-    for (std::size_t k = 0; k < devices.size(); ++k)
-      measured.row(static_cast<Eigen::Index>(k)) = campaign.g_uS.row(devices[k]);
-    // Cells of this level in parallel, kept in time order (results do not depend on threads).
-    const Eigen::Index num_times = campaign.num_times();
-    std::vector<CellAdequacy> level_cells(static_cast<std::size_t>(num_times));
-    std::vector<std::vector<double>> level_d(static_cast<std::size_t>(num_times));
-    std::vector<char> used(static_cast<std::size_t>(num_times), 0);
-    std::vector<char> atom(static_cast<std::size_t>(num_times), 0);
-#pragma omp parallel for schedule(dynamic)
-    for (Eigen::Index j = 0; j < num_times; ++j) {
-      const std::vector<double> meas = finite_column(measured, j);
-      if (static_cast<Eigen::Index>(meas.size()) < options.min_devices) continue;
-      std::vector<double> reference;
-      for (int c = 0; c < copies; ++c) {
-        const std::vector<double> part = finite_column(sims[static_cast<std::size_t>(c)], j);
-        reference.insert(reference.end(), part.begin(), part.end());
-      }
-      std::sort(reference.begin(), reference.end());
-      CellAdequacy cell;
-      cell.g_target_uS = g_target;
-      std::vector<double> times;
-      for (Eigen::Index i : devices)
-        if (std::isfinite(campaign.g_uS(i, j))) times.push_back(campaign.time_of(i, j));
-      std::sort(times.begin(), times.end());
-      cell.t_s = times[times.size() / 2];
-      cell.reads = static_cast<Eigen::Index>(meas.size());
-      const ReferenceGrid grid = reference_grid(reference);
-      cell.ks_distance = grid_ks_distance(meas, grid);
-      // D scaled by the two-sample KS's √(n·m/(n + m)): for a continuous distribution, D at the
-      // reference's own quantiles is distribution-free, so these cells share one null law.
-      const double n_meas = static_cast<double>(meas.size());
-      const double n_ref = static_cast<double>(reference.size());
-      const double scale = std::sqrt(n_meas * n_ref / (n_meas + n_ref));
-      std::vector<double> d(static_cast<std::size_t>(replicates) + 1);
-      d[0] = scale * cell.ks_distance;
-      for (int r = 0; r < replicates; ++r)
-        d[static_cast<std::size_t>(r) + 1] =
-            scale * grid_ks_distance(
-                        finite_column(sims[static_cast<std::size_t>(copies + r)], j, false), grid);
-      atom[static_cast<std::size_t>(j)] = reference.front() <= 0.0;  // reads at 0: an atom
-      const MeanSd m = mean_sd(meas), p = mean_sd(reference);
-      cell.mean_error =
-          p.sd > 0 ? (m.mean - p.mean) / (p.sd / std::sqrt(static_cast<double>(meas.size()))) : 0;
-      cell.spread_ratio = p.sd > 0 ? m.sd / p.sd : 0;
-      for (int q = 0; q < kAdequacyQuantiles; ++q) {
-        cell.measured_quantiles_uS[q] = quantile(meas, kAdequacyQuantileLevels[q]);
-        cell.predicted_quantiles_uS[q] = quantile(reference, kAdequacyQuantileLevels[q]);
-      }
-      level_cells[static_cast<std::size_t>(j)] = cell;
-      level_d[static_cast<std::size_t>(j)] = std::move(d);
-      used[static_cast<std::size_t>(j)] = 1;
-    }
-    for (Eigen::Index j = 0; j < num_times; ++j)
-      if (used[static_cast<std::size_t>(j)]) {
-        result.cells.push_back(level_cells[static_cast<std::size_t>(j)]);
-        replicate_d.push_back(std::move(level_d[static_cast<std::size_t>(j)]));
-        cell_has_atom.push_back(atom[static_cast<std::size_t>(j)]);
-      }
+  const std::vector<double> meas = finite_column(measured, j);
+  if (static_cast<Eigen::Index>(meas.size()) < options.min_devices) return std::nullopt;
+  std::vector<double> reference;
+  for (int c = 0; c < copies; ++c) {
+    const std::vector<double> part = finite_column(sims[static_cast<std::size_t>(c)], j);
+    reference.insert(reference.end(), part.begin(), part.end());
   }
-  // Standardise: cells without an atom by the null law they share (pooled over all of them and
-  // every replicate: thousands of values, so the standardisation itself adds no noise); cells
-  // with reads at 0 by their own replicates (each replicate against the others).
+  std::sort(reference.begin(), reference.end());
+  CheckedCell checked;
+  CellAdequacy& cell = checked.cell;
+  cell.g_target_uS = g_target;
+  std::vector<double> times;
+  for (Eigen::Index i : devices)
+    if (std::isfinite(campaign.g_uS(i, j))) times.push_back(campaign.time_of(i, j));
+  std::sort(times.begin(), times.end());
+  cell.t_s = times[times.size() / 2];
+  cell.reads = static_cast<Eigen::Index>(meas.size());
+  const ReferenceGrid grid = reference_grid(reference);
+  cell.ks_distance = grid_ks_distance(meas, grid);
+  // D scaled by the two-sample KS's √(n·m/(n + m)): for a continuous distribution, D at the
+  // reference's own quantiles is distribution-free, so these cells share one null law.
+  const double n_meas = static_cast<double>(meas.size());
+  const double n_ref = static_cast<double>(reference.size());
+  const double scale = std::sqrt(n_meas * n_ref / (n_meas + n_ref));
+  std::vector<double>& d = checked.distances;
+  d.resize(static_cast<std::size_t>(replicates) + 1);
+  d[0] = scale * cell.ks_distance;
+  for (int r = 0; r < replicates; ++r)
+    d[static_cast<std::size_t>(r) + 1] =
+        scale *
+        grid_ks_distance(finite_column(sims[static_cast<std::size_t>(copies + r)], j, false), grid);
+  checked.atom = reference.front() <= 0.0;
+  const MeanSd m = mean_sd(meas), p = mean_sd(reference);
+  cell.mean_error =
+      p.sd > 0 ? (m.mean - p.mean) / (p.sd / std::sqrt(static_cast<double>(meas.size()))) : 0;
+  cell.spread_ratio = p.sd > 0 ? m.sd / p.sd : 0;
+  for (int q = 0; q < kAdequacyQuantiles; ++q) {
+    cell.measured_quantiles_uS[q] = quantile(meas, kAdequacyQuantileLevels[q]);
+    cell.predicted_quantiles_uS[q] = quantile(reference, kAdequacyQuantileLevels[q]);
+  }
+  return checked;
+}
+
+// The level's cells in time order (computed in parallel: results do not depend on threads),
+// after simulating its reference copies and replicates; appends the level to result.levels.
+std::vector<CheckedCell> check_level(const measurement::Campaign& campaign,
+                                     const device::PcmModel& model,
+                                     double g_target,
+                                     const std::vector<Eigen::Index>& devices,
+                                     const std::vector<LevelParameterErrors>& errors,
+                                     const AdequacyOptions& options,
+                                     AdequacyResult& result) {
+  LevelAdequacy level;
+  level.g_target_uS = g_target;
+  const LevelParameterErrors* error = nullptr;
+  for (const LevelParameterErrors& e : errors)
+    if (e.g_target_uS == g_target) error = &e;
+  if (static_cast<Eigen::Index>(devices.size()) < options.min_devices)
+    level.not_checked = "fewer than " + std::to_string(options.min_devices) + " devices";
+  else if (error && !error->fitted)
+    level.not_checked = "no fit of its own: the curves' reach";
+  level.checked = level.not_checked.empty();
+  result.levels.push_back(level);
+  if (!level.checked) return {};
+  const int copies = options.reference_copies, replicates = options.replicates;
+  std::vector<RowMatrixXd> sims;  // the reference copies, then the replicates
+  for (int c = 0; c < copies + replicates; ++c)
+    sims.push_back(
+        simulate_level(campaign, devices, model, options.seed, c, c < copies ? nullptr : error));
+  RowMatrixXd measured(static_cast<Eigen::Index>(devices.size()), campaign.num_times());
+  for (std::size_t k = 0; k < devices.size(); ++k)
+    measured.row(static_cast<Eigen::Index>(k)) = campaign.g_uS.row(devices[k]);
+  const Eigen::Index num_times = campaign.num_times();
+  std::vector<std::optional<CheckedCell>> cells(static_cast<std::size_t>(num_times));
+#pragma omp parallel for schedule(dynamic)
+  for (Eigen::Index j = 0; j < num_times; ++j)
+    cells[static_cast<std::size_t>(j)] =
+        check_cell(campaign, devices, g_target, measured, sims, j, options);
+  std::vector<CheckedCell> checked;
+  for (auto& cell : cells)
+    if (cell) checked.push_back(std::move(*cell));
+  return checked;
+}
+
+// Each cell's z, and the family-wise threshold. Cells without an atom are standardised by the
+// null law they share (pooled over all of them and every replicate: thousands of values, so the
+// standardisation itself adds no noise); cells with reads at 0 by their own replicates (each
+// replicate against the others). The threshold is a Monte-Carlo test: the k-th largest of the
+// R replicates' largest z, k = ⌊α(R + 1)⌋.
+void standardise(const std::vector<CheckedCell>& checked,
+                 const AdequacyOptions& options,
+                 AdequacyResult& result) {
+  const int replicates = options.replicates;
   std::vector<double> pool;
-  for (std::size_t c = 0; c < replicate_d.size(); ++c)
-    if (!cell_has_atom[c])
-      pool.insert(pool.end(), replicate_d[c].begin() + 1, replicate_d[c].end());
+  for (const CheckedCell& c : checked)
+    if (!c.atom) pool.insert(pool.end(), c.distances.begin() + 1, c.distances.end());
   const MeanSd pooled = pool.size() >= 2 ? mean_sd(pool) : MeanSd{};
   std::vector<double> max_z(static_cast<std::size_t>(replicates), -HUGE_VAL);
-  for (std::size_t c = 0; c < replicate_d.size(); ++c) {
-    const std::vector<double>& d = replicate_d[c];
+  for (std::size_t c = 0; c < checked.size(); ++c) {
+    const std::vector<double>& d = checked[c].distances;
     const auto z_of = [&](std::size_t k) {
-      if (!cell_has_atom[c]) return pooled.sd > 0 ? (d[k] - pooled.mean) / pooled.sd : 0.0;
+      if (!checked[c].atom) return pooled.sd > 0 ? (d[k] - pooled.mean) / pooled.sd : 0.0;
       double sum = 0, sum2 = 0;
       for (std::size_t r = 1; r < d.size(); ++r)
         if (r != k) sum += d[r], sum2 += d[r] * d[r];
@@ -289,11 +295,13 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
       max_z[static_cast<std::size_t>(r)] =
           std::max(max_z[static_cast<std::size_t>(r)], z_of(static_cast<std::size_t>(r) + 1));
   }
-  // Family-wise threshold (a Monte-Carlo test): flag above the k-th largest of the R replicates'
-  // largest z, k = ⌊α(R + 1)⌋.
   std::sort(max_z.begin(), max_z.end(), std::greater<>());
   const int k = std::max(1, static_cast<int>(std::floor(options.false_alarm * (replicates + 1))));
-  result.threshold_z = replicate_d.empty() ? HUGE_VAL : max_z[static_cast<std::size_t>(k - 1)];
+  result.threshold_z = checked.empty() ? HUGE_VAL : max_z[static_cast<std::size_t>(k - 1)];
+}
+
+// Flags the cells above the threshold and their levels.
+void flag_cells(AdequacyResult& result) {
   for (CellAdequacy& cell : result.cells) {
     cell.flagged = cell.z > result.threshold_z;
     result.max_z = std::max(result.max_z, cell.z);
@@ -306,8 +314,11 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
         }
       }
   }
-  // The verdict in one line: every failing level with its failing times when there are few,
-  // else how many and which levels.
+}
+
+// The verdict in one line: every failing level with its failing times when there are few,
+// else how many and which levels; then the levels not checked.
+void write_verdict(AdequacyResult& result) {
   std::vector<const LevelAdequacy*> failing_levels;
   int checked = 0, flagged_cells = 0;
   for (const LevelAdequacy& level : result.levels) {
@@ -343,6 +354,40 @@ AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
   result.verdict_detail = verdict.str();
   result.verdict = (result.describes ? "describes the data" : "does not describe the data") +
                    result.verdict_detail;
+}
+
+}  // namespace
+
+void AdequacyOptions::validate() const {
+  require_input(replicates >= 19, "", "adequacy.replicates", "must be >= 19", replicates);
+  require_input(reference_copies >= 1, "", "adequacy.reference_copies", "must be >= 1",
+                reference_copies);
+  require_input(false_alarm > 0 && false_alarm < 0.5, "", "adequacy.false_alarm",
+                "must be in (0, 0.5)", false_alarm);
+  require_input(max_devices_per_level >= min_devices, "", "adequacy.max_devices_per_level",
+                "must be >= min_devices", static_cast<double>(max_devices_per_level));
+  require_input(min_devices >= 5, "", "adequacy.min_devices", "must be >= 5",
+                static_cast<double>(min_devices));
+}
+
+AdequacyResult check_model_adequacy(const measurement::Campaign& campaign,
+                                    const device::PcmModel& model,
+                                    const AdequacyOptions& options,
+                                    const std::vector<LevelParameterErrors>& errors) {
+  options.validate();
+  AdequacyResult result;
+  result.replicates = options.replicates;
+  result.false_alarm = options.false_alarm;
+  std::vector<CheckedCell> checked;
+  for (const auto& [g_target, devices] : devices_by_level(campaign, options))
+    for (CheckedCell& cell :
+         check_level(campaign, model, g_target, devices, errors, options, result)) {
+      result.cells.push_back(cell.cell);
+      checked.push_back(std::move(cell));
+    }
+  standardise(checked, options, result);
+  flag_cells(result);
+  write_verdict(result);
   return result;
 }
 
