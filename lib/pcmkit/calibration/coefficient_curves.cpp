@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "pcmkit/calibration/detail/ceres_quiet.h"
 #include "pcmkit/core/error.h"
@@ -248,6 +249,246 @@ std::string export_rules(std::vector<Estimate>& e,
   }
   return shape;
 }
+// One split of the sorted levels: [0, i) on the upper plateau, [i, j) on the line, [j, n) on
+// the lower plateau, each part fitted on its own.
+struct Candidate {
+  double chi2;     // of the exported curve, without the parts' costs
+  double cost;     // chi2 plus kChi2PerPart for each part that fits whatever its levels are
+  int parts;       // plateaus and line
+  int free;        // coefficients the levels set
+  bool choosable;  // may be chosen (not only an alternative reading)
+  std::vector<double> exported;
+  std::vector<double> se;  // the parts' own least-squares errors
+  std::vector<bool> fixed;
+  std::size_t i, j;
+};
+
+double mean_error(const std::vector<CurvePoint>& p, std::size_t b, std::size_t e) {
+  double sw = 0;
+  for (std::size_t k = b; k < e; ++k) sw += 1 / (p[k].std_error * p[k].std_error);
+  return 1 / std::sqrt(sw);
+}
+
+// The split (i, j), or nothing when it is not a valid reading of the levels (a rising or flat
+// line, the zero level on the line, the lower plateau above the upper).
+std::optional<Candidate> split_candidate(const std::vector<CurvePoint>& p,
+                                         const std::vector<double>& prior,
+                                         bool has_lo,
+                                         double u_floor,
+                                         std::size_t i,
+                                         std::size_t j) {
+  const std::size_t n = p.size();
+  std::vector<double> c = prior;
+  std::vector<bool> fixed = {true, true, true, true};
+  std::vector<double> se(4, NAN);
+  if (i > 0) {
+    se[3] = mean_error(p, 0, i);
+    c[3] = weighted_mean(p, 0, i);
+    fixed[3] = false;
+  }
+  if (j < n) {
+    c[2] = weighted_mean(p, j, n);
+    se[2] = mean_error(p, j, n);
+    fixed[2] = false;
+  }
+  if (j > i && p[i].x <= u_floor) return std::nullopt;  // the zero level is no point of the line
+  if (distinct_x(p, i, j) >= 2) {
+    const Line line = weighted_line(p, i, j);
+    if (line.p1 > 0) return std::nullopt;
+    if (-line.p1 < kMinSlopeSignificance * line.p1_std_error)
+      return std::nullopt;  // flat: a plateau explains it with one coefficient fewer
+    c[0] = line.p0;
+    se[0] = line.p0_std_error;
+    se[1] = line.p1_std_error;
+    c[1] = line.p1;
+    fixed[0] = fixed[1] = false;
+  }
+  // A plateau on the wrong side of the line's end by less than its error (a level that
+  // barely informs it, e.g. a censored one) meets the line there.
+  if (!fixed[0]) {
+    const double top = c[0] + c[1] * p[i].x, bottom = c[0] + c[1] * p[j - 1].x;
+    if (!fixed[3] && c[3] < top && top - c[3] < 2 * se[3]) c[3] = top;
+    if (has_lo && !fixed[2] && c[2] > bottom && c[2] - bottom < 2 * se[2]) c[2] = bottom;
+  }
+  if (has_lo && c[2] > c[3]) return std::nullopt;
+  Candidate a;
+  // A plateau of one level is only a plateau where a line locates its kink; without one, that
+  // level may as well lie on a line towards an unknown plateau (the level-beyond rule above).
+  // (Such a split still counts as an alternative reading of the levels.)
+  a.choosable = !(fixed[0] && ((i > 0 && distinct_x(p, 0, i) == 1 && j < n) ||
+                               (j < n && distinct_x(p, j, n) == 1 && i > 0)));
+  // The candidate as it would be exported, rules applied.
+  std::vector<Estimate> candidate;
+  for (double v : c) candidate.push_back({v, NAN, false, ""});
+  export_rules(candidate, fixed, i, j, p, has_lo);
+  for (const Estimate& e : candidate) a.exported.push_back(e.value);
+  const int plateaus = (fixed[2] ? 0 : 1) + (fixed[3] ? 0 : 1);
+  a.free = plateaus + (fixed[0] ? 0 : 2);
+  // Parts that fit their levels exactly whatever they are must earn their place: a plateau,
+  // and a line through only two levels, cost kChi2PerPart.
+  const bool two_level_line = !fixed[0] && distinct_x(p, i, j) == 2;
+  // So do levels that no plateau or line takes: the rules pass the curve through them.
+  const auto loose = static_cast<double>(fixed[0] ? j - i : 0);
+  a.chi2 = clipped_chi2(p, a.exported, has_lo);
+  a.parts = plateaus + (fixed[0] ? 0 : 1);
+  a.cost = a.chi2 + kChi2PerPart * (plateaus + (two_level_line ? 1 : 0) + loose);
+  a.se = se;
+  a.fixed = fixed;
+  a.i = i;
+  a.j = j;
+  return a;
+}
+
+// Every valid split, in (i, j) order.
+std::vector<Candidate> split_candidates(const std::vector<CurvePoint>& p,
+                                        const std::vector<double>& prior,
+                                        bool has_lo,
+                                        double u_floor) {
+  std::vector<Candidate> candidates;
+  for (std::size_t i = 0; i <= p.size(); ++i)
+    for (std::size_t j = i; j <= p.size(); ++j) {
+      if (!has_lo && j != p.size()) continue;
+      if (std::optional<Candidate> a = split_candidate(p, prior, has_lo, u_floor, i, j))
+        candidates.push_back(std::move(*a));
+    }
+  return candidates;
+}
+
+// The choosable split of least cost; of equal costs (within rounding), the one with fewer
+// coefficients. Null when none is choosable.
+const Candidate* best_split(const std::vector<Candidate>& candidates) {
+  const Candidate* best = nullptr;
+  double best_cost = std::numeric_limits<double>::infinity();
+  int best_free = 5;
+  for (const Candidate& a : candidates) {
+    if (!a.choosable) continue;
+    const double tie = 1e-9 * (1 + std::abs(a.cost));
+    if (a.cost < best_cost - tie || (a.cost <= best_cost + tie && a.free < best_free)) {
+      best_free = a.free;
+      best_cost = a.cost;
+      best = &a;
+    }
+  }
+  return best;
+}
+
+// The chosen split polished by a robust (Huber) fit of all four coefficients to its levels.
+CurveFit polish(const std::vector<CurvePoint>& p,
+                std::vector<double>& c,
+                const std::vector<bool>& fixed,
+                std::size_t best_i,
+                std::size_t best_j,
+                bool has_lo) {
+  const std::size_t n = p.size();
+  // One plateau and no line: the polish moves the plateau alone, the (fixed) line out of its way.
+  if (fixed[0] && (fixed[3] != (fixed[2] || !has_lo))) {
+    c[1] = 0;
+    c[0] = fixed[3] ? -1e300 : 1e300;
+  }
+  // Two plateaus and no line: a step between them, so each plateau moves over its own levels.
+  if (fixed[0] && !fixed[3] && has_lo && !fixed[2]) {
+    c[1] = -1e12;
+    c[0] = -c[1] * 0.5 * (p[best_i - 1].x + p[best_j].x);
+  }
+  ceres::Problem problem;
+  for (std::size_t k = 0; k < n; ++k) {
+    // Without a line, levels between the plateaus belong to neither: the rules pass the curve
+    // through them afterwards, and they must not pull a plateau meanwhile.
+    if (fixed[0] && k >= best_i && k < best_j && (best_i > 0 || best_j < n)) continue;
+    const CurvePoint& q = p[k];
+    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
+                                 new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
+                             new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
+  }
+  CurveFit fit = solve(problem, c, fixed, static_cast<int>(n));
+  // Without a covariance (the polish moved a kink onto a level, leaving a segment with too few
+  // levels), keep the chosen segments' own weighted least-squares fits and their errors.
+  bool lost = false;
+  for (std::size_t k = 0; k < 4; ++k) lost = lost || (!fixed[k] && !fit.coefficients[k].identified);
+  if (lost) {
+    const auto plateau = [&](std::size_t b, std::size_t e) {
+      return Estimate{weighted_mean(p, b, e), mean_error(p, b, e), true, ""};
+    };
+    if (!fixed[3]) fit.coefficients[3] = plateau(0, best_i);
+    if (!fixed[2]) fit.coefficients[2] = plateau(best_j, n);
+    if (!fixed[0]) {
+      const Line line = weighted_line(p, best_i, best_j);
+      fit.coefficients[0] = {line.p0, line.p0_std_error, true, ""};
+      fit.coefficients[1] = {line.p1, line.p1_std_error, true, ""};
+    }
+    for (std::size_t k = 0; k < 4; ++k) c[k] = fit.coefficients[k].value;
+    fit.message += "; errors from the segments' own least-squares fits";
+  }
+  // A plateau met to the line's end above (within its error) may be polished back below the
+  // other plateau by its own uninformative level: put it back where the split put it.
+  if (has_lo && !fixed[2] && !fixed[3] && c[3] < c[2]) {
+    c[3] = fixed[0] ? c[2] : std::max(c[2], c[0] + c[1] * p[best_i].x);
+    fit.coefficients[3].value = c[3];
+  }
+  return fit;
+}
+
+// True when the polished curve `c` still puts the levels on the parts the split chose (the
+// polish may move a level across a kink).
+bool split_still_holds(const std::vector<CurvePoint>& p,
+                       const std::vector<double>& c,
+                       const std::vector<bool>& fixed,
+                       bool has_lo) {
+  std::size_t on_hi = 0, on_lo = 0;
+  std::vector<CurvePoint> on_line;
+  for (const CurvePoint& q : p) {
+    const double line = c[0] + c[1] * q.x;
+    if (line >= c[3])
+      ++on_hi;
+    else if (has_lo && line <= c[2])
+      ++on_lo;
+    else
+      on_line.push_back(q);
+  }
+  const bool line_ok = distinct_x(on_line, 0, on_line.size()) >= 2;
+  return (fixed[3] == (on_hi == 0)) && (fixed[2] == (on_lo == 0 || !has_lo)) &&
+         (fixed[0] == !line_ok);
+}
+
+// Splits that explain the levels about as well (model-selection ambiguity): a coefficient one
+// of them leaves open is not identified; the others' errors grow to cover how far each reading
+// moves them, and at least the chosen split's own segment errors (the polish may slide a level
+// across a kink, and a plateau of one uninformative level then borrows its neighbour's
+// precision).
+void widen_for_other_readings(const std::vector<Candidate>& candidates,
+                              const Candidate& chosen,
+                              std::size_t n,
+                              CurveFit& fit) {
+  std::vector<double> moved(4, 0.0);
+  std::vector<std::string> undetermined(4);
+  for (std::size_t k = 0; k < 4; ++k)
+    if (!chosen.fixed[k] && std::isfinite(chosen.se[k])) moved[k] = chosen.se[k];
+  for (const Candidate& a : candidates) {
+    // Another reading of the levels: as good a fit with at most one part more.
+    if (&a == &chosen || a.parts > chosen.parts + 1 || a.chi2 > chosen.chi2 + kAmbiguousChi2)
+      continue;
+    for (std::size_t k = 0; k < 4; ++k) {
+      if (chosen.fixed[k]) continue;
+      if (a.fixed[k] && undetermined[k].empty())
+        undetermined[k] = "not identified: " + split_name(a.i, a.j, n) +
+                          " fits the levels about as well and leaves it open";
+      else if (!a.fixed[k])  // that reading's error, and how far it moves the value
+        moved[k] = std::max(moved[k], std::hypot(a.se[k], a.exported[k] - chosen.exported[k]));
+    }
+  }
+  for (std::size_t k = 0; k < 4; ++k) {
+    Estimate& est = fit.coefficients[k];
+    if (!est.identified) continue;
+    if (!undetermined[k].empty()) {
+      est.identified = false;
+      est.std_error = NAN;
+      est.rule = undetermined[k];
+    } else {
+      est.std_error = std::max(est.std_error, moved[k]);
+    }
+  }
+}
+
 }  // namespace
 
 CurveFit fit_quadratic(const std::vector<CurvePoint>& points, const std::vector<double>& prior) {
@@ -300,201 +541,19 @@ CurveFit fit_clipped_line(const std::vector<CurvePoint>& points,
     return fit;
   }
   // Sorted by u ascending: a non-increasing line meets hi at small u and lo at large u.
-  double best_chi2 = std::numeric_limits<double>::infinity();
-  std::vector<double> best = prior;
-  std::vector<bool> best_fixed(4, true);
-  std::size_t best_i = 0, best_j = n;  // levels [0, i) on the upper plateau, [j, n) on the lower
-  int best_free = 5;
-  struct Candidate {
-    double chi2;  // of the exported curve, without the parts' costs
-    int parts;    // plateaus and line
-    std::vector<double> exported;
-    std::vector<double> se;
-    std::vector<bool> fixed;
-    std::size_t i, j;
-  };
-  std::vector<Candidate> candidates;
-  for (std::size_t i = 0; i <= n; ++i) {
-    for (std::size_t j = i; j <= n; ++j) {
-      if (!has_lo && j != n) continue;
-      std::vector<double> c = prior;
-      std::vector<bool> fixed = {true, true, true, true};
-      std::vector<double> se(4, NAN);  // the segments' own least-squares errors
-      const auto mean_error = [&](std::size_t b, std::size_t e) {
-        double sw = 0;
-        for (std::size_t k = b; k < e; ++k) sw += 1 / (p[k].std_error * p[k].std_error);
-        return 1 / std::sqrt(sw);
-      };
-      if (i > 0) {
-        se[3] = mean_error(0, i);
-        c[3] = weighted_mean(p, 0, i);
-        fixed[3] = false;
-      }
-      if (j < n) {
-        c[2] = weighted_mean(p, j, n);
-        se[2] = mean_error(j, n);
-        fixed[2] = false;
-      }
-      if (j > i && p[i].x <= u_floor) continue;  // the zero level is no point of the line
-      if (distinct_x(p, i, j) >= 2) {
-        const Line line = weighted_line(p, i, j);
-        if (line.p1 > 0) continue;
-        if (-line.p1 < kMinSlopeSignificance * line.p1_std_error)
-          continue;  // flat: a plateau explains it with one coefficient fewer
-        c[0] = line.p0;
-        se[0] = line.p0_std_error;
-        se[1] = line.p1_std_error;
-        c[1] = line.p1;
-        fixed[0] = fixed[1] = false;
-      }
-      // A plateau on the wrong side of the line's end by less than its error (a level that
-      // barely informs it, e.g. a censored one) meets the line there.
-      if (!fixed[0]) {
-        const double top = c[0] + c[1] * p[i].x, bottom = c[0] + c[1] * p[j - 1].x;
-        if (!fixed[3] && c[3] < top && top - c[3] < 2 * se[3]) c[3] = top;
-        if (has_lo && !fixed[2] && c[2] > bottom && c[2] - bottom < 2 * se[2]) c[2] = bottom;
-      }
-      if (has_lo && c[2] > c[3]) continue;
-      // A plateau of one level is only a plateau where a line locates its kink; without one, that
-      // level may as well lie on a line towards an unknown plateau (the level-beyond rule above).
-      // (Such a split still counts as an alternative reading of the levels, below.)
-      const bool choosable = !(fixed[0] && ((i > 0 && distinct_x(p, 0, i) == 1 && j < n) ||
-                                            (j < n && distinct_x(p, j, n) == 1 && i > 0)));
-      // The candidate as it would be exported, rules applied.
-      std::vector<Estimate> candidate;
-      for (double v : c) candidate.push_back({v, NAN, false, ""});
-      export_rules(candidate, fixed, i, j, p, has_lo);
-      std::vector<double> exported;
-      for (const Estimate& e : candidate) exported.push_back(e.value);
-      const int plateaus = (fixed[2] ? 0 : 1) + (fixed[3] ? 0 : 1);
-      const int free = plateaus + (fixed[0] ? 0 : 2);
-      // Parts that fit their levels exactly whatever they are must earn their place: a plateau,
-      // and a line through only two levels, cost kChi2PerPart.
-      const bool two_level_line = !fixed[0] && distinct_x(p, i, j) == 2;
-      // So do levels that no plateau or line takes: the rules pass the curve through them.
-      const auto loose = static_cast<double>(fixed[0] ? j - i : 0);
-      const double raw_chi2 = clipped_chi2(p, exported, has_lo);
-      const int parts = plateaus + (fixed[0] ? 0 : 1);
-      const double chi2 = raw_chi2 + kChi2PerPart * (plateaus + (two_level_line ? 1 : 0) + loose);
-      // Equal fits (within rounding): the one with fewer coefficients.
-      const double tie = 1e-9 * (1 + std::abs(chi2));
-      candidates.push_back({raw_chi2, parts, exported, se, fixed, i, j});
-      if (!choosable) continue;
-      if (chi2 < best_chi2 - tie || (chi2 <= best_chi2 + tie && free < best_free)) {
-        best_free = free;
-        best_chi2 = chi2;
-        best = exported;
-        best_fixed = fixed;
-        best_i = i;
-        best_j = j;
-      }
-    }
-  }
-  std::vector<double> c = best;
-  // One plateau and no line: the polish moves the plateau alone, the (fixed) line out of its way.
-  if (best_fixed[0] && (best_fixed[3] != (best_fixed[2] || !has_lo))) {
-    c[1] = 0;
-    c[0] = best_fixed[3] ? -1e300 : 1e300;
-  }
-  // Two plateaus and no line: a step between them, so each plateau moves over its own levels.
-  if (best_fixed[0] && !best_fixed[3] && has_lo && !best_fixed[2]) {
-    c[1] = -1e12;
-    c[0] = -c[1] * 0.5 * (p[best_i - 1].x + p[best_j].x);
-  }
-  ceres::Problem problem;
-  for (std::size_t k = 0; k < n; ++k) {
-    // Without a line, levels between the plateaus belong to neither: the rules pass the curve
-    // through them afterwards, and they must not pull a plateau meanwhile.
-    if (best_fixed[0] && k >= best_i && k < best_j && (best_i > 0 || best_j < n)) continue;
-    const CurvePoint& q = p[k];
-    problem.AddResidualBlock(new ceres::AutoDiffCostFunction<ClippedLineResidual, 1, 1, 1, 1, 1>(
-                                 new ClippedLineResidual{q.x, q.value, q.std_error, has_lo}),
-                             new ceres::HuberLoss(kHuberScale), &c[0], &c[1], &c[2], &c[3]);
-  }
-  CurveFit fit = solve(problem, c, best_fixed, static_cast<int>(n));
-  // Without a covariance (the polish moved a kink onto a level, leaving a segment with too few
-  // levels), keep the chosen segments' own weighted least-squares fits and their errors.
-  bool lost = false;
-  for (std::size_t k = 0; k < 4; ++k)
-    lost = lost || (!best_fixed[k] && !fit.coefficients[k].identified);
-  if (lost) {
-    const auto plateau = [&](std::size_t b, std::size_t e) {
-      double sw = 0;
-      for (std::size_t k = b; k < e; ++k) sw += 1 / (p[k].std_error * p[k].std_error);
-      return Estimate{weighted_mean(p, b, e), 1 / std::sqrt(sw), true, ""};
-    };
-    if (!best_fixed[3]) fit.coefficients[3] = plateau(0, best_i);
-    if (!best_fixed[2]) fit.coefficients[2] = plateau(best_j, n);
-    if (!best_fixed[0]) {
-      const Line line = weighted_line(p, best_i, best_j);
-      fit.coefficients[0] = {line.p0, line.p0_std_error, true, ""};
-      fit.coefficients[1] = {line.p1, line.p1_std_error, true, ""};
-    }
-    for (std::size_t k = 0; k < 4; ++k) c[k] = fit.coefficients[k].value;
-    fit.message += "; errors from the segments' own least-squares fits";
-  }
-  // A plateau met to the line's end above (within its error) may be polished back below the
-  // other plateau by its own uninformative level: put it back where the split put it.
-  if (has_lo && !best_fixed[2] && !best_fixed[3] && c[3] < c[2]) {
-    c[3] = best_fixed[0] ? c[2] : std::max(c[2], c[0] + c[1] * p[best_i].x);
-    fit.coefficients[3].value = c[3];
-  }
-  // The polish may move a level across a kink; re-derive what the levels now inform.
-  std::size_t on_hi = 0, on_lo = 0;
-  std::vector<CurvePoint> on_line;
-  for (const CurvePoint& q : p) {
-    const double line = c[0] + c[1] * q.x;
-    if (line >= c[3])
-      ++on_hi;
-    else if (has_lo && line <= c[2])
-      ++on_lo;
-    else
-      on_line.push_back(q);
-  }
-  const bool line_ok = distinct_x(on_line, 0, on_line.size()) >= 2;
-  const bool consistent = (best_fixed[3] == (on_hi == 0)) &&
-                          (best_fixed[2] == (on_lo == 0 || !has_lo)) && (best_fixed[0] == !line_ok);
-  if (!consistent) fit.message += "; a level sits on a kink of the clipped curve";
-
+  const std::vector<Candidate> candidates = split_candidates(p, prior, has_lo, u_floor);
+  const Candidate* chosen = best_split(candidates);
+  // No choosable split: the prior, every coefficient fixed, all levels "on the line".
+  const std::vector<bool> fixed = chosen ? chosen->fixed : std::vector<bool>(4, true);
+  const std::size_t best_i = chosen ? chosen->i : 0, best_j = chosen ? chosen->j : n;
+  std::vector<double> c = chosen ? chosen->exported : prior;
+  CurveFit fit = polish(p, c, fixed, best_i, best_j, has_lo);
+  if (!split_still_holds(p, c, fixed, has_lo))
+    fit.message += "; a level sits on a kink of the clipped curve";
   for (std::size_t k = 0; k < 4; ++k)  // what the levels did not fix starts from the prior again
-    if (best_fixed[k]) fit.coefficients[k].value = prior[k];
-  fit.shape = export_rules(fit.coefficients, best_fixed, best_i, best_j, p, has_lo);
-  // Splits that explain the levels about as well (model-selection ambiguity).
-  std::vector<double> moved(4, 0.0);
-  std::vector<std::string> undetermined(4);
-  const auto chosen = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& a) {
-    return a.i == best_i && a.j == best_j;
-  });
-  // At least the chosen split's own segment errors: the polish may slide a level across a kink
-  // (a plateau of one uninformative level then borrows its neighbour's precision).
-  if (chosen != candidates.end())
-    for (std::size_t k = 0; k < 4; ++k)
-      if (!best_fixed[k] && std::isfinite(chosen->se[k])) moved[k] = chosen->se[k];
-  for (const Candidate& a : candidates) {
-    // Another reading of the levels: as good a fit with at most one part more.
-    if (chosen == candidates.end() || &a == &*chosen || a.parts > chosen->parts + 1 ||
-        a.chi2 > chosen->chi2 + kAmbiguousChi2)
-      continue;
-    for (std::size_t k = 0; k < 4; ++k) {
-      if (best_fixed[k]) continue;
-      if (a.fixed[k] && undetermined[k].empty())
-        undetermined[k] = "not identified: " + split_name(a.i, a.j, n) +
-                          " fits the levels about as well and leaves it open";
-      else if (!a.fixed[k])  // that reading's error, and how far it moves the value
-        moved[k] = std::max(moved[k], std::hypot(a.se[k], a.exported[k] - best[k]));
-    }
-  }
-  for (std::size_t k = 0; k < 4; ++k) {
-    Estimate& est = fit.coefficients[k];
-    if (!est.identified) continue;
-    if (!undetermined[k].empty()) {
-      est.identified = false;
-      est.std_error = NAN;
-      est.rule = undetermined[k];
-    } else {
-      est.std_error = std::max(est.std_error, moved[k]);
-    }
-  }
+    if (fixed[k]) fit.coefficients[k].value = prior[k];
+  fit.shape = export_rules(fit.coefficients, fixed, best_i, best_j, p, has_lo);
+  if (chosen) widen_for_other_readings(candidates, *chosen, n, fit);
   const std::vector<Estimate>& e = fit.coefficients;
   fit.chi2 = clipped_chi2(p, {e[0].value, e[1].value, e[2].value, e[3].value}, has_lo);
   return fit;
