@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "command.h"
@@ -11,7 +10,6 @@
 #include "pcmkit/core/detail/gnuplot.h"
 #include "pcmkit/core/detail/interruption_note.h"
 #include "pcmkit/core/error.h"
-#include "pcmkit/core/file_digest.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -19,6 +17,7 @@
 #include "pcmkit/device/pcm_model_json.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/experiment/drift_report.h"
+#include "pcmkit/experiment/evaluation_settings.h"
 #include "pcmkit/experiment/sweep_journal.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
@@ -29,11 +28,6 @@ namespace pcmkit::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string file_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 std::string default_weights() {
   const fs::path shared = "../shared/weights/resnet32-d509ac18.h5";
@@ -176,40 +170,17 @@ int run_evaluate(const EvaluateOptions& o) {
   const data::EvaluationData data = data::open_evaluation_data(data_options);
   if (writer) require_creatable_directory(o.output);
 
-  // Everything the results depend on, recorded in results.json; its digest names the sweep in
-  // the journal, so --resume never mixes in items of other settings.
-  experiment::RunSettings settings;
-  settings.text("arch", o.arch);
-  settings.text("weights", weights);
-  settings.text("weights_sha256", sha256_of_file(weights));
-  settings.text("device", o.device);
-  if (!ideal) {
-    settings.text("model", o.model);
-    settings.text("model_sha256", sha256_of_file(o.model));
-  }
-  settings.text("times", o.times);
-  settings.integer("repeats", o.repeats);
-  settings.text("compensation", o.compensation);
-  settings.unsigned_integer("seed", o.seed);
-  settings.integer("max_images", o.max_images);
-  settings.integer("adabs_images", options.adabs_images);
-  settings.flag("adabs_augmentation",
-                o.adabs_augmentation && kind == data::DatasetKind::kCifar10Binary);
-  settings.flag("first_layer_digital", o.first_digital);
-  settings.flag("last_layer_digital", o.last_digital);
-  settings.integer("dac_bits", o.dac_bits);
-  settings.integer("adc_bits", o.adc_bits);
-  settings.number("adc_range", o.adc_range);
-  settings.text("tile_size", options.periphery.tile_size_text());
-  settings.text("data", data_dir.string());
-  settings.text("data_kind", data::dataset_kind_name(kind));
-  settings.text("calibration_data", o.calibration_data);
-  if (kind == data::DatasetKind::kImageFolder) {
-    settings.integer("resize", o.resize);
-    settings.integer("crop", o.crop);
-  }
-  // The model file as read: coefficients with their standard errors, adequacy and provenance.
-  settings.device_model_json = ideal ? "null" : file_text(o.model);
+  experiment::EvaluationInputs inputs;
+  inputs.arch = o.arch;
+  inputs.weights = weights;
+  inputs.device_model = ideal ? fs::path() : fs::path(o.model);
+  inputs.data = data_dir;
+  inputs.data_kind = kind;
+  inputs.calibration_data = o.calibration_data;
+  inputs.adabs_augmentation = o.adabs_augmentation;
+  inputs.resize = o.resize;
+  inputs.crop = o.crop;
+  const experiment::RunSettings settings = experiment::evaluation_settings(options, inputs);
 
   const std::vector<experiment::EvaluationItem> items = experiment::evaluation_items(options);
   const auto num_items = static_cast<std::int64_t>(items.size());
@@ -222,10 +193,7 @@ int run_evaluate(const EvaluateOptions& o) {
   std::error_code exists_ec;
   const bool output_existed = fs::exists(o.output, exists_ec);
   if (writer) {
-    std::string fingerprint_text = settings.device_model_json;
-    for (const auto& [key, value] : settings.entries())
-      fingerprint_text += key + "=" + value + "\n";
-    journal = std::make_unique<experiment::SweepJournal>(o.output, sha256_of_text(fingerprint_text),
+    journal = std::make_unique<experiment::SweepJournal>(o.output, settings.fingerprint(),
                                                          num_items, o.resume);
     control.finished = journal->finished();
     if (o.resume && !o.quiet)

@@ -54,23 +54,6 @@ TEST_CASE("accuracy table: mean ± s.d. over several realisations, the mean alon
   CHECK(one.find("adabs") != std::string::npos);
 }
 
-TEST_CASE("run settings: JSON value text in the order added, a repeated key replaced in place") {
-  experiment::RunSettings s;
-  s.text("weights", "we\"ights\\1.h5");
-  s.number("adc_range", 0.1);
-  s.integer("repeats", 10);
-  s.unsigned_integer("seed", 18446744073709551615ULL);
-  s.flag("first_layer_digital", false);
-  s.integer("repeats", 3);
-  const auto& e = s.entries();
-  REQUIRE(e.size() == 5);
-  CHECK(e[0] == std::pair<std::string, std::string>{"weights", R"("we\"ights\\1.h5")"});
-  CHECK(e[1].second == "0.1");  // reads back as the same double
-  CHECK(e[2] == std::pair<std::string, std::string>{"repeats", "3"});
-  CHECK(e[3].second == "18446744073709551615");
-  CHECK(e[4].second == "false");
-}
-
 TEST_CASE("results files: the CSV carries fp32, the plot's axis fits the compensated points") {
   // GDC and AdaBS a point apart near 91%, no compensation collapsed to 10%: an axis from 10 to
   // 100 would hide their difference; the axis spans them and fp32, and the title names "none".

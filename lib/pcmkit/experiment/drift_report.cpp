@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "pcmkit/core/atomic_file.h"
-#include "pcmkit/core/error.h"
 #include "pcmkit/core/detail/gnuplot.h"
+#include "pcmkit/core/error.h"
 
 namespace pcmkit::experiment {
 namespace {
@@ -31,24 +31,6 @@ std::string time_label(double t_s) {
 }
 
 }  // namespace
-
-void RunSettings::add(const std::string& key, std::string json_text) {
-  for (auto& [k, v] : entries_)
-    if (k == key) {
-      v = std::move(json_text);
-      return;
-    }
-  entries_.emplace_back(key, std::move(json_text));
-}
-void RunSettings::text(const std::string& key, const std::string& value) {
-  add(key, json(value).dump(-1, ' ', false, json::error_handler_t::replace));
-}
-void RunSettings::number(const std::string& key, double value) { add(key, json(value).dump()); }
-void RunSettings::integer(const std::string& key, long long value) { add(key, json(value).dump()); }
-void RunSettings::unsigned_integer(const std::string& key, unsigned long long value) {
-  add(key, json(value).dump());
-}
-void RunSettings::flag(const std::string& key, bool value) { add(key, value ? "true" : "false"); }
 
 std::string accuracy_table(const DriftEvaluationResult& r) {
   std::ostringstream s;
