@@ -126,6 +126,18 @@ TEST_CASE("num_batches_tracked is ignored — wrong types, values and attributes
             load_weights_hdf5(good, net);
           }).ends_with("linear.bias: expected float values"));
   }
+  SUBCASE("numbers wider than 16 bytes are a damaged type, refused before libhdf5 allocates") {
+    edit(good, [](H5::H5File& h5) {
+      h5.unlink("linear.bias");
+      const hsize_t n = 10;
+      H5::FloatType wide(H5::PredType::IEEE_F32LE);
+      wide.setSize(32);  // a valid HDF5 type, but no number pcmkit reads is this wide
+      h5.createDataSet("linear.bias", wide, H5::DataSpace(1, &n));
+    });
+    CHECK(error_of([&] {
+            load_weights_hdf5(good, net);
+          }).ends_with("linear.bias: float values of 32 bytes each (a damaged type)"));
+  }
   SUBCASE("non-finite value") {
     edit(good, [](H5::H5File& h5) {
       const float bias[10] = {0, 0, 0, std::numeric_limits<float>::quiet_NaN(), 0, 0, 0, 0, 0, 0};

@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
-#include <limits>
 #include <new>
 #include <optional>
 #include <string>
@@ -147,35 +146,17 @@ class CampaignReader : public Hdf5Reader {
     return ds;
   }
 
-  // The dataset's shape, which must have one of `ranks`; `expected` describes them.
+  // The dataset's shape (plausible_shape), which must have one of `ranks`; `expected` describes
+  // them.
   Dims ranked(const H5::DataSet& ds, std::initializer_list<int> ranks, const char* expected) {
-    const H5::DataSpace space = ds.getSpace();
-    if (space.getSimpleExtentType() == H5S_NULL) fail(field_, "holds no data (null dataspace)");
-    Dims dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
-    space.getSimpleExtentDims(dims.data());
+    const Dims dims = plausible_shape(ds);
     bool ok = false;
     for (int rank : ranks) ok = ok || static_cast<std::size_t>(rank) == dims.size();
     if (!ok) fail(field_, std::string("expected shape ") + expected + ", got " + shape_text(dims));
-    // Refuse sizes that would overflow a byte count before trying to allocate them.
-    hsize_t total = 1;
-    for (hsize_t d : dims) {
-      if (d != 0 && total > kMaxElements / d) fail(field_, "too large (" + shape_text(dims) + ")");
-      total *= d;
-    }
-    // A damaged header can claim a huge shape over a few stored chunks (the rest reads as fill
-    // values); allocating it would exhaust memory. Deflate compresses at most ~1032:1.
-    const hsize_t stored_bytes = ds.getStorageSize();
-    if (total > kFreeElements && total / kMaxCompression > stored_bytes)
-      fail(field_, "shape " + shape_text(dims) + " but only " + std::to_string(stored_bytes) +
-                       " bytes stored");
     return dims;
   }
 
   static Eigen::Index index(hsize_t size) { return static_cast<Eigen::Index>(size); }
-
-  static constexpr hsize_t kMaxElements = std::numeric_limits<std::ptrdiff_t>::max() / 8;
-  static constexpr hsize_t kFreeElements = hsize_t{1} << 20;  // any shape up to 8 MiB of doubles
-  static constexpr hsize_t kMaxCompression = 2048;            // elements per stored byte
 };
 
 // Object creation without time stamps, so that the same campaign gives the same file bytes.

@@ -105,9 +105,7 @@ class WeightsReader : public Hdf5Reader {
     if (h5_.childObjType(param.name) != H5O_TYPE_DATASET) fail(param.name, "not a dataset");
     H5::DataSet ds = h5_.openDataSet(param.name);
     if (ds.getTypeClass() != H5T_FLOAT) fail(param.name, "expected float values");
-    const H5::DataSpace space = ds.getSpace();
-    std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
-    space.getSimpleExtentDims(dims.data());
+    const std::vector<hsize_t> dims = plausible_shape(ds);
     const std::vector<hsize_t> want(param.shape.begin(), param.shape.end());
     if (dims != want)
       fail(param.name, "shape " + shape_text(dims) + ", expected " + shape_text(want));
@@ -257,10 +255,10 @@ class TrainingGroupReader : public Hdf5Reader {
       field_ = std::string(kTrainingGroup) + "/" + name;
       if (group.childObjType(name) != H5O_TYPE_DATASET) fail(field_, "not a dataset");
       const H5::DataSet ds = group.openDataSet(name);
-      const H5::DataSpace space = ds.getSpace();
-      if (ds.getTypeClass() != H5T_FLOAT || space.getSimpleExtentNdims() != 1)
-        fail(field_, "expected a 1-D float dataset");
-      std::vector<float> values(static_cast<std::size_t>(space.getSimpleExtentNpoints()));
+      if (ds.getTypeClass() != H5T_FLOAT) fail(field_, "expected a 1-D float dataset");
+      const std::vector<hsize_t> dims = plausible_shape(ds);
+      if (dims.size() != 1) fail(field_, "expected a 1-D float dataset");
+      std::vector<float> values(static_cast<std::size_t>(dims[0]));
       load(ds, H5::PredType::NATIVE_FLOAT, values.data(), static_cast<std::int64_t>(values.size()));
       out.arrays.emplace_back(name, std::move(values));
     }

@@ -56,6 +56,11 @@ class Hdf5Reader {
   // Every value of a numeric attribute; nullopt when absent.
   std::optional<std::vector<double>> numbers_attribute(const H5::H5Object& object,
                                                        const std::string& name);
+  // The dataset's dimensions, when they can be loaded: not a null dataspace, an element count
+  // that fits a byte count, and no more elements than its stored bytes can hold (a damaged
+  // header can claim a huge shape over a few stored chunks; the rest would read as fill values
+  // after allocating it all). Errors: InputError on field_.
+  std::vector<hsize_t> plausible_shape(const H5::DataSet& ds) const;
   // Reads the whole dataset into `buffer` as `type` (nothing when num_elements is 0). A failed
   // read of a dataset compressed with a filter this libhdf5 lacks names the filter.
   void load(const H5::DataSet& ds,
@@ -66,6 +71,9 @@ class Hdf5Reader {
   const std::string file_;
   std::string field_;  // what is being read, for the error an HDF5 exception becomes
   H5::H5File h5_;
+  // The file's size: attributes are stored uncompressed, so none can hold more bytes than this
+  // (a damaged header can claim gigabytes, which libhdf5 would allocate and clear first).
+  std::uint64_t file_bytes_ = 0;
 
  private:
   void open();
@@ -74,6 +82,8 @@ class Hdf5Reader {
   H5::Attribute single_value_attribute(const H5::H5Object& object,
                                        const std::string& name,
                                        bool string);
+  // Refuses `count` values of the attribute's type that the file cannot hold (file_bytes_).
+  void check_attribute_size(const H5::Attribute& attr, std::uint64_t count) const;
 };
 
 }  // namespace pcmkit
