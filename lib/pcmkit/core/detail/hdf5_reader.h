@@ -57,9 +57,10 @@ class Hdf5Reader {
   std::optional<std::vector<double>> numbers_attribute(const H5::H5Object& object,
                                                        const std::string& name);
   // The dataset's dimensions, when they can be loaded: not a null dataspace, an element count
-  // that fits a byte count, and no more elements than its stored bytes can hold (a damaged
-  // header can claim a huge shape over a few stored chunks; the rest would read as fill values
-  // after allocating it all). Errors: InputError on field_.
+  // that fits a byte count, numbers at most 16 bytes wide, and no more elements than the file
+  // can hold (uncompressed: within its size; compressed: 2048 per stored byte; up to 2²⁰ free).
+  // A damaged header can claim a huge shape or type over a few stored bytes, which libhdf5
+  // would allocate and clear before reading anything. Errors: InputError on field_.
   std::vector<hsize_t> plausible_shape(const H5::DataSet& ds) const;
   // Reads the whole dataset into `buffer` as `type` (nothing when num_elements is 0). A failed
   // read of a dataset compressed with a filter this libhdf5 lacks names the filter.
