@@ -81,19 +81,18 @@ void Hdf5Reader::check_attribute_size(const H5::Attribute& attr, std::uint64_t c
 H5::Attribute Hdf5Reader::single_value_attribute(const H5::H5Object& object,
                                                  const std::string& name,
                                                  bool string) {
-  const std::string& field = field_;
   H5::Attribute attr = object.openAttribute(name);
   const H5T_class_t type_class = attr.getTypeClass();
   const bool ok =
       string ? type_class == H5T_STRING : type_class == H5T_FLOAT || type_class == H5T_INTEGER;
   if (!ok)
-    fail(field, std::string("expected a ") + (string ? "string" : "number") + ", got " +
-                    type_class_name(type_class));
+    fail(field_, std::string("expected a ") + (string ? "string" : "number") + ", got " +
+                     type_class_name(type_class));
   const H5::DataSpace space = attr.getSpace();
   const bool null = space.getSimpleExtentType() == H5S_NULL;
   if (null || space.getSimpleExtentNpoints() != 1)
-    fail(field, "expected a single value, got " +
-                    std::to_string(null ? 0 : space.getSimpleExtentNpoints()) + " values");
+    fail(field_, "expected a single value, got " +
+                     std::to_string(null ? 0 : space.getSimpleExtentNpoints()) + " values");
   check_attribute_size(attr, 1);
   return attr;
 }
@@ -131,11 +130,10 @@ std::optional<double> Hdf5Reader::number_attribute(const H5::H5Object& object,
 std::optional<std::vector<double>> Hdf5Reader::numbers_attribute(const H5::H5Object& object,
                                                                  const std::string& name) {
   if (!open_attribute(object, name, false)) return std::nullopt;
-  const std::string& field = field_;
   const H5::Attribute attr = object.openAttribute(name);
   const H5T_class_t type_class = attr.getTypeClass();
   if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
-    fail(field, "expected numbers, got " + type_class_name(type_class));
+    fail(field_, "expected numbers, got " + type_class_name(type_class));
   const H5::DataSpace space = attr.getSpace();
   if (space.getSimpleExtentType() == H5S_NULL) return std::vector<double>{};
   const auto count = static_cast<std::uint64_t>(space.getSimpleExtentNpoints());
