@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Independent reference for `pcmkit evaluate` (issue #3, section 4): accuracy of the akamaster
-CIFAR-10 ResNet-32 mapped onto differential PCM pairs, against time, with none / GDC / AdaBS.
+"""Independent reference for `pcmkit evaluate` (issue #3, section 4): accuracy of a CIFAR-10
+ResNet-32 (akamaster's .th or .h5, or pcmkit's resnet32-pcm .h5, whose arch and input
+normalisation the file names) mapped onto differential PCM pairs, against time, with none / GDC /
+AdaBS.
 
 Written from the equations in lib/pcmkit/device/pcm_model.h and the definitions in
 lib/pcmkit/experiment/drift_evaluation.h and lib/pcmkit/analog/programmed_weights.h, in
@@ -51,6 +53,30 @@ UNITS_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": 365.25 * 86400
 
 
 # ---------------------------------------------------------------- network (akamaster resnet.py)
+def make_network(path):
+    """The network a weights file holds, with the input normalisation it was trained with: an .h5
+    file names its arch (resnet32: akamaster's, shortcut A; resnet32-pcm: widths 16/28/56, 1x1
+    projection shortcuts) and may carry input_normalization_mean/std; a .th file is akamaster's."""
+    arch, mean, std = "resnet32", MEAN, STD
+    if path.endswith(".h5"):
+        import h5py
+        with h5py.File(path, "r") as f:
+            if "arch" in f.attrs:
+                arch = f.attrs["arch"]
+                arch = arch.decode() if isinstance(arch, bytes) else str(arch)
+            if "input_normalization_mean" in f.attrs:
+                mean = tuple(float(v) for v in f.attrs["input_normalization_mean"])
+                std = tuple(float(v) for v in f.attrs["input_normalization_std"])
+    if arch == "resnet32":
+        model = CifarResNet(32)
+    elif arch == "resnet32-pcm":
+        model = CifarResNet(32, widths=(16, 28, 56), shortcut="B")
+    else:
+        sys.exit(f"weights {path}: arch {arch!r} is not resnet32 or resnet32-pcm")
+    load_weights(model, path)
+    return model, mean, std
+
+
 def load_weights(model, path):
     if path.endswith(".h5"):
         import h5py
@@ -66,7 +92,7 @@ def load_weights(model, path):
 
 
 # ---------------------------------------------------------------- data
-def read_cifar(path, max_images=0, augment_seed=None):
+def read_cifar(path, mean, std, max_images=0, augment_seed=None):
     """Normalised images and labels; with augment_seed, each image is a random 32x32 crop of the
     image zero-padded by 4 pixels (black, before normalisation), flipped with probability 1/2."""
     raw = np.fromfile(path, dtype=np.uint8).reshape(-1, 3073)
@@ -83,7 +109,7 @@ def read_cifar(path, max_images=0, augment_seed=None):
             crop = padded[k, :, dy:dy + 32, dx:dx + 32]
             images[k] = crop[:, :, ::-1] if rng.integers(0, 2) else crop
     x = torch.from_numpy(images)
-    x = (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
     return x, labels
 
 
@@ -191,13 +217,13 @@ def main():
     if any(t < dev.t0 for t in times):
         sys.exit("--times: every time must be >= t0")
 
-    model = CifarResNet(32)
-    load_weights(model, a.weights)
+    model, mean, std = make_network(a.weights)
     model.eval()
-    x_test, y_test = read_cifar(os.path.join(a.data, "test_batch.bin"), a.max_images)
+    x_test, y_test = read_cifar(os.path.join(a.data, "test_batch.bin"), mean, std,
+                                a.max_images)
     x_cal = None
     if "adabs" in comps:
-        x_cal, _ = read_cifar(os.path.join(a.data, "data_batch_1.bin"), a.adabs_images,
+        x_cal, _ = read_cifar(os.path.join(a.data, "data_batch_1.bin"), mean, std, a.adabs_images,
                               a.seed if a.adabs_augmentation else None)
     fp32 = accuracy(model, x_test, y_test)
     print(f"fp32 accuracy: {fp32:.2f}% on {len(x_test)} test images", flush=True)

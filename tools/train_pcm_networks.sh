@@ -12,7 +12,10 @@
 #   `distilled` (issue #16; the hardware-aware run only): 200 epochs from scratch, seed 3, with
 #     Cutout 16, an EMA of the weights (decay 0.999) and knowledge distillation (alpha 0.9, T 4)
 #     from the ensemble of the two first-stage networks (94.01% on the test set), into
-#     data/training/resnet32-pcm-hwa-kd.
+#     data/training/resnet32-pcm-hwa-kd;
+#   `distilled-frozen`: 5 more epochs of the distilled recipe from its checkpoint.h5 (the EMA
+#     network) with BatchNorm's running statistics frozen, from lr 0.001, seed 4, into
+#     data/training/resnet32-pcm-hwa-kd-fbn (as `frozen` did for the first stage).
 # Both run at once, one thread each, at low priority; logs go to data/training/<run>/stderr.log. A
 # run that is stopped loses at most one epoch; rerun this script to continue it bit for bit (and
 # commit the first stage's checkpoints before a session ends).
@@ -30,10 +33,14 @@ case "$stage" in
     --teacher data/training/resnet32-pcm-baseline/checkpoint.h5
     --teacher data/training/resnet32-pcm-hwa/checkpoint.h5 --distill-weight 0.9
     --distill-temperature 4) ;;
-  *) echo "usage: $0 [first|second|frozen|distilled]" >&2 && exit 2 ;;
+  distilled-frozen) suffix="-kd-fbn" schedule=(--epochs 5 --lr 0.001 --seed 4 --frozen-bn-epochs 5
+    --cutout 16 --ema-decay 0.999 --teacher data/training/resnet32-pcm-baseline/checkpoint.h5
+    --teacher data/training/resnet32-pcm-hwa/checkpoint.h5 --distill-weight 0.9
+    --distill-temperature 4) ;;
+  *) echo "usage: $0 [first|second|frozen|distilled|distilled-frozen]" >&2 && exit 2 ;;
 esac
 runs=(baseline hwa)
-[ "$stage" = distilled ] && runs=(hwa)
+case "$stage" in distilled*) runs=(hwa) ;; esac
 common=(train --arch resnet32-pcm --data "$data" "${schedule[@]}" --batch-size 128
   --schedule cosine --momentum 0.9 --nesterov true --weight-decay 5e-4 --threads 1)
 for run in "${runs[@]}"; do
@@ -41,8 +48,10 @@ for run in "${runs[@]}"; do
   extra=()
   [ "$run" = hwa ] && extra=(--weight-noise 0.038 --clip 2)
   start=()
-  [ "$stage" != first ] && [ "$stage" != distilled ] &&
-    start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5")
+  case "$stage" in
+    second | frozen) start=(--init-weights "data/training/resnet32-pcm-$run/checkpoint.h5") ;;
+    distilled-frozen) start=(--init-weights "data/training/resnet32-pcm-$run-kd/checkpoint.h5") ;;
+  esac
   [ -f "$out/checkpoint.h5" ] && start=(--resume)
   mkdir -p "$out"
   OMP_WAIT_POLICY=passive nohup nice -n 5 "$pcmkit" "${common[@]}" "${extra[@]}" "${start[@]}" \
