@@ -181,6 +181,23 @@ TEST_CASE("evaluate --adabs-augmentation false calibrates on plain images and re
   CHECK(contains(read_text(scratch / "out/results.json"), "\"adabs_augmentation\": false"));
 }
 
+TEST_CASE("evaluate --adabs-cutout runs and is recorded in results.json") {
+  EvaluateInputs in;
+  ScratchDir scratch;
+  const auto run = [&](const std::string& cutout, const std::string& out) {
+    const Outcome r =
+        run_pcmkit(in.args({"--device", "ideal", "--compensation", "adabs", "--times", "25",
+                            "--repeats", "1", "--adabs-cutout", cutout, "-o", out}),
+                   scratch.path());
+    INFO("stderr: ", r.err);
+    REQUIRE(r.exit_code == 0);
+    return read_text(scratch / out / "results.json");
+  };
+  const std::string plain = run("0", "plain"), cut = run("16", "cut");
+  CHECK(contains(plain, "\"adabs_cutout\": 0"));
+  CHECK(contains(cut, "\"adabs_cutout\": 16"));  // the images: cifar10_calibration_set_test
+}
+
 TEST_CASE("evaluate without periphery flags records them off") {
   EvaluateInputs in;
   ScratchDir scratch;
@@ -209,6 +226,8 @@ TEST_CASE("evaluate: bad input exits 2 with one line and writes nothing") {
       {{"--model", kModel, "--compensation", "none,gcd"}, "gcd"},
       {{"--model", kModel, "--repeats", "0"}, "--repeats"},
       {{"--model", kModel, "--adabs-augmentation", "maybe"}, "--adabs-augmentation"},
+      {{"--model", kModel, "--adabs-cutout", "33"}, "--adabs-cutout"},
+      {{"--model", kModel, "--adabs-cutout", "-1"}, "--adabs-cutout"},
       {{}, "--model"},
       {{"--model", "missing.json"}, "missing.json"},
       {{"--model", kModel, "--weights", "missing.h5"}, "missing.h5"},

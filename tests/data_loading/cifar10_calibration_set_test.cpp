@@ -81,3 +81,31 @@ TEST_CASE("augmented calibration images: cropped and flipped, the same on every 
   for (int k = 0; k < 40; ++k) CHECK(b.labels[static_cast<std::size_t>(k)] == k % 10);
   CHECK_FALSE(augmented.next(40, b));
 }
+
+TEST_CASE("calibration images with Cutout: the augmented images with one square of zeros each") {
+  test::TempDir dir;
+  const fs::path file = dir.path() / "data_batch_1.bin";
+  test::write_synthetic_cifar(file, 0, 40);
+  data::CifarCalibrationSet augmented({file}, kNorm, {}, 1);
+  data::CifarCalibrationSet cut({file}, kNorm, {.cutout = 16}, 1);
+  const nn::Tensor a = all_batches(augmented, 40).at(0), c = all_batches(cut, 40).at(0);
+  CHECK(same(all_batches(cut, 16), all_batches(cut, 16)));  // the same squares on every pass
+  for (Eigen::Index i = 0; i < 40; ++i) {
+    // The pixels that differ lie in one square of side ≤ 16 (clipped at the border), are zero
+    // in every channel there, and are the same crop elsewhere.
+    int y0 = 32, y1 = -1, x0 = 32, x1 = -1, differing = 0;
+    for (int y = 0; y < 32; ++y)
+      for (int x = 0; x < 32; ++x) {
+        bool differs = false;
+        for (int ch = 0; ch < 3; ++ch) differs = differs || a(i, ch, y, x) != c(i, ch, y, x);
+        if (!differs) continue;
+        ++differing;
+        for (int ch = 0; ch < 3; ++ch) CHECK(c(i, ch, y, x) == 0.0f);
+        y0 = std::min(y0, y), y1 = std::max(y1, y), x0 = std::min(x0, x), x1 = std::max(x1, x);
+      }
+    CHECK(differing > 0);  // synthetic pixels are not zero after normalisation
+    CHECK(y1 - y0 < 16);
+    CHECK(x1 - x0 < 16);
+    CHECK(differing <= (y1 - y0 + 1) * (x1 - x0 + 1));
+  }
+}

@@ -131,6 +131,12 @@ TEST_CASE("evaluation data: CIFAR-10 binary or image folder, calibration round-r
   CHECK(cifar.test->num_images() == 2);
   CHECK(cifar.test->num_classes() == 10);
   CHECK(cifar.calibration->num_images() == 2);
+  for (int cutout : {-1, 33}) {
+    EvaluationDataOptions bad = options;
+    bad.calibration_cutout = cutout;
+    CHECK_THROWS_WITH_AS(open_evaluation_data(bad), doctest::Contains("calibration_cutout"),
+                         InputError);
+  }
 
   options.data_dir = dir / "val";
   options.calibration_dir = dir / "train";

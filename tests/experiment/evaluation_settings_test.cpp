@@ -74,7 +74,8 @@ TEST_CASE(
   CHECK(value_of(s, "model_sha256") == "\"" + sha256_of_file(dir / "model.json") + "\"");
   CHECK(s.device_model_json == R"({"schema": "x"})");
   CHECK(value_of(s, "adabs_augmentation") == "true");  // CIFAR-10 binaries
-  CHECK(value_of(s, "resize") == "<absent>");          // image folders only
+  CHECK(value_of(s, "adabs_cutout") == "0");
+  CHECK(value_of(s, "resize") == "<absent>");  // image folders only
 
   CHECK(experiment::evaluation_settings(o, in).fingerprint() == s.fingerprint());
   experiment::DriftEvaluationOptions other = o;

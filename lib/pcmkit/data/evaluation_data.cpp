@@ -34,6 +34,10 @@ EvaluationData open_evaluation_data(const EvaluationDataOptions& options) {
                          ": no such directory (expected CIFAR-10 binary with test_batch.bin, or an "
                          "image folder)");
   options.preprocessing.validate();
+  if (options.calibration_cutout < 0 || options.calibration_cutout > 32)
+    throw InputError(
+        "", "calibration_cutout",
+        "must be in 0..32 pixels (0 = none), not " + std::to_string(options.calibration_cutout));
   EvaluationData data;
   data.kind = detect_dataset_kind(options.data_dir);
   const nn::InputNormalization& norm = options.preprocessing.normalization;
@@ -45,6 +49,7 @@ EvaluationData open_evaluation_data(const EvaluationDataOptions& options) {
           options.calibration_dir.empty() ? options.data_dir : options.calibration_dir;
       CifarAugmentation augmentation;
       augmentation.enabled = options.calibration_augmentation;
+      augmentation.cutout = options.calibration_cutout;
       data.calibration =
           std::make_unique<CifarCalibrationSet>(std::vector<fs::path>{dir / "data_batch_1.bin"},
                                                 norm, augmentation, options.calibration_seed);

@@ -74,8 +74,9 @@ RunSettings evaluation_settings(const DriftEvaluationOptions& o, const Evaluatio
   s.unsigned_integer("seed", o.seed);
   s.integer("max_test_images", o.max_test_images);
   s.integer("adabs_images", o.adabs_images);
-  s.flag("adabs_augmentation",
-         in.adabs_augmentation && in.data_kind == data::DatasetKind::kCifar10Binary);
+  const bool augmented = in.adabs_augmentation && in.data_kind == data::DatasetKind::kCifar10Binary;
+  s.flag("adabs_augmentation", augmented);
+  s.integer("adabs_cutout", augmented ? in.adabs_cutout : 0);
   s.flag("first_layer_digital", o.first_layer_digital);
   s.flag("last_layer_digital", o.last_layer_digital);
   s.integer("dac_bits", o.periphery.dac_bits);

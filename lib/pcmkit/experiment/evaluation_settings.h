@@ -45,6 +45,7 @@ struct EvaluationInputs {
   data::DatasetKind data_kind = data::DatasetKind::kCifar10Binary;
   std::filesystem::path calibration_data;  // AdaBS's images; empty: from the data set
   bool adabs_augmentation = true;          // as asked for (applies to CIFAR-10 binaries only)
+  int adabs_cutout = 0;                    // Cutout side of the augmentation (0 = none)
   int resize = 0, crop = 0;                // image folders' preprocessing
 };
 
