@@ -76,9 +76,9 @@ void add_evaluate_command(CLI::App& app, EvaluateOptions& o) {
                   "BatchNorm statistics a network was trained with are those of augmented images)")
       ->capture_default_str();
   cmd->add_option("--adabs-cutout", o.adabs_cutout,
-                  "CIFAR-10: also cut a square of this side (pixels) out of each AdaBS image, "
-                  "for networks trained with Cutout (pcmkit train --cutout); 0 = none")
-      ->capture_default_str();
+                  "CIFAR-10: also cut a square of this side (pixels) out of each AdaBS image, as "
+                  "the network was trained (default: the weights file's training_cutout, which "
+                  "pcmkit train --cutout records; else 0 = none)");
   cmd->add_flag("--first-layer-digital", o.first_digital, "Keep the first layer in fp32");
   cmd->add_flag("--last-layer-digital", o.last_digital, "Keep the last layer in fp32");
   cmd->add_option("--dac-bits", o.dac_bits,
@@ -169,7 +169,7 @@ int run_evaluate(const EvaluateOptions& o) {
   data_options.calibration_dir = o.calibration_data;
   data_options.calibration_images = adabs ? options.adabs_images : 0;
   data_options.calibration_augmentation = o.adabs_augmentation;
-  data_options.calibration_cutout = o.adabs_cutout;
+  data_options.calibration_cutout = o.adabs_cutout.value_or(info.training_cutout);
   data_options.calibration_seed = o.seed;
   data_options.preprocessing = {o.resize, o.crop, info.normalization};
   data_options.num_classes = static_cast<int>(network.num_classes());
@@ -184,7 +184,7 @@ int run_evaluate(const EvaluateOptions& o) {
   inputs.data_kind = kind;
   inputs.calibration_data = o.calibration_data;
   inputs.adabs_augmentation = o.adabs_augmentation;
-  inputs.adabs_cutout = o.adabs_cutout;
+  inputs.adabs_cutout = data_options.calibration_cutout;
   inputs.resize = o.resize;
   inputs.crop = o.crop;
   const experiment::RunSettings settings = experiment::evaluation_settings(options, inputs);

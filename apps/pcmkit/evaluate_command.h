@@ -25,7 +25,7 @@ struct EvaluateOptions {
   long max_images = 0;
   std::optional<long> adabs_images;  // unset: 2600 for CIFAR-10, 1300 for image folders
   bool adabs_augmentation = true;    // CIFAR-10: calibration images cropped and flipped
-  int adabs_cutout = 0;              // CIFAR-10: and a Cutout square of this side (0 = none)
+  std::optional<int> adabs_cutout;   // CIFAR-10: and a Cutout square (unset: the weights file's)
   bool first_digital = false;
   bool last_digital = false;
   int dac_bits = 0;  // 0 = ideal DAC, ADC and untiled crossbar (the default)

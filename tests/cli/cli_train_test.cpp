@@ -50,16 +50,47 @@ TEST_CASE("train writes checkpoint, weights, log, settings and plot — evaluate
   CHECK(e.exit_code == 0);
 
   // A fine-tuning run from those weights records the file it began from (and its mixing).
-  const Outcome ft =
-      run_pcmkit(in.args({"--init-weights", "run/weights.h5", "--max-train-images", "50",
-                          "--cutmix", "1", "--mix-probability", "0.5", "-o", "ft"}),
-                 scratch.path());
+  const Outcome ft = run_pcmkit(
+      in.args({"--init-weights", "run/weights.h5", "--max-train-images", "50", "--cutmix", "1",
+               "--mix-probability", "0.5", "--cutout", "8", "-o", "ft"}),
+      scratch.path());
   INFO("fine-tune stderr: ", ft.err);
   CHECK(ft.exit_code == 0);
   const std::string ft_settings = read_text(scratch / "ft/settings.json");
   CHECK(contains(ft_settings, "\"init_weights\": \"run/weights.h5\""));
   CHECK(contains(ft_settings, "\"mixing\": \"cutmix\""));
   CHECK(contains(ft_settings, "\"mixing_probability\": 0.5"));
+  // Its weights record the Cutout, and evaluate's AdaBS cuts the same squares unless told not to.
+  for (const auto& [extra, expected] :
+       std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{}, "\"adabs_cutout\": 8"}, {{"--adabs-cutout", "0"}, "\"adabs_cutout\": 0"}}) {
+    std::vector<std::string> args = {"evaluate",
+                                     "--quiet",
+                                     "--device",
+                                     "ideal",
+                                     "--arch",
+                                     "resnet20",
+                                     "--weights",
+                                     (scratch / "ft/weights.h5").string(),
+                                     "--data",
+                                     in.data.string(),
+                                     "--adabs-images",
+                                     "20",
+                                     "--compensation",
+                                     "adabs",
+                                     "--times",
+                                     "25",
+                                     "--repeats",
+                                     "1",
+                                     "-o",
+                                     "eval-ft"};
+    args.insert(args.end() - 2, extra.begin(), extra.end());
+    const Outcome ev = run_pcmkit(args, scratch.path());
+    INFO("evaluate stderr: ", ev.err);
+    REQUIRE(ev.exit_code == 0);
+    CHECK(contains(read_text(scratch / "eval-ft/results.json"), expected));
+    fs::remove_all(scratch / "eval-ft");
+  }
 
   // The run is complete: resuming it is an input error, and so is starting over in its place.
   const Outcome again = run_pcmkit(

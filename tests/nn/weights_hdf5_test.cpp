@@ -174,6 +174,21 @@ TEST_CASE("num_batches_tracked is ignored — wrong types, values and attributes
     CHECK(error_of([&] { load_weights_hdf5(good, net); }).find("bn_eps: 0.001, but") !=
           std::string::npos);
   }
+  SUBCASE("the training Cutout is read back, and must be a whole number of pixels in 0..32") {
+    CHECK(load_weights_hdf5(good, net).training_cutout == 0);  // absent
+    save_weights_hdf5(good, net, kImageNet, nullptr, 16);
+    CHECK(load_weights_hdf5(good, net).training_cutout == 16);
+    for (const double bad : {33.0, -1.0, 2.5}) {
+      edit(good, [bad](H5::H5File& h5) {
+        h5.removeAttr("training_cutout");
+        h5.createAttribute("training_cutout", H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR))
+            .write(H5::PredType::NATIVE_DOUBLE, &bad);
+      });
+      CHECK(error_of([&] { load_weights_hdf5(good, net); })
+                .find("training_cutout: must be a whole number of pixels in 0..32") !=
+            std::string::npos);
+    }
+  }
   SUBCASE("attributes of the wrong kind are named with what they hold") {
     edit(good, [](H5::H5File& h5) {
       const H5::StrType text(H5::PredType::C_S1, 4);

@@ -26,6 +26,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kMeanAttribute = "input_normalization_mean";
 constexpr const char* kStdAttribute = "input_normalization_std";
+constexpr const char* kCutoutAttribute = "training_cutout";
 constexpr const char* kBatchesTracked = ".num_batches_tracked";
 constexpr const char* kTrainingGroup = "training";
 
@@ -76,6 +77,7 @@ class WeightsReader : public Hdf5Reader {
                                 " at index " + std::to_string(c));
 
     check_bn_eps();
+    info.training_cutout = read_training_cutout();
 
     for (std::size_t k = 0; k < params.size(); ++k)
       std::copy(values[k].begin(), values[k].end(), params[k].values.begin());
@@ -97,6 +99,15 @@ class WeightsReader : public Hdf5Reader {
         fail("bn_eps", s.str());
       }
     }
+  }
+
+  int read_training_cutout() {
+    const std::optional<double> cutout = number_attribute(h5_, kCutoutAttribute, false);
+    if (!cutout) return 0;
+    if (!(*cutout >= 0 && *cutout <= 32 && std::floor(*cutout) == *cutout))
+      fail(kCutoutAttribute,
+           "must be a whole number of pixels in 0..32, got " + std::to_string(*cutout));
+    return static_cast<int>(*cutout);
   }
 
   std::vector<float> read_tensor(const ParameterRef& param) {
@@ -163,6 +174,7 @@ WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
         const WeightsFileInfo read = WeightsReader(file, network).read();
         out.array(read.normalization.mean.data(), read.normalization.mean.size());
         out.array(read.normalization.std.data(), read.normalization.std.size());
+        out.value(read.training_cutout);
         for (const ParameterRef& p : network.parameters())
           out.array(p.values.data(), static_cast<std::size_t>(p.values.size()));
       },
@@ -171,6 +183,7 @@ WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
         in.bytes(info.normalization.mean.data(), info.normalization.mean.size() * sizeof(float));
         info.normalization.std.resize(in.array_size());
         in.bytes(info.normalization.std.data(), info.normalization.std.size() * sizeof(float));
+        info.training_cutout = in.value<int>();
         for (const ParameterRef& p : network.parameters()) {
           PCMKIT_CHECK(in.array_size() == static_cast<std::size_t>(p.values.size()),
                        "isolated weights: tensor size");
@@ -185,9 +198,10 @@ WeightsFileInfo load_weights_hdf5(const fs::path& path, Network& network) {
 void save_weights_hdf5(const fs::path& path,
                        Network& network,
                        const InputNormalization& normalization,
-                       const TrainingGroup* training) {
+                       const TrainingGroup* training,
+                       int training_cutout) {
   OutputSet outputs;
-  add_weights_hdf5(outputs, path, network, normalization, training);
+  add_weights_hdf5(outputs, path, network, normalization, training, training_cutout);
   outputs.commit();
 }
 
@@ -195,9 +209,12 @@ void add_weights_hdf5(OutputSet& outputs,
                       const fs::path& path,
                       Network& network,
                       const InputNormalization& normalization,
-                      const TrainingGroup* training) {
+                      const TrainingGroup* training,
+                      int training_cutout) {
   PCMKIT_CHECK(normalization.mean.size() == normalization.std.size(),
                "save_weights_hdf5: mean and std differ in length");
+  PCMKIT_CHECK(training_cutout >= 0 && training_cutout <= 32,
+               "save_weights_hdf5: training_cutout outside 0..32");
   H5::Exception::dontPrint();
   outputs.add(path, [&](const fs::path& tmp) {
     write_hdf5_file(tmp, path.string(), [&](H5::H5File& file) {
@@ -214,6 +231,11 @@ void add_weights_hdf5(OutputSet& outputs,
       H5::StrType text(H5::PredType::C_S1, network.arch().size());
       H5::Attribute arch = file.createAttribute("arch", text, H5::DataSpace(H5S_SCALAR));
       arch.write(text, network.arch());
+      if (training_cutout > 0) {
+        H5::Attribute cutout = file.createAttribute(kCutoutAttribute, H5::PredType::STD_I32LE,
+                                                    H5::DataSpace(H5S_SCALAR));
+        cutout.write(H5::PredType::NATIVE_INT, &training_cutout);
+      }
       if (training) {
         H5::Group group = file.createGroup(kTrainingGroup);
         for (const auto& [name, values] : training->arrays) {

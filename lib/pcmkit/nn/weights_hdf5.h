@@ -19,6 +19,10 @@ namespace pcmkit::nn {
 
 struct WeightsFileInfo {
   InputNormalization normalization;  // empty when the file has no normalisation attributes
+  // Attribute "training_cutout": the side (pixels) of the Cutout square the network was trained
+  // with (pcmkit train --cutout), which AdaBS must reproduce (data/evaluation_data.h); 0 when
+  // absent.
+  int training_cutout = 0;
 };
 
 // Loads every parameter and buffer of `network` from `path`, then calls network.refresh().
@@ -41,16 +45,19 @@ struct TrainingGroup {
 // attributes when non-empty, the attribute "arch", and /training when `training` is set),
 // atomically.
 // Errors: RunError when the file cannot be written.
+// `training_cutout` > 0 is written as the attribute "training_cutout".
 void save_weights_hdf5(const std::filesystem::path& path,
                        Network& network,
                        const InputNormalization& normalization,
-                       const TrainingGroup* training = nullptr);
+                       const TrainingGroup* training = nullptr,
+                       int training_cutout = 0);
 // The same file added to `outputs`, to replace an earlier one together with the set's others.
 void add_weights_hdf5(OutputSet& outputs,
                       const std::filesystem::path& path,
                       Network& network,
                       const InputNormalization& normalization,
-                      const TrainingGroup* training = nullptr);
+                      const TrainingGroup* training = nullptr,
+                      int training_cutout = 0);
 
 // Reads the group /training of a checkpoint written by save_weights_hdf5.
 // Errors: InputError{file, "training[/name]", problem} for a missing file, group or "state"
