@@ -5,14 +5,14 @@
 # with the same budget: batch 128, SGD (momentum 0.9, Nesterov, weight decay 5e-4), cosine schedule,
 #   first stage (default): 200 epochs from scratch, from lr 0.1, seed 1;
 #   `frozen`: 5 more epochs from each first run's checkpoint.h5 with BatchNorm's running statistics
-#     frozen (--frozen-bn-epochs), from lr 0.001, seed 2, into data/training/<run>-fbn: the shipped
-#     networks are these runs' weights.h5, copied to data/resnet32-pcm-<run>.h5;
+#     frozen (--frozen-bn-epochs), from lr 0.001, seed 2, into data/training/<run>-fbn: issue #4's
+#     networks are these runs' weights.h5 (the baseline is still data/resnet32-pcm-baseline.h5);
 #   `second`: 20 more epochs from each first run's committed checkpoint.h5 (a weights file), from
 #     lr 0.01, seed 2, into data/training/<run>-ft (tried; it did not help: data/training/README.md).
 #   `distilled` (issue #16; the hardware-aware run only): 200 epochs from scratch, seed 3, with
 #     Cutout 16, an EMA of the weights (decay 0.999) and knowledge distillation (alpha 0.9, T 4)
 #     from the ensemble of the two first-stage networks (94.01% on the test set), into
-#     data/training/resnet32-pcm-hwa-kd;
+#     data/training/resnet32-pcm-hwa-kd: its weights.h5 is data/resnet32-pcm-hwa.h5 since issue #16;
 #   `distilled-frozen`: 5 more epochs of the distilled recipe from its checkpoint.h5 (the EMA
 #     network) with BatchNorm's running statistics frozen, from lr 0.001, seed 4, into
 #     data/training/resnet32-pcm-hwa-kd-fbn (as `frozen` did for the first stage).
