@@ -288,7 +288,7 @@ int run_train(const TrainOptions& o) {
   {
     const nn::ScopedAverageWeights averaged(trainer.average());  // the run's network
     nn::save_weights_hdf5(out / "weights.h5", network, normalization, nullptr,
-                          options.augmentation.enabled ? options.augmentation.cutout : 0);
+                          options.trained_cutout());
   }
   const experiment::EpochRecord& last = trainer.log().back();
   std::printf("%s\nwrote %s\nwrote %s\n", experiment::epoch_summary(last, options.epochs).c_str(),

@@ -78,6 +78,9 @@ struct TrainingOptions {
   void validate() const;
   // Steps per epoch for a training split of n images (the last batch may be partial).
   std::int64_t steps_per_epoch(std::int64_t num_train_images) const;
+  // The Cutout side the network's BatchNorm statistics saw (0 without augmentation): what its
+  // weights files record as training_cutout, for AdaBS to reproduce.
+  int trained_cutout() const { return augmentation.enabled ? augmentation.cutout : 0; }
 };
 
 struct EpochRecord {

@@ -131,9 +131,8 @@ void add_training_checkpoint(OutputSet& outputs,
   state["log"] = log_to_json(trainer.log());
   group.state_json = state.dump();
   const nn::ScopedAverageWeights averaged(trainer.average());
-  nn::add_weights_hdf5(
-      outputs, path, trainer.network(), normalization, &group,
-      trainer.options().augmentation.enabled ? trainer.options().augmentation.cutout : 0);
+  nn::add_weights_hdf5(outputs, path, trainer.network(), normalization, &group,
+                       trainer.options().trained_cutout());
 }
 
 TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& path,
