@@ -25,7 +25,9 @@ time, shared by the compensations):
   adabs  gdc, then every BN's running mean/var re-estimated in train mode with momentum=None
          (cumulative average) over the first N images of data_batch_1.bin in batches of 200,
          each cropped from the 4-pixel zero-padded image and flipped at random as in training
-         (its own crops, drawn once from --seed; --adabs-augmentation 0 for plain images).
+         (its own crops, drawn once from --seed; --adabs-augmentation 0 for plain images), and
+         for a network whose file records training_cutout L, an L x L square around a uniform
+         centre set to 0 after normalisation, as pcmkit's Cutout.
 
 Usage: tools/reference_drift_evaluation.py -o ref.json [--times 25,1h,1d,30d,1y] [--repeats 10]
        [--compensation none,gdc,adabs] [--max-images 0] [--adabs-images 2600]
@@ -54,10 +56,11 @@ UNITS_S = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "y": 365.25 * 86400
 
 # ---------------------------------------------------------------- network (akamaster resnet.py)
 def make_network(path):
-    """The network a weights file holds, with the input normalisation it was trained with: an .h5
+    """The network a weights file holds, with the input normalisation and Cutout side (0: none) it
+    was trained with: an .h5
     file names its arch (resnet32: akamaster's, shortcut A; resnet32-pcm: widths 16/28/56, 1x1
     projection shortcuts) and may carry input_normalization_mean/std; a .th file is akamaster's."""
-    arch, mean, std = "resnet32", MEAN, STD
+    arch, mean, std, cutout = "resnet32", MEAN, STD, 0
     if path.endswith(".h5"):
         import h5py
         with h5py.File(path, "r") as f:
@@ -67,6 +70,7 @@ def make_network(path):
             if "input_normalization_mean" in f.attrs:
                 mean = tuple(float(v) for v in f.attrs["input_normalization_mean"])
                 std = tuple(float(v) for v in f.attrs["input_normalization_std"])
+            cutout = int(f.attrs.get("training_cutout", 0))
     if arch == "resnet32":
         model = CifarResNet(32)
     elif arch == "resnet32-pcm":
@@ -74,7 +78,7 @@ def make_network(path):
     else:
         sys.exit(f"weights {path}: arch {arch!r} is not resnet32 or resnet32-pcm")
     load_weights(model, path)
-    return model, mean, std
+    return model, mean, std, cutout
 
 
 def load_weights(model, path):
@@ -92,14 +96,17 @@ def load_weights(model, path):
 
 
 # ---------------------------------------------------------------- data
-def read_cifar(path, mean, std, max_images=0, augment_seed=None):
+def read_cifar(path, mean, std, max_images=0, augment_seed=None, cutout=0):
     """Normalised images and labels; with augment_seed, each image is a random 32x32 crop of the
-    image zero-padded by 4 pixels (black, before normalisation), flipped with probability 1/2."""
+    image zero-padded by 4 pixels (black, before normalisation), flipped with probability 1/2, and
+    with cutout > 0 a cutout x cutout square around a uniform centre (clipped) zeroed after
+    normalisation."""
     raw = np.fromfile(path, dtype=np.uint8).reshape(-1, 3073)
     if max_images:
         raw = raw[:max_images]
     labels = torch.from_numpy(raw[:, 0].astype(np.int64))
     images = raw[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0
+    squares = []
     if augment_seed is not None:
         rng = np.random.default_rng(augment_seed)
         padded = np.zeros((len(images), 3, 40, 40), np.float32)
@@ -108,8 +115,13 @@ def read_cifar(path, mean, std, max_images=0, augment_seed=None):
             dy, dx = rng.integers(0, 9, 2)
             crop = padded[k, :, dy:dy + 32, dx:dx + 32]
             images[k] = crop[:, :, ::-1] if rng.integers(0, 2) else crop
+            if cutout > 0:
+                cy, cx = rng.integers(0, 32, 2) - cutout // 2
+                squares.append((max(cy, 0), max(cy + cutout, 0), max(cx, 0), max(cx + cutout, 0)))
     x = torch.from_numpy(images)
     x = (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    for k, (y0, y1, x0, x1) in enumerate(squares):
+        x[k, :, y0:y1, x0:x1] = 0.0
     return x, labels
 
 
@@ -217,14 +229,14 @@ def main():
     if any(t < dev.t0 for t in times):
         sys.exit("--times: every time must be >= t0")
 
-    model, mean, std = make_network(a.weights)
+    model, mean, std, cutout = make_network(a.weights)
     model.eval()
     x_test, y_test = read_cifar(os.path.join(a.data, "test_batch.bin"), mean, std,
                                 a.max_images)
     x_cal = None
     if "adabs" in comps:
         x_cal, _ = read_cifar(os.path.join(a.data, "data_batch_1.bin"), mean, std, a.adabs_images,
-                              a.seed if a.adabs_augmentation else None)
+                              a.seed if a.adabs_augmentation else None, cutout)
     fp32 = accuracy(model, x_test, y_test)
     print(f"fp32 accuracy: {fp32:.2f}% on {len(x_test)} test images", flush=True)
 
