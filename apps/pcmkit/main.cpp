@@ -29,7 +29,7 @@ namespace {
 // Ctrl-C, SIGTERM (e.g. mpirun stopping a job whose rank died) and SIGHUP alike: remove
 // half-written outputs, say what was kept, exit 128 + signal (README, "Exit codes").
 extern "C" void on_interrupt(int signal) {
-  pcmkit::remove_pending_temporaries();
+  if (!pcmkit::discard_pending_outputs(signal)) return;  // raised again after a commit
   pcmkit::write_interruption_note("pcmkit: interrupted");
   _exit(128 + signal);
 }

@@ -3,15 +3,20 @@
 #include "pcmkit/core/atomic_file.h"
 
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pcmkit/core/error.h"
@@ -191,6 +196,63 @@ TEST_CASE("OutputSet: one file named twice (two spellings, a link) is refused, n
     CHECK(read_all(dir.path() / "report.md") == "old");
     CHECK(sorted(dir.entries()) == std::vector<std::string>{"link.md", "report.md", "sub"});
   }
+}
+
+extern "C" void exit_on_signal(int signal) {
+  if (discard_pending_outputs(signal)) _exit(128 + signal);
+}
+
+// In a forked child: one thread stages `files` new files over the old ones in `dir` and commits
+// while the main thread, idle otherwise (so the signal lands on it, not on the committer), sends
+// SIGTERM to the process `delay_us` after the commit starts. Ends with the handler's exit code.
+[[noreturn]] void commit_while_signalled(const fs::path& dir, int files, int delay_us) {
+  try {
+    std::signal(SIGTERM, exit_on_signal);
+    std::atomic<bool> committing{false};
+    std::thread committer([&] {
+      OutputSet outputs;
+      for (int i = 0; i < files; ++i) outputs.add_text(dir / (std::to_string(i) + ".txt"), "new");
+      committing.store(true);
+      outputs.commit();
+    });
+    while (!committing.load()) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    ::kill(::getpid(), SIGTERM);
+    committer.join();
+    for (;;) ::pause();  // the handler ends the process
+  } catch (...) {
+    _exit(3);
+  }
+}
+
+TEST_CASE("OutputSet: a signal handled by another thread during commit leaves no mixed set") {
+  constexpr int kFiles = 300;
+  int interrupted_before = 0, interrupted_after = 0;
+  for (int k = 0; k < 24; ++k) {
+    const int delay_us = 100 * k;
+    CAPTURE(delay_us);
+    TempDir dir;
+    for (int i = 0; i < kFiles; ++i) write_raw(dir.path() / (std::to_string(i) + ".txt"), "old");
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) commit_while_signalled(dir.path(), kFiles, delay_us);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+    int old_files = 0, new_files = 0;
+    for (int i = 0; i < kFiles; ++i) {
+      const std::string text = read_all(dir.path() / (std::to_string(i) + ".txt"));
+      old_files += text == "old";
+      new_files += text == "new";
+    }
+    CHECK(old_files + new_files == kFiles);
+    CHECK((old_files == 0 || new_files == 0));
+    CHECK(dir.entries().size() == static_cast<std::size_t>(kFiles));  // no temporary left
+    interrupted_before += old_files == kFiles;
+    interrupted_after += new_files == kFiles;
+  }
+  MESSAGE(interrupted_before << " runs kept the old set, " << interrupted_after << " the new");
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "pcmkit/core/atomic_file.h"
 
-#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,13 +11,13 @@
 #include <memory>
 #include <system_error>
 
-#include "pcmkit/core/error.h"
 #include "pcmkit/core/detail/gnuplot.h"
+#include "pcmkit/core/error.h"
 
 namespace pcmkit {
 namespace {
 
-// Temporary files being written, for remove_pending_temporaries (fixed storage: signal-safe).
+// Temporary files being written, for discard_pending_outputs (fixed storage: signal-safe).
 constexpr int kMaxPending = 64;  // an OutputSet may hold a dozen
 constexpr std::size_t kMaxPath = 4096;
 char pending_paths[kMaxPending][kMaxPath];
@@ -41,13 +40,42 @@ void unregister_pending(int slot) {
   if (slot >= 0) pending_used[slot].store(false);
 }
 
+// > 0: commits in progress; -1: a signal handler is removing the temporaries and will exit.
+std::atomic<int> commit_state{0};
+// A signal that arrived during a commit, raised again when it ends.
+std::atomic<int> deferred_signal{0};
+
+// Marks a commit in progress; never returns when the process is already leaving on a signal
+// (the temporaries are gone: renaming what is left would make a mixed set).
+void begin_commit() noexcept {
+  int state = commit_state.load();
+  for (;;) {
+    if (state < 0)
+      for (;;) ::pause();  // the handler's thread is about to _exit
+    if (commit_state.compare_exchange_weak(state, state + 1)) return;
+  }
+}
+
+void end_commit() noexcept {
+  if (commit_state.fetch_sub(1) != 1) return;
+  if (const int signal = deferred_signal.exchange(0); signal != 0) ::raise(signal);
+}
+
 }  // namespace
 
-void remove_pending_temporaries() noexcept {
+bool discard_pending_outputs(int signal) noexcept {
+  // Recorded first: a commit ending between here and the check below still raises it.
+  deferred_signal.store(signal);
+  int state = commit_state.load();
+  for (;;) {
+    if (state != 0) return false;  // a commit raises it when done, or another thread is leaving
+    if (commit_state.compare_exchange_weak(state, -1)) break;
+  }
   for (int i = 0; i < kMaxPending; ++i)
     if (pending_used[i].load()) ::unlink(pending_paths[i]);
   for (int i = 0; i < kMaxPending; ++i)  // scratch folders, now empty
     if (pending_used[i].load()) ::rmdir(pending_paths[i]);
+  return true;
 }
 
 PendingTemporary::PendingTemporary(const std::filesystem::path& path)
@@ -159,15 +187,12 @@ bool OutputSet::add_figure(const std::filesystem::path& png, const std::string& 
 void OutputSet::remove_at_commit(const std::filesystem::path& path) { removals_.push_back(path); }
 
 std::vector<std::filesystem::path> OutputSet::commit() {
-  // The renames are not interrupted: the handler runs once they are done (the new set whole).
-  sigset_t block, previous;
-  sigemptyset(&block);
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, s);
-  pthread_sigmask(SIG_BLOCK, &block, &previous);
-  struct Unblock {
-    sigset_t* mask;
-    ~Unblock() { pthread_sigmask(SIG_SETMASK, mask, nullptr); }
-  } unblock{&previous};
+  // The renames are not interrupted: a signal arriving now, in any thread, is raised again once
+  // they are done (the new set whole; see discard_pending_outputs).
+  begin_commit();
+  struct EndCommit {
+    ~EndCommit() { end_commit(); }
+  } end_commit_when_done;
   std::vector<std::filesystem::path> committed;
   std::error_code ec;
   for (std::size_t i = 0; i < staged_.size(); ++i) {

@@ -45,8 +45,8 @@ class OutputSet {
   void remove_at_commit(const std::filesystem::path& path);
 
   // Renames every file into place, in the order added, then makes the removals; returns the
-  // paths as given to add(). SIGINT, SIGTERM and SIGHUP wait until it returns, so that an
-  // interrupted run leaves the earlier set or the whole new one.
+  // paths as given to add(). A signal whose handler calls discard_pending_outputs waits until
+  // the renames are done, so that an interrupted run leaves the earlier set or the whole new one.
   // Errors: RunError when a rename fails (those before it stay done, the rest are removed).
   std::vector<std::filesystem::path> commit();
 
@@ -85,13 +85,17 @@ void require_outside_input(const std::filesystem::path& output,
                            const std::filesystem::path& input,
                            const std::string& input_option);
 
-// Removes the temporary files (and scratch folders) of writes still in progress.
-// Async-signal-safe: the signal handler calls it before exiting, so an interrupted run leaves
-// nothing half-written behind.
-void remove_pending_temporaries() noexcept;
+// For a signal handler that ends the process, so that an interrupted run leaves the earlier set
+// or the whole new one and nothing half-written. When no OutputSet is committing, removes the
+// temporary files (and scratch folders) of writes in progress and returns true: the handler may
+// exit. When one is committing, in whichever thread (a process-directed signal may land on any
+// thread that does not block it), returns false and raises `signal` again in the committing
+// thread once the commit has ended; false too when another thread is already on its way out.
+// Async-signal-safe.
+bool discard_pending_outputs(int signal) noexcept;
 
 // A temporary file written by someone else (e.g. a child process) that Ctrl-C should remove:
-// registered for remove_pending_temporaries while this object lives.
+// registered for discard_pending_outputs while this object lives.
 class PendingTemporary {
  public:
   explicit PendingTemporary(const std::filesystem::path& path);
