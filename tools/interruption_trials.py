@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Issue #18's interruption bar, measured: `calibrate --report` and `evaluate` interrupted by
 SIGINT and SIGTERM inside their output-writing window must leave the earlier run's files or the
-whole new set, never a mix, and no temporary file, exiting 130 / 143 (or 0 when the signal came
-after the run had finished its work).
+whole new set, never a mix (nor the new set beside the journal it replaces), and no temporary
+file, exiting 130 / 143 (or 0 when the signal came after the run had finished its work).
 
 The window is found, not guessed: each trial watches the output folder for the run's first
 temporary file (`.NAME.tmpPID.N` or a `.pcmkit-figure-*` scratch folder), then sends the signal
@@ -45,6 +45,11 @@ def snapshot(folder):
 
 
 def restore(folder, earlier):
+    """Back to the earlier set (a trial's leftovers removed, so that one failure is counted once)."""
+    for base, dirs, _ in os.walk(folder):
+        for name in dirs:
+            if name.startswith(".pcmkit"):
+                shutil.rmtree(os.path.join(base, name), ignore_errors=True)
     for name in list(snapshot(folder)):
         if name not in earlier:
             os.remove(os.path.join(folder, name))
@@ -76,7 +81,7 @@ def trials(args, cwd, out, sig, count, rng):
     restore(out, earlier)
     window = window_s(args, cwd, out)
     restore(out, earlier)
-    interrupted = finished = mixed = leftover = bad_exit = 0
+    interrupted = finished = mixed = stale = leftover = bad_exit = 0
     for _ in range(count):
         delay = rng.uniform(0.0, window)
         proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
@@ -96,8 +101,10 @@ def trials(args, cwd, out, sig, count, rng):
         now = snapshot(out)
         kept = sum(1 for name, data in earlier.items() if now.get(name) == data)
         mixed += 0 < kept < len(earlier) or (code == 0 and kept > 0)
+        # The whole new set with something more (a journal the results replace) is stale too.
+        stale += kept == 0 and any(name not in earlier for name in now)
         restore(out, earlier)
-    return window, interrupted, finished, mixed, leftover, bad_exit
+    return window, interrupted, finished, mixed, stale, leftover, bad_exit
 
 
 def main():
@@ -132,13 +139,14 @@ def main():
                  "--times", "25,1d", "--repeats", "2", "--threads", "2", "-o", "out"], "out")
         for name, (args, out) in runs.items():
             for sig in (signal.SIGINT, signal.SIGTERM):
-                window, interrupted, finished, mixed, leftover, bad_exit = trials(
+                window, interrupted, finished, mixed, stale, leftover, bad_exit = trials(
                     args, scratch, os.path.join(scratch, out), sig, options.trials, rng)
                 print(f"{name}, {sig.name}: {options.trials} trials in a {window * 1e3:.0f} ms "
                       f"window: {interrupted} interrupted, {finished} finished, {mixed} mixed "
-                      f"sets, {leftover} with temporaries, {bad_exit} other exit codes",
+                      f"sets, {stale} new sets with stale files, {leftover} with temporaries, "
+                      f"{bad_exit} other exit codes",
                       flush=True)
-                failed |= mixed > 0 or leftover > 0 or bad_exit > 0
+                failed |= mixed > 0 or stale > 0 or leftover > 0 or bad_exit > 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if failed else 0

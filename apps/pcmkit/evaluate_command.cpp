@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
@@ -227,11 +228,15 @@ int run_evaluate(const EvaluateOptions& o) {
   ProgressPrinter progress("pcmkit evaluate", o.quiet || !writer);
   std::optional<experiment::DriftEvaluationResult> result;
   bool figure = false;
+  // From the writing of the results on, a signal waits until the journal they replace is gone
+  // and its note cleared: an interruption leaves the journal or the results, never both.
+  std::optional<SignalsWait> results_and_journal_together;
   try {
     result = experiment::run_drift_sweep(network, model, *data.test, data.calibration.get(),
                                          options, progress.callback(), control);
     if (!result) return kExitOk;  // another rank writes
     std::fputs(experiment::accuracy_table(*result).c_str(), stdout);
+    results_and_journal_together.emplace();
     for (const fs::path& p : experiment::write_drift_results(*result, settings, o.output)) {
       std::printf("wrote %s\n", p.string().c_str());
       figure = figure || p.filename() == "accuracy.png";
@@ -255,6 +260,7 @@ int run_evaluate(const EvaluateOptions& o) {
   }
   clear_interruption_note();
   journal->remove();
+  results_and_journal_together.reset();
   if (!figure)
     std::fprintf(stderr, "pcmkit evaluate: warning: accuracy.png not drawn (%s)\n",
                  have_gnuplot() ? "gnuplot failed on accuracy.gp" : "gnuplot is not installed");

@@ -1,6 +1,7 @@
 // pcmkit: the command line. Each subcommand lives in its own file; this one dispatches and maps
 // errors to exit codes (README, "Exit codes"): 0 success, 1 run failed, 2 bad input,
 // 128 + signal when interrupted (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -40,7 +41,14 @@ int run(int argc, char** argv, const std::string& command);
 
 int main(int argc, char** argv) {
   pcmkit::keep_freed_memory_in_heap();
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) std::signal(s, on_interrupt);
+  // The handler may return (a signal during a commit is raised again when it ends): restart the
+  // calls it interrupted, keep it installed, and hold the other two back while it runs.
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&action.sa_mask, s);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
   std::string command = "pcmkit";
   for (int i = 1; i < argc; ++i)
     if (argv[i][0] != '-') {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -253,6 +254,69 @@ TEST_CASE("OutputSet: a signal handled by another thread during commit leaves no
     interrupted_after += new_files == kFiles;
   }
   MESSAGE(interrupted_before << " runs kept the old set, " << interrupted_after << " the new");
+}
+
+TEST_CASE("SignalsWait: a signal inside the scope is handled when the scope ends") {
+  TempDir dir;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGTERM, exit_on_signal);
+    {
+      const SignalsWait wait;
+      ::kill(::getpid(), SIGTERM);  // handled now: it defers and returns
+      std::ofstream(dir.path() / "after-signal") << "the scope went on";
+    }
+    _exit(0);  // not reached: the scope's end raised the signal again
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+  CHECK(read_all(dir.path() / "after-signal") == "the scope went on");
+}
+
+TEST_CASE("PendingChild: a signal stops the child before its temporary is removed") {
+  TempDir dir;
+  const fs::path figure = dir.path() / ".figure.tmp";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGTERM, exit_on_signal);
+    const PendingTemporary pending(figure);
+    std::unique_ptr<PendingChild> child;
+    {
+      const SignalsWait spawn_and_register;
+      const pid_t drawer = ::fork();  // a gnuplot stand-in: writes its file 0.3 s from now
+      if (drawer == 0) {
+        ::usleep(300000);
+        std::ofstream(figure) << "drawn after the handler";
+        _exit(0);
+      }
+      child = std::make_unique<PendingChild>(drawer);
+      ::kill(::getpid(), SIGTERM);  // handled when the scope ends, the drawer registered
+    }
+    _exit(0);  // not reached
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 128 + SIGTERM);
+  ::usleep(500000);  // past the moment the drawer would have written
+  CHECK(!fs::exists(figure));
+}
+
+TEST_CASE("OutputSet: more temporaries than a signal handler can track are refused") {
+  TempDir dir;
+  OutputSet outputs;
+  int added = 0;
+  CHECK_THROWS_WITH_AS(
+      [&] {
+        for (; added < 2000; ++added)
+          outputs.add_text(dir.path() / (std::to_string(added) + ".txt"), "x");
+      }(),
+      doctest::Contains("temporary files at once"), RunError);
+  CHECK(added == 1024);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "pcmkit/core/atomic_file.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,28 +19,40 @@
 namespace pcmkit {
 namespace {
 
-// Temporary files being written, for discard_pending_outputs (fixed storage: signal-safe).
-constexpr int kMaxPending = 64;  // an OutputSet may hold a dozen
+// Temporary files being written, for discard_pending_outputs (fixed storage: signal-safe; the
+// pages of unused slots are never touched). A slot is claimed, filled, then published as ready:
+// the handler reads only ready slots, never a path being copied.
+constexpr int kMaxPending = 1024;  // an OutputSet holds a dozen; its figures' links as many again
 constexpr std::size_t kMaxPath = 4096;
+enum SlotState : int { kFree, kClaimed, kReady };
 char pending_paths[kMaxPending][kMaxPath];
-std::atomic<bool> pending_used[kMaxPending];
+std::atomic<int> pending_state[kMaxPending];
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler reads these atomics");
 
+// Errors: RunError when the path is too long or every slot is taken (a signal could not remove
+// the file, so it is not written at all).
 int register_pending(const std::filesystem::path& tmp) {
   const std::string s = tmp.string();
-  if (s.size() >= kMaxPath) return -1;
+  if (s.size() >= kMaxPath) throw RunError(s + ": path too long for a temporary file");
   for (int i = 0; i < kMaxPending; ++i) {
-    bool expected = false;
-    if (pending_used[i].compare_exchange_strong(expected, true)) {
+    int expected = kFree;
+    if (pending_state[i].compare_exchange_strong(expected, kClaimed)) {
       std::memcpy(pending_paths[i], s.c_str(), s.size() + 1);
+      pending_state[i].store(kReady);
       return i;
     }
   }
-  return -1;
+  throw RunError(s + ": more than " + std::to_string(kMaxPending) +
+                 " temporary files at once in one run");
 }
 
 void unregister_pending(int slot) {
-  if (slot >= 0) pending_used[slot].store(false);
+  if (slot >= 0) pending_state[slot].store(kFree);
 }
+
+// Child processes writing into pending temporaries, for discard_pending_outputs (0: free).
+constexpr int kMaxChildren = 64;
+std::atomic<int> pending_children[kMaxChildren];
 
 // > 0: commits in progress; -1: a signal handler is removing the temporaries and will exit.
 std::atomic<int> commit_state{0};
@@ -58,7 +72,24 @@ void begin_commit() noexcept {
 
 void end_commit() noexcept {
   if (commit_state.fetch_sub(1) != 1) return;
-  if (const int signal = deferred_signal.exchange(0); signal != 0) ::raise(signal);
+  const int signal = deferred_signal.exchange(0);
+  if (signal == 0) return;
+  // raise() runs the handler here and now, unless this thread blocks the signal: then the
+  // process gets it, for a thread that takes it.
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, nullptr, &mask);
+  if (sigismember(&mask, signal) == 1)
+    ::kill(::getpid(), signal);
+  else
+    ::raise(signal);
+}
+
+// A file written while a signal handler on another thread was removing the temporaries may have
+// been created after its unlink: the writer removes it itself and waits for the exit.
+void stop_if_leaving(const std::filesystem::path& written) noexcept {
+  if (commit_state.load() >= 0) return;
+  ::unlink(written.c_str());
+  for (;;) ::pause();
 }
 
 }  // namespace
@@ -71,12 +102,32 @@ bool discard_pending_outputs(int signal) noexcept {
     if (state != 0) return false;  // a commit raises it when done, or another thread is leaving
     if (commit_state.compare_exchange_weak(state, -1)) break;
   }
+  // Children first: one still running could write a file after its removal.
+  for (std::atomic<int>& child : pending_children)
+    if (const int pid = child.load(); pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);  // ECHILD when the thread that spawned it reaped it already
+    }
   for (int i = 0; i < kMaxPending; ++i)
-    if (pending_used[i].load()) ::unlink(pending_paths[i]);
+    if (pending_state[i].load() == kReady) ::unlink(pending_paths[i]);
   for (int i = 0; i < kMaxPending; ++i)  // scratch folders, now empty
-    if (pending_used[i].load()) ::rmdir(pending_paths[i]);
+    if (pending_state[i].load() == kReady) ::rmdir(pending_paths[i]);
   return true;
 }
+
+PendingChild::PendingChild(int pid) : slot_(-1) {
+  for (int i = 0; i < kMaxChildren && slot_ < 0; ++i) {
+    int expected = 0;
+    if (pending_children[i].compare_exchange_strong(expected, pid)) slot_ = i;
+  }
+  if (slot_ < 0) throw RunError("more than " + std::to_string(kMaxChildren) + " child processes");
+}
+
+PendingChild::~PendingChild() { pending_children[slot_].store(0); }
+
+SignalsWait::SignalsWait() { begin_commit(); }
+
+SignalsWait::~SignalsWait() { end_commit(); }
 
 PendingTemporary::PendingTemporary(const std::filesystem::path& path)
     : slot_(register_pending(path)) {}
@@ -132,6 +183,7 @@ void OutputSet::add(const std::filesystem::path& requested,
     unregister_pending(slot);
     throw;
   }
+  stop_if_leaving(tmp);
   staged_.push_back({requested, path, resolved, tmp, slot});
 }
 
@@ -158,9 +210,10 @@ bool OutputSet::add_figure(const std::filesystem::path& png, const std::string& 
     static std::atomic<int> counter{0};
     const fs::path scratch =
         dir / (".pcmkit-figure-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    const PendingTemporary pending_dir(scratch);  // before it exists: a signal may come between
     fs::create_directory(scratch, ec);
     if (ec) throw RunError(scratch.string() + ": cannot create (" + ec.message() + ")");
-    const PendingTemporary pending_dir(scratch);
+    stop_if_leaving(scratch);
     std::vector<std::unique_ptr<PendingTemporary>> pending;
     const fs::path output = scratch / png.filename();
     pending.push_back(std::make_unique<PendingTemporary>(output));
@@ -170,6 +223,7 @@ bool OutputSet::add_figure(const std::filesystem::path& png, const std::string& 
       pending.push_back(std::make_unique<PendingTemporary>(link));
       fs::create_hard_link(s.temporary, link, ec);
       if (ec) fs::copy_file(s.temporary, link, ec);
+      stop_if_leaving(link);
     }
     if (run_gnuplot(scratch, script) && fs::is_regular_file(output, ec)) {
       add(png, [&](const fs::path& tmp) {

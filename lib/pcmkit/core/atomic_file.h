@@ -31,7 +31,8 @@ class OutputSet {
   // Calls write(temporary_path); `path` is replaced at commit(). A link is followed: the file it
   // names is replaced. Errors: RunError when path is not a file name, is a directory, its
   // directory is missing, or it names a file already in the set (compared after resolving links,
-  // "." and ".."); any exception from `write` propagates (its temporary removed).
+  // "." and ".."), or 1024 temporaries are pending in the process; any exception from `write`
+  // propagates (its temporary removed).
   void add(const std::filesystem::path& path,
            const std::function<void(const std::filesystem::path&)>& write);
   void add_text(const std::filesystem::path& path, const std::string& text);
@@ -91,11 +92,41 @@ void require_outside_input(const std::filesystem::path& output,
 // exit. When one is committing, in whichever thread (a process-directed signal may land on any
 // thread that does not block it), returns false and raises `signal` again in the committing
 // thread once the commit has ended; false too when another thread is already on its way out.
-// Async-signal-safe.
+// A caller that gets true must end the process (_exit): commits and writes from then on wait
+// for that exit. Async-signal-safe.
 bool discard_pending_outputs(int signal) noexcept;
 
+// While one lives, a signal whose handler calls discard_pending_outputs waits, as during a
+// commit, and is raised again when the last such scope or commit ends: for the steps that must go
+// with a commit (removing a journal the new files replace, clearing a note that points to it).
+// Keep the scope short: Ctrl-C waits for it.
+class SignalsWait {
+ public:
+  SignalsWait();
+  ~SignalsWait();
+  SignalsWait(const SignalsWait&) = delete;
+  SignalsWait& operator=(const SignalsWait&) = delete;
+};
+
+// A child process writing into pending temporaries (gnuplot drawing a figure): while this
+// object lives, discard_pending_outputs kills it (SIGKILL) and reaps it before removing them, so
+// that it cannot write after the removal. Construct it in the SignalsWait scope that spawns the
+// child, so that no signal falls between the two. Errors: RunError when 64 are registered
+// already (the caller then stops the child itself).
+class PendingChild {
+ public:
+  explicit PendingChild(int pid);
+  ~PendingChild();
+  PendingChild(const PendingChild&) = delete;
+  PendingChild& operator=(const PendingChild&) = delete;
+
+ private:
+  int slot_;
+};
+
 // A temporary file written by someone else (e.g. a child process) that Ctrl-C should remove:
-// registered for discard_pending_outputs while this object lives.
+// registered for discard_pending_outputs while this object lives. Errors: RunError when the path
+// is longer than 4095 bytes or 1024 temporaries are registered already.
 class PendingTemporary {
  public:
   explicit PendingTemporary(const std::filesystem::path& path);

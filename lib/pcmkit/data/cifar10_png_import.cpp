@@ -12,9 +12,9 @@
 #include <system_error>
 
 #include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/detail/json_text.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/file_digest.h"
-#include "pcmkit/core/detail/json_text.h"
 
 namespace pcmkit::data {
 namespace {
@@ -237,27 +237,29 @@ Cifar10ImportSummary import_cifar10_png_package(const fs::path& package_dir,
     if (progress) progress({stage, done, static_cast<std::int64_t>(jobs.size())});
   };
   Cifar10ImportSummary summary;
-  // Nested atomic writes: every batch is converted (and the test batch verified) into its
-  // temporary file before the first rename, so a failure leaves no new file behind.
-  std::function<void(std::size_t)> convert_from = [&](std::size_t i) {
-    if (i == jobs.size()) return;
-    const BatchJob& job = jobs[i];
-    write_atomically(job.bin, [&](const fs::path& tmp) {
-      write_records(job.png, job.labels, tmp, job.bin);
-      if (i == 0) {
-        summary.test_batch_sha256 = sha256_of_file(tmp);
-        if (summary.test_batch_sha256 != kCifar10TestBatchSha256)
-          throw InputError(job.png.string(), "",
-                           "converted test batch has sha256 " + summary.test_batch_sha256 +
-                               ", expected the canonical " + kCifar10TestBatchSha256);
-      }
+  // One output set: every batch is converted (and the test batch verified) into its temporary
+  // file before the first rename, so a failure or a signal leaves no new file beside old ones.
+  const auto convert_all = [&] {
+    OutputSet outputs;  // gone, with its temporaries, before the catch below
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const BatchJob& job = jobs[i];
+      outputs.add(job.bin, [&](const fs::path& tmp) {
+        write_records(job.png, job.labels, tmp, job.bin);
+        if (i == 0) {
+          summary.test_batch_sha256 = sha256_of_file(tmp);
+          if (summary.test_batch_sha256 != kCifar10TestBatchSha256)
+            throw InputError(job.png.string(), "",
+                             "converted test batch has sha256 " + summary.test_batch_sha256 +
+                                 ", expected the canonical " + kCifar10TestBatchSha256);
+        }
+      });
       report(static_cast<std::int64_t>(i) + 1);
-      convert_from(i + 1);
-    });
+    }
+    outputs.commit();
   };
   report(0);
   try {
-    convert_from(0);
+    convert_all();
   } catch (...) {
     if (created) fs::remove(cache_dir, ec);  // only if empty
     throw;

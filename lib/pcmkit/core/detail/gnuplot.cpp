@@ -6,9 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 #include <system_error>
+
+#include "pcmkit/core/atomic_file.h"
+#include "pcmkit/core/error.h"
 
 extern char** environ;
 
@@ -25,9 +30,25 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& script) {
   std::string program = "gnuplot", argument = script;
   char* argv[] = {program.data(), argument.data(), nullptr};
   pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return false;
+  std::unique_ptr<PendingChild> pending;  // a signal handler stops it before removing its files
+  {
+    const SignalsWait spawn_and_register;
+    const int spawned = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) return false;
+    try {
+      pending = std::make_unique<PendingChild>(pid);
+    } catch (const RunError&) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      return false;
+    }
+  }
+  // Waited for without reaping, so that its pid cannot be reused while it is still registered.
+  siginfo_t info{};
+  while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0)
+    if (errno != EINTR) return false;
+  pending.reset();
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return false;
