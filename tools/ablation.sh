@@ -54,6 +54,11 @@ run_recipe() {
     exit 2
   }
   case "$recipe" in eta-*) noise=() ;; esac
+  # Done before (in a fresh clone its network is not there, its log and results are): skip.
+  if [ "$(grep -c . "$out/log.csv" 2>/dev/null)" -gt "$epochs" ] && [ -f "$out/pcm/results.csv" ]; then
+    echo "ablation: $recipe already done ($out)" >&2
+    return 0
+  fi
   mkdir -p "$out"
   local start=()
   [ -f "$out/checkpoint.h5" ] && start=(--resume)
