@@ -46,9 +46,7 @@ int register_pending(const std::filesystem::path& tmp) {
                  " temporary files at once in one run");
 }
 
-void unregister_pending(int slot) {
-  if (slot >= 0) pending_state[slot].store(kFree);
-}
+void unregister_pending(int slot) { pending_state[slot].store(kFree); }
 
 // Child processes writing into pending temporaries, for discard_pending_outputs (0: free).
 constexpr int kMaxChildren = 64;
@@ -243,10 +241,7 @@ void OutputSet::remove_at_commit(const std::filesystem::path& path) { removals_.
 std::vector<std::filesystem::path> OutputSet::commit() {
   // The renames are not interrupted: a signal arriving now, in any thread, is raised again once
   // they are done (the new set whole; see discard_pending_outputs).
-  begin_commit();
-  struct EndCommit {
-    ~EndCommit() { end_commit(); }
-  } end_commit_when_done;
+  const SignalsWait renames_whole;
   std::vector<std::filesystem::path> committed;
   std::error_code ec;
   for (std::size_t i = 0; i < staged_.size(); ++i) {
