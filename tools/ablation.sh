@@ -47,6 +47,9 @@ recipe_options() {
   esac
 }
 
+# Non-empty lines of a file, 0 when it is missing.
+lines() { if [ -f "$1" ]; then grep -c . "$1" || true; else echo 0; fi; }
+
 run_recipe() {
   local recipe=$1 out="$root/$1" options noise=(--weight-noise 0.038)
   options=$(recipe_options "$recipe") || {
@@ -55,7 +58,7 @@ run_recipe() {
   }
   case "$recipe" in eta-*) noise=() ;; esac
   # Done before (in a fresh clone its network is not there, its log and results are): skip.
-  if [ "$(grep -c . "$out/log.csv" 2>/dev/null)" -gt "$epochs" ] && [ -f "$out/pcm/results.csv" ]; then
+  if [ "$(lines "$out/log.csv")" -gt "$epochs" ] && [ -f "$out/pcm/results.csv" ]; then
     echo "ablation: $recipe already done ($out)" >&2
     return 0
   fi
@@ -67,7 +70,7 @@ run_recipe() {
     --epochs "$epochs" --lr 0.1 --seed 11 --batch-size 128 --schedule cosine --momentum 0.9 \
     --nesterov true --weight-decay 5e-4 --threads 1 --clip 2 "${noise[@]}" $options \
     ${EXTRA:-} "${start[@]}" -o "$out" 2>>"$out/stderr.log" >"$out/train.txt" ||
-    [ "$(grep -c . "$out/log.csv" 2>/dev/null)" -gt "$epochs" ]  # already complete
+    [ "$(lines "$out/log.csv")" -gt "$epochs" ]  # already complete
   if [ ! -f "$out/pcm/results.csv" ] || [ "$out/pcm/results.csv" -ot "$out/weights.h5" ]; then
     OMP_WAIT_POLICY=passive nice -n 10 "$pcmkit" evaluate --quiet --model "$model" \
       --weights "$out/weights.h5" --arch resnet32-pcm --data "$data" --times 25,1d \
