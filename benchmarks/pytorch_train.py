@@ -5,8 +5,11 @@ resnet32-pcm: depth 32, widths 16/28/56, projection shortcuts, biased linear) on
 forward (train mode), F.cross_entropy with label smoothing 0.1, backward, SGD (lr 0.1, momentum
 0.9, weight decay 5e-4). One warm-up step, then STEPS timed steps.
 Prints one JSON line: {"steps", "batch", "seconds", "images_per_s", "threads", "torch_version"}.
+With STEPS = serve (train_benchmark's interleaved rounds): after the warm-up prints
+{"ready": true, ...}, then for each line N read from stdin times N steps and prints one JSON line;
+ends at end of input or an empty line.
 Exit 3 when torch cannot be imported.
-Usage: pytorch_train.py [threads=2] [batch=128] [steps=10] [widths=16,28,56] [depth=32]
+Usage: pytorch_train.py [threads=2] [batch=128] [steps=10|serve] [widths=16,28,56] [depth=32]
 """
 import json
 import os
@@ -26,7 +29,8 @@ except ImportError:
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    serve = len(sys.argv) > 3 and sys.argv[3] == "serve"
+    steps = 0 if serve else int(sys.argv[3]) if len(sys.argv) > 3 else 10
     widths = [int(w) for w in (sys.argv[4] if len(sys.argv) > 4 else "16,28,56").split(",")]
     depth = int(sys.argv[5]) if len(sys.argv) > 5 else 32
     torch.set_num_threads(threads)
@@ -42,14 +46,25 @@ def main():
         loss.backward()
         opt.step()
 
+    def timed(n):
+        start = time.perf_counter()
+        for _ in range(n):
+            step()
+        seconds = time.perf_counter() - start
+        print(json.dumps({"steps": n, "batch": batch, "seconds": seconds,
+                          "images_per_s": n * batch / seconds, "threads": threads,
+                          "torch_version": torch.__version__}), flush=True)
+
     step()  # warm-up
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    seconds = time.perf_counter() - start
-    print(json.dumps({"steps": steps, "batch": batch, "seconds": seconds,
-                      "images_per_s": steps * batch / seconds, "threads": threads,
-                      "torch_version": torch.__version__}))
+    if not serve:
+        timed(steps)
+        return
+    print(json.dumps({"ready": True, "threads": threads, "torch_version": torch.__version__}),
+          flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        timed(int(line))
 
 
 if __name__ == "__main__":
