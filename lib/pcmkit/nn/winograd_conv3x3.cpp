@@ -133,30 +133,38 @@ WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTi
       out_channels(weight.rows()),
       out_stride(winograd_detail::whole_lanes(weight.rows())) {
   PCMKIT_CHECK(in >= 1 && weight.cols() == 9 * in, "WinogradWeights: weight is not out × in·9");
+  // U = G g Gᵀ in double, 8 output channels at a time (the lanes of DoubleLanes; the same
+  // operations as one channel at a time, so the same values). Each (o, c) writes its own values:
+  // any thread split gives the same u.
   const auto transform = [&]<int m>() {
     constexpr int a = m + 2;
+    constexpr Index lanes = winograd_detail::kDoubleLanes;
+    using winograd_detail::DoubleLanes;
     u.setZero(a * a * in * out_stride);
-    // Each (o, c) writes its own values: any thread split gives the same u.
+    const Index blocks = (out_channels + lanes - 1) / lanes;
 #pragma omp parallel for schedule(static)
-    for (Index o = 0; o < out_channels; ++o)
-      for (Index c = 0; c < in; ++c) {
-        double g[3][3], gt[3][a], result[a][a];
-        for (int i = 0; i < 3; ++i)
-          for (int j = 0; j < 3; ++j) g[i][j] = weight(o, c * 9 + i * 3 + j);
-        for (int i = 0; i < 3; ++i) {  // rows of g Gᵀ
-          double row_u[a];
-          Transforms<m>::kernel(g[i], row_u);
-          for (int j = 0; j < a; ++j) gt[i][j] = row_u[j];
+    for (Index block = 0; block < blocks * in; ++block) {
+      const Index c = block / blocks, o0 = block % blocks * lanes;
+      const Index valid = std::min(lanes, out_channels - o0);
+      DoubleLanes g[3][3], gt[3][a], result[a][a];
+      for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+          g[i][j] = DoubleLanes{};
+          for (Index k = 0; k < valid; ++k) g[i][j][k] = weight(o0 + k, c * 9 + i * 3 + j);
         }
-        for (int j = 0; j < a; ++j) {  // G (g Gᵀ), column by column
-          const double column[3] = {gt[0][j], gt[1][j], gt[2][j]};
-          double column_u[a];
-          Transforms<m>::kernel(column, column_u);
-          for (int i = 0; i < a; ++i) result[i][j] = column_u[i];
-        }
-        for (int xi = 0; xi < a * a; ++xi)
-          u[(xi * in + c) * out_stride + o] = static_cast<float>(result[xi / a][xi % a]);
+      for (int i = 0; i < 3; ++i) Transforms<m>::kernel(g[i], gt[i]);  // rows of g Gᵀ
+      for (int j = 0; j < a; ++j) {  // G (g Gᵀ), column by column
+        const DoubleLanes column[3] = {gt[0][j], gt[1][j], gt[2][j]};
+        DoubleLanes column_u[a];
+        Transforms<m>::kernel(column, column_u);
+        for (int i = 0; i < a; ++i) result[i][j] = column_u[i];
       }
+      // All 8 lanes: o0 + 8 ≤ out_stride, and the lanes past out_channels transform zeros.
+      typedef float FloatLanes __attribute__((vector_size(lanes * sizeof(float)), aligned(4)));
+      for (int xi = 0; xi < a * a; ++xi)
+        *reinterpret_cast<FloatLanes*>(u.data() + (xi * in + c) * out_stride + o0) =
+            __builtin_convertvector(result[xi / a][xi % a], FloatLanes);
+    }
   };
   if (tile == WinogradTile::k2x2)
     transform.template operator()<2>();

@@ -21,6 +21,10 @@ namespace pcmkit::nn::winograd_detail {
 inline constexpr Index kLanes = 16;
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 
+// 8 doubles as one value, for the kernel transform vectorised over output channels.
+inline constexpr Index kDoubleLanes = 8;
+typedef double DoubleLanes __attribute__((vector_size(kDoubleLanes * sizeof(double))));
+
 // n rounded up to whole vectors.
 constexpr Index whole_lanes(Index n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
@@ -121,7 +125,8 @@ struct Transforms<2> {
     s[2] = e[0] - e[1];
     s[3] = -e[1];
   }
-  static void kernel(const double g[3], double u[4]) {
+  template <class T>  // double, or DoubleLanes (the same operations lane by lane)
+  static void kernel(const T g[3], T u[4]) {
     u[0] = g[0];
     u[1] = 0.5 * (g[0] + g[1] + g[2]);
     u[2] = 0.5 * (g[0] - g[1] + g[2]);
@@ -166,7 +171,8 @@ struct Transforms<4> {
     s[4] = even_4 - odd_2;
     s[5] = e[3];
   }
-  static void kernel(const double g[3], double u[6]) {
+  template <class T>  // double, or DoubleLanes (the same operations lane by lane)
+  static void kernel(const T g[3], T u[6]) {
     u[0] = g[0] / 4;
     u[1] = -(g[0] + g[1] + g[2]) / 6;
     u[2] = -(g[0] - g[1] + g[2]) / 6;
