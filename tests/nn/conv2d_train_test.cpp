@@ -135,6 +135,36 @@ TEST_CASE("Conv2d's Winograd backward matches its im2col backward") {
   }
 }
 
+TEST_CASE("Conv2d without an input gradient returns none and the same dW and db, bit for bit") {
+  // Every backward path: Winograd 3×3, the im2col "same" path, and the strided col2im path (the
+  // ImageNet stem's shape).
+  const Geometry shapes[] = {
+      {3, 16, 3, 1, 1, 9, 10, true}, {3, 16, 3, 1, 1, 9, 10, true}, {3, 8, 7, 2, 3, 11, 12, true}};
+  const Conv2d::Algorithm algorithms[] = {Conv2d::Algorithm::kWinograd4x4,
+                                          Conv2d::Algorithm::kIm2colGemm,
+                                          Conv2d::Algorithm::kIm2colGemm};
+  for (int k = 0; k < 3; ++k) {
+    CAPTURE(k);
+    const Geometry& g = shapes[k];
+    const Tensor x = random_tensor(3, g.in, g.height, g.width, 31);
+    Conv2d with = make_conv(g, 33), without = make_conv(g, 33);
+    with.set_algorithm(algorithms[k]);
+    without.set_algorithm(algorithms[k]);
+    without.set_input_gradient(false);
+    CHECK(with.input_gradient());
+    CHECK_FALSE(without.input_gradient());
+    const Tensor y = with.forward_train(x);
+    CHECK(without.forward_train(x).values() == y.values());
+    const Tensor r = random_tensor(y.n(), y.channels(), y.height(), y.width(), 32);
+    const Tensor dx = with.backward(r);
+    CHECK(dx.same_shape(x));
+    CHECK(without.backward(r).size() == 0);
+    CHECK(without.master_weight_grad() == with.master_weight_grad());
+    CHECK(without.bias_grad() == with.bias_grad());
+    CHECK(with.master_weight_grad().cwiseAbs().maxCoeff() > 0.0f);
+  }
+}
+
 TEST_CASE("Conv2d backward requires forward_train and a gradient of the output's shape") {
   Conv2d conv = make_conv({2, 3, 3, 1, 1, 4, 4, false}, 1);
   CHECK_THROWS_AS(conv.backward(random_tensor(1, 3, 4, 4, 2)), InternalError);

@@ -61,11 +61,17 @@ Tensor Conv2d::backward(Tensor grad_output) {
     // Winograd too), both from one transposed copy of grad_output; db as sums in image order.
     const WinogradTile tile =
         algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
-    const WinogradWeights flipped(flipped_kernel(), outs, tile);
-    Tensor grad_input = Tensor::uninitialized(n, in_channels_, g.h, g.w);
-    weight_grad_ +=
-        winograd_weight_gradient(tile, input.data(), grad_output.data(), n, in_channels_, outs, g.h,
-                                 g.w, &flipped, grad_input.data());
+    Tensor grad_input;
+    if (input_gradient_) {
+      const WinogradWeights flipped(flipped_kernel(), outs, tile);
+      grad_input = Tensor::uninitialized(n, in_channels_, g.h, g.w);
+      weight_grad_ +=
+          winograd_weight_gradient(tile, input.data(), grad_output.data(), n, in_channels_, outs,
+                                   g.h, g.w, &flipped, grad_input.data());
+    } else {
+      weight_grad_ += winograd_weight_gradient(tile, input.data(), grad_output.data(), n,
+                                               in_channels_, outs, g.h, g.w);
+    }
     if (has_bias())
       for (Index i = 0; i < n; ++i) bias_grad_ += grad_output.image(i).rowwise().sum();
     train_input_ = Tensor();
@@ -80,7 +86,8 @@ Tensor Conv2d::backward(Tensor grad_output) {
   // which is a GEMM of forward's shape instead of a thin one with `out` rows plus a col2im
   // scatter, and gains from any speed-up of forward().
   const bool same = g.same_shape();
-  Tensor grad_input = same ? Tensor() : Tensor(n, in_channels_, g.h, g.w);
+  const bool scatter = input_gradient_ && !same;  // dx by col2im in the chunks
+  Tensor grad_input = scatter ? Tensor(n, in_channels_, g.h, g.w) : Tensor();
   RowMatrixXf partial_dw(num_chunks * outs, depth);
   RowMatrixXf partial_db(num_chunks, outs);
 
@@ -97,12 +104,12 @@ Tensor Conv2d::backward(Tensor grad_output) {
     im2col(input.data(), g, first, count, cols.data());
     partial_dw.middleRows(chunk * outs, outs).noalias() = grad * cols.transpose();
     partial_db.row(chunk) = grad.rowwise().sum().transpose();
-    if (!same) {
+    if (scatter) {
       cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
       col2im_add(cols.data(), g, first, count, grad_input.data());
     }
   }
-  if (same) grad_input = flipped_kernel_forward(grad_output);
+  if (same && input_gradient_) grad_input = flipped_kernel_forward(grad_output);
   // In chunk order, whatever thread computed each chunk.
   for (Index chunk = 0; chunk < num_chunks; ++chunk) {
     weight_grad_ += partial_dw.middleRows(chunk * outs, outs);

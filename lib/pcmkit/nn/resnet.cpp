@@ -35,7 +35,8 @@ Network make_cifar_resnet(const CifarResNetOptions& options) {
   options.validate();
   const int blocks = (options.depth - 2) / 6;
   auto body = std::make_unique<Sequential>();
-  body->emplace<Conv2d>("conv1", 3, options.widths[0], 3, 1, 1);
+  // The stem's input is the images: no gradient needed there.
+  body->emplace<Conv2d>("conv1", 3, options.widths[0], 3, 1, 1).set_input_gradient(false);
   body->emplace<BatchNorm2d>("bn1", options.widths[0]);
   body->emplace<ReLU>("relu");
   Index in_planes = options.widths[0];
@@ -88,7 +89,7 @@ Network make_imagenet_resnet(int depth, Index num_classes) {
   if (num_classes < 1)
     throw InputError("", "num_classes", "must be >= 1, got " + std::to_string(num_classes));
   auto body = std::make_unique<Sequential>();
-  body->emplace<Conv2d>("conv1", 3, 64, 7, 2, 3);
+  body->emplace<Conv2d>("conv1", 3, 64, 7, 2, 3).set_input_gradient(false);
   body->emplace<BatchNorm2d>("bn1", 64);
   body->emplace<ReLU>("relu");
   body->emplace<MaxPool2d>("maxpool", 3, 2, 1);
