@@ -14,7 +14,9 @@
 #   eta-2.5    eta 2.5% instead of 3.8%    eta-5    eta 5%
 #   combined   Cutout + EMA + distillation (the long run's recipe, resnet32-pcm-hwa-kd)
 # Usage: tools/ablation.sh [recipe ...]   (default: all, in the order above; `table` only
-#   rebuilds the table from the runs there are). Runs one recipe at a time, at low priority.
+#   rebuilds the table from the runs there are). Runs one recipe at a time, at low priority;
+#   two can run at once on two cores (`tools/ablation.sh & tools/ablation.sh combined eta-5 &`):
+#   a recipe another one is running is skipped (a lock file in its folder).
 # Environment: PCMKIT (default build/bin/pcmkit), CIFAR10 (data directory), EPOCHS (15),
 #   REPEATS (3), ABLATION (output directory, default data/training/ablation), EXTRA (more train
 #   options, e.g. --max-train-images for a smoke test; recorded in each run's settings.json),
@@ -63,6 +65,14 @@ run_recipe() {
     return 0
   fi
   mkdir -p "$out"
+  # One runner per recipe: another tools/ablation.sh (on the other core, say) skips it.
+  local lock
+  exec {lock}>"$out/.lock"
+  if ! flock -n "$lock"; then
+    echo "ablation: $recipe is being run by another tools/ablation.sh, skipped" >&2
+    exec {lock}>&-
+    return 0
+  fi
   local start=()
   [ -f "$out/checkpoint.h5" ] && start=(--resume)
   # shellcheck disable=SC2086 # the recipe's options are words
@@ -77,6 +87,7 @@ run_recipe() {
       --repeats "$repeats" --compensation gdc,adabs --seed 1 --threads 1 ${EVAL_EXTRA:-} \
       -o "$out/pcm" >"$out/pcm.txt"
   fi
+  exec {lock}>&-
   echo "ablation: $recipe done ($out)" >&2
 }
 
