@@ -160,7 +160,8 @@ WinogradWeights::WinogradWeights(const RowMatrixXf& weight, Index in, WinogradTi
         for (int i = 0; i < a; ++i) result[i][j] = column_u[i];
       }
       // All 8 lanes: o0 + 8 ≤ out_stride, and the lanes past out_channels transform zeros.
-      typedef float FloatLanes __attribute__((vector_size(lanes * sizeof(float)), aligned(4)));
+      typedef float FloatLanes
+          __attribute__((vector_size(lanes * sizeof(float)), aligned(4), may_alias));
       for (int xi = 0; xi < a * a; ++xi)
         *reinterpret_cast<FloatLanes*>(u.data() + (xi * in + c) * out_stride + o0) =
             __builtin_convertvector(result[xi / a][xi % a], FloatLanes);
