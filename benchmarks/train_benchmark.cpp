@@ -52,8 +52,8 @@ double json_number(const std::string& line, const std::string& key) {
 }
 
 // benchmarks/pytorch_train.py in its serve mode: started (and warmed up) once, then
-// run(steps) times that many steps while this process waits. Not usable when start() failed;
-// `why_not` says why.
+// run(steps) times that many steps while this process waits. Not usable (ready() false) when
+// it could not be started; `why_not` says why.
 class PyTorchWorker {
  public:
   PyTorchWorker(const PyTorchWorker&) = delete;

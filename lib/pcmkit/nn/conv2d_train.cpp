@@ -1,6 +1,7 @@
 // Conv2d's training pass and backward pass (contract and equations in conv2d.h). Kept apart from
 // conv2d.cpp so that the evaluation fast path can change without touching the gradients.
 #include <algorithm>
+#include <optional>
 
 #include "pcmkit/core/error.h"
 #include "pcmkit/nn/conv2d.h"
@@ -61,17 +62,16 @@ Tensor Conv2d::backward(Tensor grad_output) {
     // Winograd too), both from one transposed copy of grad_output; db as sums in image order.
     const WinogradTile tile =
         algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
+    // Without an input gradient, neither the flipped kernel nor dL/dx.
+    std::optional<WinogradWeights> flipped;
     Tensor grad_input;
     if (input_gradient_) {
-      const WinogradWeights flipped(flipped_kernel(), outs, tile);
+      flipped.emplace(flipped_kernel(), outs, tile);
       grad_input = Tensor::uninitialized(n, in_channels_, g.h, g.w);
-      weight_grad_ +=
-          winograd_weight_gradient(tile, input.data(), grad_output.data(), n, in_channels_, outs,
-                                   g.h, g.w, &flipped, grad_input.data());
-    } else {
-      weight_grad_ += winograd_weight_gradient(tile, input.data(), grad_output.data(), n,
-                                               in_channels_, outs, g.h, g.w);
     }
+    weight_grad_ += winograd_weight_gradient(
+        tile, input.data(), grad_output.data(), n, in_channels_, outs, g.h, g.w,
+        flipped ? &*flipped : nullptr, flipped ? grad_input.data() : nullptr);
     if (has_bias())
       for (Index i = 0; i < n; ++i) bias_grad_ += grad_output.image(i).rowwise().sum();
     train_input_ = Tensor();
