@@ -92,6 +92,11 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
                   "Exponential moving average of the weights, tested and exported (0 = off, "
                   "e.g. 0.999)")
       ->capture_default_str();
+  cmd->add_option("--ema-bn-images", o.ema_bn_images,
+                  "With --ema-decay: re-estimate the average's BatchNorm statistics after each "
+                  "epoch on this many training images before testing and exporting it (0 = keep "
+                  "the averaged statistics; e.g. 10000)")
+      ->capture_default_str();
   cmd->add_option("--teacher", o.teachers,
                   "Knowledge distillation from this weights file (repeat for an ensemble; needs "
                   "--distill-weight)");
@@ -132,6 +137,7 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
                              {"mixing_alpha", o.mixup > 0 ? "--mixup" : "--cutmix"},
                              {"mixing_probability", "--mix-probability"},
                              {"ema_decay", "--ema-decay"},
+                             {"ema_batch_norm_images", "--ema-bn-images"},
                              {"distillation_weight", "--distill-weight"},
                              {"distillation_temperature", "--distill-temperature"},
                              {"teachers", "--teacher"},
@@ -175,6 +181,7 @@ int run_train(const TrainOptions& o) {
     options.mixing = {o.mixup > 0 ? data::BatchMixingKind::kMixup : data::BatchMixingKind::kCutMix,
                       o.mixup > 0 ? o.mixup : o.cutmix, o.mix_probability};
   options.ema_decay = o.ema_decay;
+  options.ema_batch_norm_images = o.ema_bn_images;
   options.distillation_weight = o.distill_weight;
   options.distillation_temperature = o.distill_temperature;
   options.teachers = o.teachers;
@@ -286,7 +293,7 @@ int run_train(const TrainOptions& o) {
       },
       progress.callback());
   {
-    const nn::ScopedAverageWeights averaged(trainer.average());  // the run's network
+    const experiment::ScopedExportedNetwork exported(trainer);  // the run's network
     nn::save_weights_hdf5(out / "weights.h5", network, normalization, nullptr,
                           options.trained_cutout());
   }

@@ -33,6 +33,7 @@ struct TrainOptions {
   double cutmix = 0.0;
   double mix_probability = 1.0;
   double ema_decay = 0.0;
+  std::int64_t ema_bn_images = 0;
   std::vector<std::string> teachers;
   std::string teacher_arch;  // empty: --arch
   double distill_weight = 0.0;

@@ -125,6 +125,9 @@ TEST_CASE(
   CHECK(contains(plain, "\"frozen_batch_norm_epochs\": 0"));
   const std::string frozen = settings({"--hardware-aware", "--frozen-bn-epochs", "1"}, "frozen");
   CHECK(contains(frozen, "\"frozen_batch_norm_epochs\": 1"));
+  CHECK(contains(plain, "\"ema_batch_norm_images\": 0"));
+  const std::string ema = settings({"--ema-decay", "0.99", "--ema-bn-images", "50"}, "ema");
+  CHECK(contains(ema, "\"ema_batch_norm_images\": 50"));
 }
 
 TEST_CASE("train reports each epoch on stderr with the run's time left") {
@@ -172,6 +175,8 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
       {{"--cutmix", "200"}, "--cutmix"},
       {{"--mix-probability", "0.5"}, "--mix-probability"},
       {{"--cutmix", "1", "--mix-probability", "0"}, "--mix-probability"},
+      {{"--ema-bn-images", "50"}, "--ema-bn-images"},                         // needs --ema-decay
+      {{"--ema-decay", "0.99", "--ema-bn-images", "10"}, "--ema-bn-images"},  // < a batch
   };
   for (const Case& c : cases) {
     std::vector<std::string> extra = c.extra;

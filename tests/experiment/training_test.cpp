@@ -529,3 +529,137 @@ TEST_CASE("mixing options are validated") {
   o.mixing = {data::BatchMixingKind::kCutMix, 1.0, 0.5};
   CHECK_NOTHROW(o.validate());
 }
+
+namespace {
+
+std::vector<float> average_values(experiment::Trainer& trainer) {
+  std::vector<float> v;
+  for (const auto& a : trainer.average()->values())
+    v.insert(v.end(), a.values.begin(), a.values.end());
+  return v;
+}
+
+std::vector<float> file_values(const fs::path& file) {
+  nn::Network network = small_network(99);
+  nn::load_weights_hdf5(file, network);
+  return all_values(network);
+}
+
+}  // namespace
+
+TEST_CASE("EMA with re-estimated BatchNorm statistics: exported, resumed bit for bit, threads") {
+  Data d;  // 200 training images
+  test::TempDir out;
+  experiment::TrainingOptions o = small_options();
+  o.epochs = 3;
+  o.weight_noise = 0.02;
+  o.augmentation.cutout = 8;
+  o.ema_decay = 0.9;
+  o.ema_batch_norm_images = 80;  // two whole batches of 32: 64 images
+
+  struct Run {
+    std::vector<float> iterate, average, file;
+    std::vector<double> accuracy;
+  };
+  const auto run = [&](const experiment::TrainingOptions& options, const fs::path& checkpoint) {
+    nn::Network network = small_network();
+    experiment::Trainer trainer(network, options);
+    trainer.run(*d.train, *d.test, [&](experiment::Trainer& t) {
+      experiment::save_training_checkpoint(checkpoint, t, {}, "");
+    });
+    Run r{all_values(network), average_values(trainer), file_values(checkpoint), {}};
+    for (const experiment::EpochRecord& e : trainer.log())
+      r.accuracy.push_back(e.test_accuracy_percent);
+    return r;
+  };
+  const int threads_before = num_threads();
+  set_num_threads(1);
+  const Run one = run(o, out.path() / "one.h5");
+  set_num_threads(2);
+  const Run two = run(o, out.path() / "two.h5");
+  set_num_threads(threads_before);
+  CHECK(one.iterate == two.iterate);
+  CHECK(one.average == two.average);
+  CHECK(one.file == two.file);
+  CHECK(one.accuracy == two.accuracy);
+
+  // Training itself is unchanged: the iterate and the (raw) average are those of a run without.
+  experiment::TrainingOptions raw = o;
+  raw.ema_batch_norm_images = 0;
+  const Run plain = run(raw, out.path() / "raw.h5");
+  CHECK(plain.iterate == one.iterate);
+  CHECK(plain.average == one.average);
+  CHECK(plain.file == plain.average);
+  CHECK(one.file != plain.file);
+
+  // The file holds the averaged weights with statistics re-estimated, by hand here, on the first
+  // 64 images of the last epoch's order, augmented as trained.
+  nn::Network expected = small_network(99);
+  nn::load_weights_hdf5(out.path() / "raw.h5", expected);  // the average, raw statistics
+  const std::vector<nn::BatchNorm2d*> bns = expected.batch_norms();
+  for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
+  const std::vector<std::int64_t> order = data::shuffled_order(200, o.seed, 2);
+  for (std::size_t first : {0, 32}) {
+    data::CifarBatch batch;
+    d.train->make_batch(std::span(order).subspan(first, 32), o.augmentation, o.seed, 2, batch);
+    expected.forward(std::move(batch.images));
+  }
+  for (nn::BatchNorm2d* bn : bns) bn->end_statistics();
+  CHECK(all_values(expected) == one.file);
+  // ... and is the network tested.
+  d.test->rewind();
+  CHECK(one.accuracy.back() == experiment::evaluate_accuracy(expected, *d.test, 200));
+
+  // Stopped after epoch 2 and resumed: bit for bit the uninterrupted run.
+  const fs::path checkpoint = out.path() / "stopped.h5";
+  nn::Network first = small_network();
+  experiment::Trainer b(first, o);
+  CHECK_THROWS_AS(b.run(*d.train, *d.test,
+                        [&](experiment::Trainer& t) {
+                          experiment::save_training_checkpoint(checkpoint, t, {}, "");
+                          if (t.epochs_done() == 2) throw RunError("stop");
+                        }),
+                  RunError);
+  nn::Network resumed = small_network(99);
+  experiment::Trainer c(resumed, o);
+  experiment::load_training_checkpoint(checkpoint, c);
+  // The loaded state is the saved one: the iterate, the raw average, the exported network.
+  CHECK(all_values(resumed) == all_values(first));
+  CHECK(average_values(c) == average_values(b));
+  experiment::save_training_checkpoint(out.path() / "again.h5", c, {}, "");
+  CHECK(file_values(out.path() / "again.h5") == file_values(checkpoint));
+  c.run(*d.train, *d.test, [&](experiment::Trainer& t) {
+    experiment::save_training_checkpoint(checkpoint, t, {}, "");
+  });
+  CHECK(all_values(resumed) == one.iterate);
+  CHECK(average_values(c) == one.average);
+  CHECK(file_values(checkpoint) == one.file);
+  CHECK(c.log().back().test_accuracy_percent == one.accuracy.back());
+
+  // A checkpoint of a run without re-estimation does not resume one with it.
+  nn::Network n = small_network(99);
+  experiment::Trainer e(n, o);
+  try {
+    experiment::load_training_checkpoint(out.path() / "raw.h5", e);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.field() == "options.ema_batch_norm_images");
+  }
+
+  experiment::TrainingOptions bad = o;
+  bad.ema_decay = 0;
+  for (std::int64_t images : {std::int64_t{-1}, std::int64_t{31}, std::int64_t{64}}) {
+    CAPTURE(images);
+    bad.ema_batch_norm_images = images;
+    if (images == 64)
+      bad.ema_decay = 0;  // without EMA there is nothing to re-estimate
+    else
+      bad.ema_decay = 0.9;
+    try {
+      bad.validate();
+      FAIL("no error");
+    } catch (const InputError& err) {
+      CHECK(err.field() == "ema_batch_norm_images");
+    }
+  }
+}

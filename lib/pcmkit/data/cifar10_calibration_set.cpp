@@ -1,30 +1,23 @@
 #include "pcmkit/data/cifar10_calibration_set.h"
 
-#include <algorithm>
 #include <numeric>
 
-#include "pcmkit/core/error.h"
-
 namespace pcmkit::data {
+namespace {
+
+std::vector<std::int64_t> first_indices(std::int64_t n) {
+  std::vector<std::int64_t> indices(static_cast<std::size_t>(n));
+  std::iota(indices.begin(), indices.end(), std::int64_t{0});
+  return indices;
+}
+
+}  // namespace
 
 CifarCalibrationSet::CifarCalibrationSet(const std::vector<std::filesystem::path>& files,
                                          nn::InputNormalization normalization,
                                          CifarAugmentation augmentation,
                                          std::uint64_t seed)
-    : records_(files, std::move(normalization)), augmentation_(augmentation), seed_(seed) {}
-
-bool CifarCalibrationSet::next(std::int64_t max_images, ImageBatch& batch) {
-  PCMKIT_CHECK(max_images >= 1, "CifarCalibrationSet::next: max_images < 1");
-  const std::int64_t n = std::min(max_images, num_images() - next_image_);
-  if (n <= 0) {
-    batch = ImageBatch{};
-    return false;
-  }
-  indices_.resize(static_cast<std::size_t>(n));
-  std::iota(indices_.begin(), indices_.end(), next_image_);
-  records_.make_batch(indices_, augmentation_, seed_, 0, batch);
-  next_image_ += n;
-  return true;
-}
+    : records_(files, std::move(normalization)),
+      images_(records_, first_indices(records_.num_images()), augmentation, seed, 0) {}
 
 }  // namespace pcmkit::data

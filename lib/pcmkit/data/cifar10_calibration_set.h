@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "pcmkit/data/cifar10_training_images.h"
 #include "pcmkit/data/cifar10_training_set.h"
 #include "pcmkit/data/image_dataset.h"
 
@@ -30,17 +31,19 @@ class CifarCalibrationSet final : public ImageDataset {
                       CifarAugmentation augmentation,
                       std::uint64_t seed);
 
-  std::int64_t num_images() const override { return records_.num_images(); }
+  CifarCalibrationSet(const CifarCalibrationSet&) = delete;  // images_ refers to records_
+  CifarCalibrationSet& operator=(const CifarCalibrationSet&) = delete;
+
+  std::int64_t num_images() const override { return images_.num_images(); }
   int num_classes() const override { return kCifarClasses; }
-  void rewind() override { next_image_ = 0; }
-  bool next(std::int64_t max_images, ImageBatch& batch) override;
+  void rewind() override { images_.rewind(); }
+  bool next(std::int64_t max_images, ImageBatch& batch) override {
+    return images_.next(max_images, batch);
+  }
 
  private:
   CifarTrainingSet records_;
-  CifarAugmentation augmentation_;
-  std::uint64_t seed_;
-  std::int64_t next_image_ = 0;
-  std::vector<std::int64_t> indices_;
+  CifarTrainingImages images_;
 };
 
 }  // namespace pcmkit::data

@@ -7,6 +7,7 @@
 
 #include "pcmkit/analog/weight_noise.h"
 #include "pcmkit/core/error.h"
+#include "pcmkit/data/cifar10_training_images.h"
 #include "pcmkit/experiment/drift_evaluation.h"
 #include "pcmkit/nn/batch_norm2d.h"
 #include "pcmkit/nn/distillation_loss.h"
@@ -45,6 +46,15 @@ void TrainingOptions::validate() const {
                 "must be in 0..32 pixels (0 = off)", augmentation.cutout);
   require_input(ema_decay == 0 || (ema_decay >= 0.9 && ema_decay < 1), "", "ema_decay",
                 "must be 0 (off) or in [0.9, 1)", ema_decay);
+  require_input(ema_batch_norm_images >= 0, "", "ema_batch_norm_images", "must be >= 0 (0 = off)",
+                static_cast<double>(ema_batch_norm_images));
+  if (ema_batch_norm_images > 0) {
+    require_input(ema_decay > 0, "", "ema_batch_norm_images", "needs ema_decay > 0",
+                  static_cast<double>(ema_batch_norm_images));
+    require_input(ema_batch_norm_images >= batch_size, "", "ema_batch_norm_images",
+                  "must be >= batch_size (whole batches)",
+                  static_cast<double>(ema_batch_norm_images));
+  }
   require_input(distillation_weight >= 0 && distillation_weight <= 1, "", "distillation_weight",
                 "must be in [0, 1]", distillation_weight);
   require_input(distillation_temperature > 0 && distillation_temperature <= 100, "",
@@ -202,8 +212,21 @@ void Trainer::run(const data::CifarTrainingSet& train,
     record.last_iterate_test_accuracy_percent =
         evaluate_accuracy(network_, test, 200, options_.max_test_images);
     record.test_accuracy_percent = record.last_iterate_test_accuracy_percent;
-    if (average_) {
+    if (average_ && options_.ema_batch_norm_images > 0) {
+      // The first images of this epoch's order, in whole batches (or all n when fewer).
+      std::int64_t m = std::min(options_.ema_batch_norm_images, n);
+      if (m >= options_.batch_size) m -= m % options_.batch_size;
+      order.resize(static_cast<std::size_t>(m));
+      data::CifarTrainingImages images(train, std::move(order), options_.augmentation,
+                                       options_.seed, e);
       const nn::ScopedAverageWeights averaged(average_.get());
+      const nn::BatchNormStatistics averaged_statistics(network_);
+      nn::reestimate_batch_norms(network_, images, m, options_.batch_size);
+      reestimated_statistics_.emplace(network_);
+      averaged_statistics.restore();
+    }
+    if (average_) {
+      const ScopedExportedNetwork exported(*this);
       record.test_accuracy_percent =
           evaluate_accuracy(network_, test, 200, options_.max_test_images);
     }
@@ -211,6 +234,17 @@ void Trainer::run(const data::CifarTrainingSet& train,
     log_.push_back(record);
     if (on_epoch_end) on_epoch_end(*this);
   }
+}
+
+ScopedExportedNetwork::ScopedExportedNetwork(Trainer& trainer) : averaged_(trainer.average()) {
+  if (trainer.average() && trainer.reestimated_statistics()) {
+    averaged_statistics_.emplace(trainer.network());
+    trainer.reestimated_statistics()->restore();
+  }
+}
+
+ScopedExportedNetwork::~ScopedExportedNetwork() {
+  if (averaged_statistics_) averaged_statistics_->restore();
 }
 
 }  // namespace pcmkit::experiment

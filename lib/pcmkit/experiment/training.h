@@ -14,6 +14,10 @@
 //       average.h).
 //     then the noise is cleared and the test accuracy of the clean network is measured (of the
 //     average, with EMA: the network a run exports; the last iterate's is logged beside it).
+//     With EMA and ema_batch_norm_images > 0, the average's BatchNorm statistics are first
+//     re-estimated on training images with the averaged weights (as torch.optim.swa_utils.
+//     update_bn): the averaged running statistics belong to the iterates of the last few
+//     epochs, not to the averaged weights, and at a falling learning rate they no longer match.
 // Random: every draw is counter-based on (seed, epoch, step, image): a run resumed from the
 // checkpoint of epoch e continues bit for bit as if it had never stopped.
 #pragma once
@@ -21,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +33,7 @@
 #include "pcmkit/data/batch_mixing.h"
 #include "pcmkit/data/cifar10_binary.h"
 #include "pcmkit/data/cifar10_training_set.h"
+#include "pcmkit/nn/batch_norm_reestimation.h"
 #include "pcmkit/nn/exponential_moving_average.h"
 #include "pcmkit/nn/lr_schedule.h"
 #include "pcmkit/nn/network.h"
@@ -59,6 +65,12 @@ struct TrainingOptions {
   // Exponential moving average of the weights, 0 = off, else in [0.9, 1): the averaged network
   // is the one tested, checkpointed and exported.
   double ema_decay = 0.0;
+  // With EMA: 0 = the average keeps its own averaged BatchNorm statistics; N > 0 = the network
+  // tested, checkpointed and exported has them re-estimated after every epoch on the first N
+  // images of that epoch's order (augmented as trained, not mixed), in whole batches (fewer than
+  // N when the split is smaller). The averaged statistics go on being averaged underneath, so
+  // training itself does not change. Requires N ≥ batch_size.
+  std::int64_t ema_batch_norm_images = 0;
   // Knowledge distillation: weight α of the teachers' soft targets (0 = off) and temperature T.
   // The teachers (weights files of architecture teacher_arch) are given to the Trainer as
   // networks; they are named here so that a run records and checks them.
@@ -127,9 +139,17 @@ class Trainer {
   // The weight average (null without EMA), to save and restore.
   nn::ExponentialMovingAverage* average() { return average_.get(); }
 
+  // The average's re-estimated BatchNorm statistics (TrainingOptions::ema_batch_norm_images),
+  // null before the first epoch and without re-estimation.
+  const nn::BatchNormStatistics* reestimated_statistics() const {
+    return reestimated_statistics_ ? &*reestimated_statistics_ : nullptr;
+  }
+
   // Restores the state of a run stopped after log.size() epochs (a checkpoint): the network's
   // weights and the optimiser's buffers must be restored by the caller.
   void restore_log(std::vector<EpochRecord> log) { log_ = std::move(log); }
+  // Restores the re-estimated statistics from a checkpoint: they are the network's now.
+  void restore_reestimated_statistics() { reestimated_statistics_.emplace(network_); }
 
  private:
   nn::Network& network_;
@@ -137,7 +157,23 @@ class Trainer {
   std::vector<nn::Network*> teachers_;
   std::unique_ptr<nn::Sgd> sgd_;
   std::unique_ptr<nn::ExponentialMovingAverage> average_;
+  std::optional<nn::BatchNormStatistics> reestimated_statistics_;
   std::vector<EpochRecord> log_;
+};
+
+// The network a run tests, checkpoints and exports, in the trainer's network for the guard's
+// lifetime: the last iterate without EMA; with EMA the average, with its re-estimated BatchNorm
+// statistics when there are any. Everything is put back after.
+class ScopedExportedNetwork {
+ public:
+  explicit ScopedExportedNetwork(Trainer& trainer);
+  ~ScopedExportedNetwork();
+  ScopedExportedNetwork(const ScopedExportedNetwork&) = delete;
+  ScopedExportedNetwork& operator=(const ScopedExportedNetwork&) = delete;
+
+ private:
+  nn::ScopedAverageWeights averaged_;
+  std::optional<nn::BatchNormStatistics> averaged_statistics_;
 };
 
 }  // namespace pcmkit::experiment

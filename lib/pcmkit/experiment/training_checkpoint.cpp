@@ -18,6 +18,23 @@ namespace {
 using json = nlohmann::ordered_json;
 constexpr const char* kSchema = "pcmkit.training-checkpoint/1";
 constexpr const char* kLivePrefix = "iterate.";
+constexpr const char* kAveragedStatisticsPrefix = "average.";
+
+// With re-estimated statistics the file's BatchNorm statistics are those; the average's own
+// (averaged) ones, which training goes on averaging, are kept under /training.
+bool keeps_averaged_statistics(const Trainer& trainer) {
+  return trainer.options().ema_decay > 0 && trainer.options().ema_batch_norm_images > 0;
+}
+
+// The average's BatchNorm running statistics (the values that are not trained), named.
+std::vector<nn::ExponentialMovingAverage::Values> averaged_statistics(Trainer& trainer) {
+  const std::vector<nn::ParameterRef> parameters = trainer.network().parameters();
+  const std::vector<nn::ExponentialMovingAverage::Values> average = trainer.average()->values();
+  std::vector<nn::ExponentialMovingAverage::Values> statistics;
+  for (std::size_t k = 0; k < parameters.size(); ++k)
+    if (!parameters[k].trainable) statistics.push_back(average[k]);
+  return statistics;
+}
 
 const char* schedule_name(nn::LrScheduleKind kind) {
   switch (kind) {
@@ -49,6 +66,7 @@ json options_to_json(const TrainingOptions& o) {
   j["clip_alpha"] = o.clip_alpha;
   j["frozen_batch_norm_epochs"] = o.frozen_batch_norm_epochs;
   j["ema_decay"] = o.ema_decay;
+  j["ema_batch_norm_images"] = o.ema_batch_norm_images;
   j["distillation_weight"] = o.distillation_weight;
   j["distillation_temperature"] = o.distillation_temperature;
   j["teachers"] = o.teachers;
@@ -122,6 +140,10 @@ void add_training_checkpoint(OutputSet& outputs,
     for (const nn::ParameterRef& p : trainer.network().parameters())
       group.arrays.emplace_back(kLivePrefix + p.name,
                                 std::vector<float>(p.values.begin(), p.values.end()));
+  if (keeps_averaged_statistics(trainer))
+    for (const nn::ExponentialMovingAverage::Values& v : averaged_statistics(trainer))
+      group.arrays.emplace_back(kAveragedStatisticsPrefix + v.name,
+                                std::vector<float>(v.values.begin(), v.values.end()));
   json state;
   state["schema"] = kSchema;
   state["arch"] = trainer.network().arch();
@@ -130,7 +152,7 @@ void add_training_checkpoint(OutputSet& outputs,
   state["options"] = options_to_json(trainer.options());
   state["log"] = log_to_json(trainer.log());
   group.state_json = state.dump();
-  const nn::ScopedAverageWeights averaged(trainer.average());
+  const ScopedExportedNetwork exported(trainer);
   nn::add_weights_hdf5(outputs, path, trainer.network(), normalization, &group,
                        trainer.options().trained_cutout());
 }
@@ -157,6 +179,7 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   // Options added after checkpoints were written: their absence means this value.
   const json added_later = {{"frozen_batch_norm_epochs", 0},
                             {"ema_decay", 0.0},
+                            {"ema_batch_norm_images", 0},
                             {"distillation_weight", 0.0},
                             {"distillation_temperature", 4.0},
                             {"teachers", json::array()},
@@ -205,12 +228,18 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   if (trainer.average())
     for (const nn::ParameterRef& p : trainer.network().parameters())
       targets.emplace_back(kLivePrefix + p.name, p.values);
+  if (keeps_averaged_statistics(trainer))
+    for (const nn::ExponentialMovingAverage::Values& v : averaged_statistics(trainer))
+      targets.emplace_back(kAveragedStatisticsPrefix + v.name, v.values);
   if (targets.size() != group.arrays.size())
     throw InputError(file, "training",
                      std::to_string(group.arrays.size()) + " arrays, expected " +
                          std::to_string(targets.size()) +
-                         (trainer.average() ? " (momentum buffers and the last iterate)"
-                                            : " (momentum buffers)"));
+                         (keeps_averaged_statistics(trainer)
+                              ? " (momentum buffers, the last iterate and the averaged BatchNorm "
+                                "statistics)"
+                          : trainer.average() ? " (momentum buffers and the last iterate)"
+                                              : " (momentum buffers)"));
   std::vector<const std::vector<float>*> sources;
   for (const auto& [name, values] : targets) {
     const auto it = std::find_if(group.arrays.begin(), group.arrays.end(),
@@ -227,7 +256,9 @@ TrainingCheckpointInfo load_training_checkpoint(const std::filesystem::path& pat
   }
   // Everything checked: now change the trainer (the weights loader checks before it writes).
   const nn::WeightsFileInfo info = nn::load_weights_hdf5(path, trainer.network());
-  // With EMA the file's weights are the average: move them into it, then restore the iterate.
+  if (keeps_averaged_statistics(trainer)) trainer.restore_reestimated_statistics();
+  // With EMA the file's weights are the average: move them into it, then restore the iterate
+  // (and the averaged statistics under the re-estimated ones).
   if (trainer.average()) trainer.average()->swap_with_network();
   for (std::size_t k = 0; k < targets.size(); ++k)
     std::copy(sources[k]->begin(), sources[k]->end(), targets[k].second.begin());

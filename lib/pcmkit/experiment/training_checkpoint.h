@@ -6,7 +6,8 @@
 // names the weights file a fine-tuning run started from, so a resumed run still records it.
 // With EMA (TrainingOptions::ema_decay) the file's weights are the average, the network the run
 // exports, and /training also holds the last iterate ("iterate.<name>") that training goes on
-// from.
+// from; with re-estimated BatchNorm statistics (ema_batch_norm_images) the file's statistics are
+// those, and /training keeps the average's own ("average.<name>"), which it goes on averaging.
 #pragma once
 
 #include <filesystem>
