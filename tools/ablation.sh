@@ -9,6 +9,7 @@
 # into data/training/ablation/<recipe>/pcm/. Last, data/training/ablation/table.md.
 #   reference  the shipped recipe (issue #4's hardware-aware run, shortened)
 #   cutout     + Cutout 16                 ema      + EMA of the weights, decay 0.999
+#   ema-bn     + EMA 0.999 with its BatchNorm statistics re-estimated on 10,000 training images
 #   distill    + distillation from the two first-stage networks (alpha 0.9, T 4)
 #   mixup      + mixup, alpha 1            cutmix   + CutMix, alpha 1, on half the steps
 #   eta-2.5    eta 2.5% instead of 3.8%    eta-5    eta 5%
@@ -29,7 +30,7 @@ epochs="${EPOCHS:-15}"
 repeats="${REPEATS:-3}"
 root="${ABLATION:-data/training/ablation}"
 model=calibration/pcm_like_nandakumar2019.json
-all=(reference cutout ema distill mixup cutmix eta-2.5 eta-5 combined)
+all=(reference cutout ema ema-bn distill mixup cutmix eta-2.5 eta-5 combined)
 teachers=(--teacher data/training/resnet32-pcm-baseline/checkpoint.h5
   --teacher data/training/resnet32-pcm-hwa/checkpoint.h5 --distill-weight 0.9
   --distill-temperature 4)
@@ -39,6 +40,7 @@ recipe_options() {
     reference) echo "" ;;
     cutout) echo "--cutout 16" ;;
     ema) echo "--ema-decay 0.999" ;;
+    ema-bn) echo "--ema-decay 0.999 --ema-bn-images 10000" ;;
     distill) echo "${teachers[*]}" ;;
     mixup) echo "--mixup 1" ;;
     cutmix) echo "--cutmix 1 --mix-probability 0.5" ;;
