@@ -94,8 +94,9 @@ void add_train_command(CLI::App& app, TrainOptions& o) {
       ->capture_default_str();
   cmd->add_option("--ema-bn-images", o.ema_bn_images,
                   "With --ema-decay: re-estimate the average's BatchNorm statistics after each "
-                  "epoch on this many training images before testing and exporting it (0 = keep "
-                  "the averaged statistics; e.g. 10000)")
+                  "epoch on this many training images (>= --batch-size, rounded down to whole "
+                  "batches) before testing and exporting it (0 = keep the averaged statistics; "
+                  "e.g. 10000)")
       ->capture_default_str();
   cmd->add_option("--teacher", o.teachers,
                   "Knowledge distillation from this weights file (repeat for an ensemble; needs "

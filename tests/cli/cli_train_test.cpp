@@ -177,6 +177,8 @@ TEST_CASE("train: bad input exits 2 with one line and writes nothing") {
       {{"--cutmix", "1", "--mix-probability", "0"}, "--mix-probability"},
       {{"--ema-bn-images", "50"}, "--ema-bn-images"},                         // needs --ema-decay
       {{"--ema-decay", "0.99", "--ema-bn-images", "10"}, "--ema-bn-images"},  // < a batch
+      {{"--ema-decay", "0.99", "--ema-bn-images", "50", "--frozen-bn-epochs", "1"},
+       "--ema-bn-images"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> extra = c.extra;

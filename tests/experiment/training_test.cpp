@@ -593,22 +593,41 @@ TEST_CASE("EMA with re-estimated BatchNorm statistics: exported, resumed bit for
   CHECK(one.file != plain.file);
 
   // The file holds the averaged weights with statistics re-estimated, by hand here, on the first
-  // 64 images of the last epoch's order, augmented as trained.
-  nn::Network expected = small_network(99);
-  nn::load_weights_hdf5(out.path() / "raw.h5", expected);  // the average, raw statistics
-  const std::vector<nn::BatchNorm2d*> bns = expected.batch_norms();
-  for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
-  const std::vector<std::int64_t> order = data::shuffled_order(200, o.seed, 2);
-  for (std::size_t first : {0, 32}) {
-    data::CifarBatch batch;
-    d.train->make_batch(std::span(order).subspan(first, 32), o.augmentation, o.seed, 2, batch);
-    expected.forward(std::move(batch.images));
-  }
-  for (nn::BatchNorm2d* bn : bns) bn->end_statistics();
-  CHECK(all_values(expected) == one.file);
+  // `count` of the n images in the last epoch's order, augmented as trained, in batches of 32.
+  const auto reestimated_by_hand = [&](const fs::path& raw_file, std::int64_t n,
+                                       std::size_t count) {
+    nn::Network expected = small_network(99);
+    nn::load_weights_hdf5(raw_file, expected);  // the average, raw statistics
+    const std::vector<nn::BatchNorm2d*> bns = expected.batch_norms();
+    for (nn::BatchNorm2d* bn : bns) bn->begin_statistics();
+    const std::vector<std::int64_t> order = data::shuffled_order(n, o.seed, 2);
+    for (std::size_t first = 0; first < count; first += 32) {
+      data::CifarBatch batch;
+      d.train->make_batch(std::span(order).subspan(first, std::min<std::size_t>(32, count - first)),
+                          o.augmentation, o.seed, 2, batch);
+      expected.forward(std::move(batch.images));
+    }
+    for (nn::BatchNorm2d* bn : bns) bn->end_statistics();
+    return all_values(expected);
+  };
+  CHECK(reestimated_by_hand(out.path() / "raw.h5", 200, 64) == one.file);
   // ... and is the network tested.
+  nn::Network exported = small_network(99);
+  nn::load_weights_hdf5(out.path() / "one.h5", exported);
   d.test->rewind();
-  CHECK(one.accuracy.back() == experiment::evaluate_accuracy(expected, *d.test, 200));
+  CHECK(one.accuracy.back() == experiment::evaluate_accuracy(exported, *d.test, 200));
+  // More images asked for than the split has: all of it, in whole batches (192 of 200).
+  experiment::TrainingOptions all_images = o;
+  all_images.ema_batch_norm_images = 1000;
+  CHECK(reestimated_by_hand(out.path() / "raw.h5", 200, 192) ==
+        run(all_images, out.path() / "all.h5").file);
+  // A split smaller than a batch: all of it, one batch.
+  experiment::TrainingOptions small_split = o, small_raw = raw;
+  small_split.max_train_images = small_raw.max_train_images = 24;
+  small_split.ema_batch_norm_images = 32;
+  run(small_raw, out.path() / "small-raw.h5");
+  CHECK(reestimated_by_hand(out.path() / "small-raw.h5", 24, 24) ==
+        run(small_split, out.path() / "small.h5").file);
 
   // Stopped after epoch 2 and resumed: bit for bit the uninterrupted run.
   const fs::path checkpoint = out.path() / "stopped.h5";
@@ -636,25 +655,41 @@ TEST_CASE("EMA with re-estimated BatchNorm statistics: exported, resumed bit for
   CHECK(file_values(checkpoint) == one.file);
   CHECK(c.log().back().test_accuracy_percent == one.accuracy.back());
 
-  // A checkpoint of a run without re-estimation does not resume one with it.
-  nn::Network n = small_network(99);
-  experiment::Trainer e(n, o);
-  try {
-    experiment::load_training_checkpoint(out.path() / "raw.h5", e);
-    FAIL("no error");
-  } catch (const InputError& err) {
-    CHECK(err.field() == "options.ema_batch_norm_images");
+  // A checkpoint of a run without re-estimation does not resume one with it, and one written
+  // before the option existed (no such key) resumes only as a run without it.
+  nn::Network plain_network = small_network(99);
+  const fs::path older =
+      with_edited_state(out.path() / "raw.h5", plain_network, R"(,"ema_batch_norm_images":0)", "",
+                        out.path() / "older.h5");
+  for (const fs::path& file : {out.path() / "raw.h5", older}) {
+    CAPTURE(file);
+    nn::Network n = small_network(99);
+    experiment::Trainer e(n, o);
+    try {
+      experiment::load_training_checkpoint(file, e);
+      FAIL("no error");
+    } catch (const InputError& err) {
+      CHECK(err.field() == "options.ema_batch_norm_images");
+    }
   }
+  nn::Network n = small_network(99);
+  experiment::Trainer without(n, raw);
+  experiment::load_training_checkpoint(older, without);
+  CHECK(without.epochs_done() == 3);
 
-  experiment::TrainingOptions bad = o;
-  bad.ema_decay = 0;
-  for (std::int64_t images : {std::int64_t{-1}, std::int64_t{31}, std::int64_t{64}}) {
-    CAPTURE(images);
-    bad.ema_batch_norm_images = images;
-    if (images == 64)
-      bad.ema_decay = 0;  // without EMA there is nothing to re-estimate
-    else
-      bad.ema_decay = 0.9;
+  const struct {
+    std::int64_t images;
+    double ema_decay;
+    int frozen_epochs;
+  } bad_cases[] = {{-1, 0.9, 0}, {31, 0.9, 0}, {64, 0, 0}, {64, 0.9, 1}};
+  for (const auto& bad_case : bad_cases) {
+    CAPTURE(bad_case.images);
+    CAPTURE(bad_case.ema_decay);
+    CAPTURE(bad_case.frozen_epochs);
+    experiment::TrainingOptions bad = o;
+    bad.ema_batch_norm_images = bad_case.images;
+    bad.ema_decay = bad_case.ema_decay;
+    bad.frozen_batch_norm_epochs = bad_case.frozen_epochs;
     try {
       bad.validate();
       FAIL("no error");

@@ -54,6 +54,10 @@ void TrainingOptions::validate() const {
     require_input(ema_batch_norm_images >= batch_size, "", "ema_batch_norm_images",
                   "must be >= batch_size (whole batches)",
                   static_cast<double>(ema_batch_norm_images));
+    require_input(frozen_batch_norm_epochs == 0, "", "ema_batch_norm_images",
+                  "cannot be combined with frozen BatchNorm epochs (it would replace the "
+                  "statistics they train against)",
+                  static_cast<double>(ema_batch_norm_images));
   }
   require_input(distillation_weight >= 0 && distillation_weight <= 1, "", "distillation_weight",
                 "must be in [0, 1]", distillation_weight);
@@ -221,9 +225,22 @@ void Trainer::run(const data::CifarTrainingSet& train,
                                        options_.seed, e);
       const nn::ScopedAverageWeights averaged(average_.get());
       const nn::BatchNormStatistics averaged_statistics(network_);
-      nn::reestimate_batch_norms(network_, images, m, options_.batch_size);
-      reestimated_statistics_.emplace(network_);
+      std::optional<nn::BatchNormStatistics> reestimated;
+      try {
+        nn::reestimate_batch_norms(network_, images, m, options_.batch_size);
+        for (nn::BatchNorm2d* bn : batch_norms)
+          if (!bn->running_mean().allFinite() || !bn->running_var().allFinite())
+            throw RunError(
+                "training diverged: the average's re-estimated BatchNorm statistics "
+                "are not finite after epoch " +
+                std::to_string(epoch + 1));
+        reestimated.emplace(network_);
+      } catch (...) {
+        averaged_statistics.restore();  // the average keeps its own statistics
+        throw;
+      }
       averaged_statistics.restore();
+      reestimated_statistics_ = std::move(reestimated);
     }
     if (average_) {
       const ScopedExportedNetwork exported(*this);

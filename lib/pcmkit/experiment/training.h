@@ -66,10 +66,13 @@ struct TrainingOptions {
   // is the one tested, checkpointed and exported.
   double ema_decay = 0.0;
   // With EMA: 0 = the average keeps its own averaged BatchNorm statistics; N > 0 = the network
-  // tested, checkpointed and exported has them re-estimated after every epoch on the first N
-  // images of that epoch's order (augmented as trained, not mixed), in whole batches (fewer than
-  // N when the split is smaller). The averaged statistics go on being averaged underneath, so
-  // training itself does not change. Requires N ≥ batch_size.
+  // tested, checkpointed and exported has them re-estimated after every epoch, with its clean
+  // weights (the iterates' running statistics saw weight noise when η > 0), on the first
+  // min(N, n) images of that epoch's order (augmented as trained, not mixed), rounded down to
+  // whole batches (all n, one batch, when the split is smaller than a batch). The averaged
+  // statistics go on being averaged underneath, so training itself does not change.
+  // Requires N ≥ batch_size, and no frozen BatchNorm epochs (whose point is to keep the
+  // statistics the weights were trained against).
   std::int64_t ema_batch_norm_images = 0;
   // Knowledge distillation: weight α of the teachers' soft targets (0 = off) and temperature T.
   // The teachers (weights files of architecture teacher_arch) are given to the Trainer as
