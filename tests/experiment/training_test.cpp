@@ -76,6 +76,20 @@ fs::path with_edited_state(const fs::path& checkpoint,
   return file;
 }
 
+// Runs `trainer`, checkpointing after every epoch, until it is stopped (as if killed) after
+// epoch `stop_after`.
+void run_until_stopped(experiment::Trainer& trainer,
+                       Data& d,
+                       const fs::path& checkpoint,
+                       int stop_after) {
+  CHECK_THROWS_AS(trainer.run(*d.train, *d.test,
+                              [&](experiment::Trainer& t) {
+                                experiment::save_training_checkpoint(checkpoint, t, {}, "");
+                                if (t.epochs_done() == stop_after) throw RunError("stop");
+                              }),
+                  RunError);
+}
+
 }  // namespace
 
 TEST_CASE("training learns the synthetic classes: loss falls, accuracy far above chance") {
@@ -345,12 +359,7 @@ TEST_CASE("Cutout, EMA and distillation: thread-count independent and resumed bi
 
   nn::Network first = small_network();
   experiment::Trainer b(first, o, teachers);
-  CHECK_THROWS_AS(b.run(*d.train, *d.test,
-                        [&](experiment::Trainer& t) {
-                          experiment::save_training_checkpoint(checkpoint, t, {}, "");
-                          if (t.epochs_done() == 2) throw RunError("stop");
-                        }),
-                  RunError);
+  run_until_stopped(b, d, checkpoint, 2);
   nn::Network resumed = small_network(99);
   experiment::Trainer c(resumed, o, teachers);
   experiment::load_training_checkpoint(checkpoint, c);
@@ -459,12 +468,7 @@ TEST_CASE("mixup and CutMix: thread-count independent, resumed bit for bit, olde
     const fs::path checkpoint = out.path() / (data::batch_mixing_name(o.mixing.kind) + ".h5");
     nn::Network first = small_network();
     experiment::Trainer b(first, o, t);
-    CHECK_THROWS_AS(b.run(*d.train, *d.test,
-                          [&](experiment::Trainer& tr) {
-                            experiment::save_training_checkpoint(checkpoint, tr, {}, "");
-                            if (tr.epochs_done() == 2) throw RunError("stop");
-                          }),
-                    RunError);
+    run_until_stopped(b, d, checkpoint, 2);
     nn::Network resumed = small_network(99);
     experiment::Trainer c(resumed, o, t);
     experiment::load_training_checkpoint(checkpoint, c);
@@ -490,12 +494,7 @@ TEST_CASE("mixup and CutMix: thread-count independent, resumed bit for bit, olde
   const fs::path plain_checkpoint = out.path() / "plain.h5";
   nn::Network network = small_network();
   experiment::Trainer a(network, plain);
-  CHECK_THROWS_AS(a.run(*d.train, *d.test,
-                        [&](experiment::Trainer& tr) {
-                          experiment::save_training_checkpoint(plain_checkpoint, tr, {}, "");
-                          throw RunError("stop");
-                        }),
-                  RunError);
+  run_until_stopped(a, d, plain_checkpoint, 1);
   const fs::path older = with_edited_state(
       plain_checkpoint, network, R"(,"mixing":"none","mixing_alpha":1.0,"mixing_probability":1.0)",
       "", out.path() / "older.h5");
@@ -633,12 +632,7 @@ TEST_CASE("EMA with re-estimated BatchNorm statistics: exported, resumed bit for
   const fs::path checkpoint = out.path() / "stopped.h5";
   nn::Network first = small_network();
   experiment::Trainer b(first, o);
-  CHECK_THROWS_AS(b.run(*d.train, *d.test,
-                        [&](experiment::Trainer& t) {
-                          experiment::save_training_checkpoint(checkpoint, t, {}, "");
-                          if (t.epochs_done() == 2) throw RunError("stop");
-                        }),
-                  RunError);
+  run_until_stopped(b, d, checkpoint, 2);
   nn::Network resumed = small_network(99);
   experiment::Trainer c(resumed, o);
   experiment::load_training_checkpoint(checkpoint, c);
