@@ -125,40 +125,54 @@ TEST_CASE("winograd_weight_gradient requires a non-empty shape") {
 TEST_CASE("small_gemm matches the naive product, transposed A and accumulation included") {
   std::mt19937 rng(5);
   // Columns: whole blocks of 64, 48, 32, 16 and a scalar remainder; rows: whole register blocks
-  // and remainders of each size.
-  for (const Index cols : {1, 16, 37, 48, 64, 100, 144}) {
-    for (const Index rows : {1, 5, 13, 29}) {
-      const Index depth = 23 + cols % 7;
-      const std::vector<float> a = uniform_values(rows * depth, rng);
-      const std::vector<float> b = uniform_values(depth * cols, rng);
-      const std::vector<float> start = uniform_values(rows * cols, rng);
-      for (const bool transposed : {false, true}) {
-        for (const bool accumulate : {false, true}) {
-          std::vector<float> c = start;
-          // A (rows × depth) as row-major [rows][depth] or as the transpose of [depth][rows].
-          const Index a_stride = transposed ? 1 : depth, a_depth = transposed ? rows : 1;
-          winograd_detail::small_gemm(a.data(), a_stride, a_depth, b.data(), cols, c.data(), cols,
-                                      rows, depth, cols, accumulate);
-          double worst = 0.0;
-          for (Index r = 0; r < rows; ++r)
-            for (Index j = 0; j < cols; ++j) {
-              double sum = accumulate ? start[r * cols + j] : 0.0, magnitude = std::abs(sum);
-              for (Index k = 0; k < depth; ++k) {
-                const double term = double(a[r * a_stride + k * a_depth]) * b[k * cols + j];
-                sum += term;
-                magnitude += std::abs(term);
+  // and remainders of each size; depths: A's row strides of 16, 32 and 64 (kernels with
+  // constant strides) and others (the general one).
+  for (const Index cols : {1, 16, 37, 48, 64, 100, 144})
+    for (const Index rows : {1, 5, 13, 29})
+      for (const Index depth : {Index{16}, Index{32}, Index{64}, 23 + cols % 7}) {
+        const std::vector<float> a = uniform_values(rows * depth, rng);
+        const std::vector<float> b = uniform_values(depth * cols, rng);
+        const std::vector<float> start = uniform_values(rows * cols, rng);
+        for (const bool transposed : {false, true}) {
+          for (const bool accumulate : {false, true}) {
+            std::vector<float> c = start;
+            // A (rows × depth) as row-major [rows][depth] or as the transpose of [depth][rows].
+            const Index a_stride = transposed ? 1 : depth, a_depth = transposed ? rows : 1;
+            winograd_detail::small_gemm(a.data(), a_stride, a_depth, b.data(), cols, c.data(), cols,
+                                        rows, depth, cols, accumulate);
+            double worst = 0.0;
+            for (Index r = 0; r < rows; ++r)
+              for (Index j = 0; j < cols; ++j) {
+                double sum = accumulate ? start[r * cols + j] : 0.0, magnitude = std::abs(sum);
+                for (Index k = 0; k < depth; ++k) {
+                  const double term = double(a[r * a_stride + k * a_depth]) * b[k * cols + j];
+                  sum += term;
+                  magnitude += std::abs(term);
+                }
+                worst = std::max(worst, std::abs(c[r * cols + j] - sum) / (magnitude + 1e-30));
               }
-              worst = std::max(worst, std::abs(c[r * cols + j] - sum) / (magnitude + 1e-30));
-            }
-          CAPTURE(cols);
-          CAPTURE(rows);
-          CAPTURE(transposed);
-          CAPTURE(accumulate);
-          CHECK(worst <= kGemmRelTolerance);
+            CAPTURE(cols);
+            CAPTURE(rows);
+            CAPTURE(depth);
+            CAPTURE(transposed);
+            CAPTURE(accumulate);
+            CHECK(worst <= kGemmRelTolerance);
+#if defined(__AVX512F__)
+            // The contract, exactly: the start value, then fused multiply-adds in increasing k
+            // (where the vector unit fuses; GCC's generic vectors may not elsewhere).
+            bool exact = true;
+            for (Index r = 0; r < rows; ++r)
+              for (Index j = 0; j < cols; ++j) {
+                float sum = accumulate ? start[r * cols + j] : 0.0f;
+                for (Index k = 0; k < depth; ++k)
+                  sum = std::fma(a[r * a_stride + k * a_depth], b[k * cols + j], sum);
+                exact = exact && c[r * cols + j] == sum;
+              }
+            CHECK(exact);
+#endif
+          }
         }
       }
-    }
-  }
 }
 
 }  // namespace

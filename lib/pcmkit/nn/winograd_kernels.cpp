@@ -12,10 +12,23 @@
 namespace pcmkit::nn::winograd_detail {
 namespace {
 
-template <int R, int V>
+// A's strides as compile-time values where they are known (S > 0: a_stride = S, and then
+// a_depth_stride = 1 if S > 1): the R row addresses become one register plus constant offsets.
+// With runtime strides, R = 16 row pointers outgrow the general registers and spill, one reload
+// per multiply-add.
+template <Index S>
+struct AStrides {
+  Index row, depth;
+  [[gnu::always_inline]] Index at(Index r, Index k) const {
+    if constexpr (S == 1) return r + k * depth;
+    if constexpr (S > 1) return r * S + k;
+    return r * row + k * depth;
+  }
+};
+
+template <int R, int V, Index S>
 [[gnu::always_inline]] inline void block(const float* a,
-                                         Index a_stride,
-                                         Index a_depth_stride,
+                                         AStrides<S> strides,
                                          const float* b,
                                          Index b_stride,
                                          float* c,
@@ -30,7 +43,7 @@ template <int R, int V>
     Lanes bk[V];
     for (int v = 0; v < V; ++v) bk[v] = load<Lanes>(b + k * b_stride + v * kLanes);
     for (int r = 0; r < R; ++r) {
-      const Lanes ar = broadcast(a[r * a_stride + k * a_depth_stride]);
+      const Lanes ar = broadcast(a[strides.at(r, k)]);
       for (int v = 0; v < V; ++v) acc[r][v] = fused_multiply_add(ar, bk[v], acc[r][v]);
     }
   }
@@ -39,10 +52,9 @@ template <int R, int V>
 }
 
 // Rows in blocks of R, then the remaining rows (fewer than R) in one block of their count.
-template <int R, int V>
+template <int R, int V, Index S>
 void column_block(const float* a,
-                  Index a_stride,
-                  Index a_depth_stride,
+                  AStrides<S> strides,
                   const float* b,
                   Index b_stride,
                   float* c,
@@ -52,19 +64,47 @@ void column_block(const float* a,
                   bool accumulate) {
   Index r = 0;
   for (; r + R <= rows; r += R)
-    block<R, V>(a + r * a_stride, a_stride, a_depth_stride, b, b_stride, c + r * c_stride, c_stride,
-                depth, accumulate);
+    block<R, V>(a + strides.at(r, 0), strides, b, b_stride, c + r * c_stride, c_stride, depth,
+                accumulate);
   const Index rest = rows - r;
   if (rest == 0) return;
-  a += r * a_stride;
+  a += strides.at(r, 0);
   c += r * c_stride;
   [&]<int... Q>(std::integer_sequence<int, Q...>) {
-    ((rest == Q + 1 ? block<Q + 1, V>(a, a_stride, a_depth_stride, b, b_stride, c, c_stride, depth,
-                                      accumulate)
+    ((rest == Q + 1 ? block<Q + 1, V>(a, strides, b, b_stride, c, c_stride, depth, accumulate)
                     : void()),
      ...);
   }
   (std::make_integer_sequence<int, R - 1>{});
+}
+
+// The vector columns of small_gemm with A's strides of type AStrides<S>.
+template <Index S>
+Index vector_columns(const float* a,
+                     AStrides<S> strides,
+                     const float* b,
+                     Index b_stride,
+                     float* c,
+                     Index c_stride,
+                     Index rows,
+                     Index depth,
+                     Index cols,
+                     bool accumulate) {
+  Index col = 0;
+  // 4 vectors × 6 rows (or 2 × 12, 1 × 16): 24 accumulators of the 32 vector registers.
+  for (; col + 4 * kLanes <= cols; col += 4 * kLanes)
+    column_block<6, 4>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
+  if (cols - col >= 3 * kLanes) {
+    column_block<8, 3>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
+    col += 3 * kLanes;
+  } else if (cols - col >= 2 * kLanes) {
+    column_block<12, 2>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
+    col += 2 * kLanes;
+  } else if (cols - col >= kLanes) {
+    column_block<16, 1>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
+    col += kLanes;
+  }
+  return col;
 }
 
 }  // namespace
@@ -80,24 +120,22 @@ void small_gemm(const float* a,
                 Index depth,
                 Index cols,
                 bool accumulate) {
-  Index col = 0;
-  // 4 vectors × 6 rows (or 2 × 12, 1 × 16): 24 accumulators of the 32 vector registers.
-  for (; col + 4 * kLanes <= cols; col += 4 * kLanes)
-    column_block<6, 4>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
-                       depth, accumulate);
-  if (cols - col >= 3 * kLanes) {
-    column_block<8, 3>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
-                       depth, accumulate);
-    col += 3 * kLanes;
-  } else if (cols - col >= 2 * kLanes) {
-    column_block<12, 2>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
-                        depth, accumulate);
-    col += 2 * kLanes;
-  } else if (cols - col >= kLanes) {
-    column_block<16, 1>(a, a_stride, a_depth_stride, b + col, b_stride, c + col, c_stride, rows,
-                        depth, accumulate);
-    col += kLanes;
-  }
+  // The strides the Winograd products use (V row-major with 16, 32 or 64 lanes, or Vᵀ) as
+  // constants; any other through the general kernel.
+  const auto columns = [&]<Index S>(AStrides<S> strides) {
+    return vector_columns(a, strides, b, b_stride, c, c_stride, rows, depth, cols, accumulate);
+  };
+  Index col;
+  if (a_stride == 1)
+    col = columns(AStrides<1>{1, a_depth_stride});
+  else if (a_depth_stride == 1 && a_stride == 16)
+    col = columns(AStrides<16>{16, 1});
+  else if (a_depth_stride == 1 && a_stride == 32)
+    col = columns(AStrides<32>{32, 1});
+  else if (a_depth_stride == 1 && a_stride == 64)
+    col = columns(AStrides<64>{64, 1});
+  else
+    col = columns(AStrides<0>{a_stride, a_depth_stride});
   for (; col < cols; ++col)
     for (Index r = 0; r < rows; ++r) {
       float sum = accumulate ? c[r * c_stride + col] : 0.0f;
