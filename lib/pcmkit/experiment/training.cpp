@@ -216,32 +216,8 @@ void Trainer::run(const data::CifarTrainingSet& train,
     record.last_iterate_test_accuracy_percent =
         evaluate_accuracy(network_, test, 200, options_.max_test_images);
     record.test_accuracy_percent = record.last_iterate_test_accuracy_percent;
-    if (average_ && options_.ema_batch_norm_images > 0) {
-      // The first images of this epoch's order, in whole batches (or all n when fewer).
-      std::int64_t m = std::min(options_.ema_batch_norm_images, n);
-      if (m >= options_.batch_size) m -= m % options_.batch_size;
-      order.resize(static_cast<std::size_t>(m));
-      data::CifarTrainingImages images(train, std::move(order), options_.augmentation,
-                                       options_.seed, e);
-      const nn::ScopedAverageWeights averaged(average_.get());
-      const nn::BatchNormStatistics averaged_statistics(network_);
-      std::optional<nn::BatchNormStatistics> reestimated;
-      try {
-        nn::reestimate_batch_norms(network_, images, m, options_.batch_size);
-        for (nn::BatchNorm2d* bn : batch_norms)
-          if (!bn->running_mean().allFinite() || !bn->running_var().allFinite())
-            throw RunError(
-                "training diverged: the average's re-estimated BatchNorm statistics "
-                "are not finite after epoch " +
-                std::to_string(epoch + 1));
-        reestimated.emplace(network_);
-      } catch (...) {
-        averaged_statistics.restore();  // the average keeps its own statistics
-        throw;
-      }
-      averaged_statistics.restore();
-      reestimated_statistics_ = std::move(reestimated);
-    }
+    if (average_ && options_.ema_batch_norm_images > 0)
+      reestimate_average_statistics(train, std::move(order), epoch);
     if (average_) {
       const ScopedExportedNetwork exported(*this);
       record.test_accuracy_percent =
@@ -251,6 +227,36 @@ void Trainer::run(const data::CifarTrainingSet& train,
     log_.push_back(record);
     if (on_epoch_end) on_epoch_end(*this);
   }
+}
+
+void Trainer::reestimate_average_statistics(const data::CifarTrainingSet& train,
+                                            std::vector<std::int64_t> order,
+                                            int epoch) {
+  // The first images of this epoch's order, in whole batches (or all n when fewer).
+  const auto n = static_cast<std::int64_t>(order.size());
+  std::int64_t m = std::min(options_.ema_batch_norm_images, n);
+  if (m >= options_.batch_size) m -= m % options_.batch_size;
+  order.resize(static_cast<std::size_t>(m));
+  data::CifarTrainingImages images(train, std::move(order), options_.augmentation, options_.seed,
+                                   static_cast<std::uint64_t>(epoch));
+  const nn::ScopedAverageWeights averaged(average_.get());
+  const nn::BatchNormStatistics averaged_statistics(network_);
+  std::optional<nn::BatchNormStatistics> reestimated;
+  try {
+    nn::reestimate_batch_norms(network_, images, m, options_.batch_size);
+    for (nn::BatchNorm2d* bn : network_.batch_norms())
+      if (!bn->running_mean().allFinite() || !bn->running_var().allFinite())
+        throw RunError(
+            "training diverged: the average's re-estimated BatchNorm statistics are not finite "
+            "after epoch " +
+            std::to_string(epoch + 1));
+    reestimated.emplace(network_);
+  } catch (...) {
+    averaged_statistics.restore();  // the average keeps its own statistics
+    throw;
+  }
+  averaged_statistics.restore();
+  reestimated_statistics_ = std::move(reestimated);
 }
 
 ScopedExportedNetwork::ScopedExportedNetwork(Trainer& trainer) : averaged_(trainer.average()) {

@@ -155,6 +155,13 @@ class Trainer {
   void restore_reestimated_statistics() { reestimated_statistics_.emplace(network_); }
 
  private:
+  // TrainingOptions::ema_batch_norm_images: the average's BatchNorm statistics re-estimated with
+  // its clean weights on the first images of `order` (this epoch's), into
+  // reestimated_statistics_; the network is left as it was (on error too).
+  void reestimate_average_statistics(const data::CifarTrainingSet& train,
+                                     std::vector<std::int64_t> order,
+                                     int epoch);
+
   nn::Network& network_;
   TrainingOptions options_;
   std::vector<nn::Network*> teachers_;
