@@ -122,6 +122,23 @@ TEST_CASE("winograd_weight_gradient requires a non-empty shape") {
                   InternalError);
 }
 
+TEST_CASE("Transpose16 transposes 16 vectors of 16 floats, in the unit's vector pieces") {
+  using winograd_detail::kLanes;
+  using winograd_detail::kVecLanes;
+  const Index stride = 21;  // rows apart by more than a vector, unaligned
+  std::vector<float> rows(kLanes * stride);
+  for (Index k = 0; k < kLanes; ++k)
+    for (Index l = 0; l < kLanes; ++l) rows[k * stride + l] = static_cast<float>(100 * k + l);
+  const winograd_detail::Transpose16 transpose(rows.data() + 1, stride);
+  bool transposed = true;
+  for (Index j = 0; j < kLanes; ++j)
+    for (Index p = 0; p < kLanes / kVecLanes; ++p)
+      for (Index l = 0; l < kVecLanes; ++l)
+        transposed =
+            transposed && transpose.piece(j, p)[l] == rows[(p * kVecLanes + l) * stride + j + 1];
+  CHECK(transposed);
+}
+
 TEST_CASE("small_gemm matches the naive product, transposed A and accumulation included") {
   std::mt19937 rng(5);
   // Columns: whole blocks of 64, 48, 32, 16 and a scalar remainder; rows: whole register blocks
@@ -157,9 +174,9 @@ TEST_CASE("small_gemm matches the naive product, transposed A and accumulation i
             CAPTURE(transposed);
             CAPTURE(accumulate);
             CHECK(worst <= kGemmRelTolerance);
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX__) && defined(__FMA__))
             // The contract, exactly: the start value, then fused multiply-adds in increasing k
-            // (where the vector unit fuses; GCC's generic vectors may not elsewhere).
+            // (where the unit fuses; without FMA the vectors round twice).
             bool exact = true;
             for (Index r = 0; r < rows; ++r)
               for (Index j = 0; j < cols; ++j) {

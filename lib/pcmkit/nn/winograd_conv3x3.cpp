@@ -76,11 +76,11 @@ void convolve(const WinogradWeights& weights,
     for (Index q0 = 0; q0 < out; q0 += kLanes) {
       const Index q_end = std::min(out, q0 + kLanes);
       for (Index k0 = 0; k0 < whole; k0 += kLanes) {
-        Lanes block[kLanes];
-        for (Index k = 0; k < kLanes; ++k)
-          block[k] = load<Lanes>(strip + (s0 + k0 + k) * out_lanes + q0);
-        transpose16(block);
-        for (Index q = q0; q < q_end; ++q) finish(block[q - q0], image, q, p0 + k0);
+        // Row q − q0 of the transpose: 16 pixels of channel q, in the unit's vectors.
+        const Transpose16 block(strip + (s0 + k0) * out_lanes + q0, out_lanes);
+        for (Index q = q0; q < q_end; ++q)
+          for (Index p = 0; p < kLanes / kVecLanes; ++p)
+            finish(block.piece(q - q0, p), image, q, p0 + k0 + p * kVecLanes);
       }
       for (Index k = whole; k < n; ++k)
         for (Index q = q0; q < q_end; ++q)
@@ -97,8 +97,8 @@ void convolve(const WinogradWeights& weights,
       for (Index tx = 0; tx < tiles_x; ++tx) {
         const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in + image * in;
         float* v_tile = v + (sl * tiles_x + tx) * in_lanes;
-        for (Index c = 0; c < in_lanes; c += kLanes)
-          input_tile<m, Lanes>(tile + c, row, column, v_tile + c, rows * in_lanes);
+        for (Index c = 0; c < in_lanes; c += kVecLanes)
+          input_tile<m, Vec>(tile + c, row, column, v_tile + c, rows * in_lanes);
       }
     }
     // M_ξ = V_ξ · U_ξ: [ξ][row][out_lanes].
@@ -112,8 +112,8 @@ void convolve(const WinogradWeights& weights,
       for (Index tx = 0; tx < tiles_x; ++tx) {
         const float* s = products + (sl * tiles_x + tx) * out_lanes;
         float* dst = strip + tx * m * out_lanes;
-        for (Index q = 0; q < out_lanes; q += kLanes)
-          output_tile<m, Lanes>(s + q, rows * out_lanes, dst + q, full_w * out_lanes, out_lanes);
+        for (Index q = 0; q < out_lanes; q += kVecLanes)
+          output_tile<m, Vec>(s + q, rows * out_lanes, dst + q, full_w * out_lanes, out_lanes);
       }
       const Index valid_rows = std::min<Index>(m, h - y0);
       if (full_w == w) {

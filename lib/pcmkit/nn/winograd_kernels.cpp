@@ -35,20 +35,20 @@ template <int R, int V, Index S>
                                          Index c_stride,
                                          Index depth,
                                          bool accumulate) {
-  Lanes acc[R][V];
+  Vec acc[R][V];
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v)
-      acc[r][v] = accumulate ? load<Lanes>(c + r * c_stride + v * kLanes) : Lanes{};
+      acc[r][v] = accumulate ? load<Vec>(c + r * c_stride + v * kVecLanes) : Vec{};
   for (Index k = 0; k < depth; ++k) {
-    Lanes bk[V];
-    for (int v = 0; v < V; ++v) bk[v] = load<Lanes>(b + k * b_stride + v * kLanes);
+    Vec bk[V];
+    for (int v = 0; v < V; ++v) bk[v] = load<Vec>(b + k * b_stride + v * kVecLanes);
     for (int r = 0; r < R; ++r) {
-      const Lanes ar = broadcast(a[strides.at(r, k)]);
+      const Vec ar = broadcast(a[strides.at(r, k)]);
       for (int v = 0; v < V; ++v) acc[r][v] = fused_multiply_add(ar, bk[v], acc[r][v]);
     }
   }
   for (int r = 0; r < R; ++r)
-    for (int v = 0; v < V; ++v) store<Lanes>(c + r * c_stride + v * kLanes, acc[r][v]);
+    for (int v = 0; v < V; ++v) store<Vec>(c + r * c_stride + v * kVecLanes, acc[r][v]);
 }
 
 // Rows in blocks of R, then the remaining rows (fewer than R) in one block of their count.
@@ -91,7 +91,8 @@ Index vector_columns(const float* a,
                      Index cols,
                      bool accumulate) {
   Index col = 0;
-  // 4 vectors × 6 rows (or 2 × 12, 1 × 16): 24 accumulators of the 32 vector registers.
+#if defined(__AVX512F__)
+  // 4 vectors × 6 rows (or 3 × 8, 2 × 12, 1 × 16): up to 24 accumulators of the 32 registers.
   for (; col + 4 * kLanes <= cols; col += 4 * kLanes)
     column_block<6, 4>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
   if (cols - col >= 3 * kLanes) {
@@ -104,6 +105,14 @@ Index vector_columns(const float* a,
     column_block<16, 1>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth, accumulate);
     col += kLanes;
   }
+#else
+  // 16 registers of 8 (AVX) or 4 lanes: 16 columns as 2 or 4 vectors, with as many rows as
+  // leave room for B's row and a broadcast (6 × 2 + 2 + 1 or 2 × 4 + 4 + 1).
+  constexpr int kVectors = kLanes / kVecLanes, kRows = kVectors == 2 ? 6 : 2;
+  for (; col + kLanes <= cols; col += kLanes)
+    column_block<kRows, kVectors>(a, strides, b + col, b_stride, c + col, c_stride, rows, depth,
+                                  accumulate);
+#endif
   return col;
 }
 
@@ -172,12 +181,11 @@ void pad_transpose(const float* input,
     Index y = 0, x = 0;  // of pixel0, stepped instead of divided (two divisions per pixel cost
                          // as much as the transpose)
     for (Index pixel0 = 0; pixel0 < plane_blocks; pixel0 += kLanes) {
-      Lanes block[kLanes];
-      for (Index k = 0; k < kLanes; ++k) block[k] = load<Lanes>(source + k * plane + pixel0);
-      transpose16(block);
+      const Transpose16 block(source + pixel0, plane);
       float* destination = padded + ((y + 1) * padded_w + x + 1) * planes + p0;
       for (Index k = 0; k < kLanes; ++k) {
-        store<Lanes>(destination, block[k]);
+        for (Index p = 0; p < kLanes / kVecLanes; ++p)
+          store<Vec>(destination + p * kVecLanes, block.piece(k, p));
         destination += planes;
         if (++x == w) {
           x = 0;

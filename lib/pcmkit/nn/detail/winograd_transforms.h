@@ -5,21 +5,36 @@
 // register-blocked product for the batched GEMMs of small channel counts.
 #pragma once
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX__)
 #include <immintrin.h>
 #endif
 
 #include <type_traits>
+#include <utility>
 
 #include "pcmkit/nn/tensor.h"
 #include "pcmkit/nn/winograd_conv3x3.h"
 
 namespace pcmkit::nn::winograd_detail {
 
-// 16 floats handled as one value (one AVX-512 register; GCC splits it on narrower units). The
-// channel-last layouts make every tile transform the same arithmetic on 16 neighbouring channels.
+// 16 floats handled as one value (one AVX-512 register). The channel-last layouts make every
+// tile transform the same arithmetic on 16 neighbouring channels; channel counts are padded to
+// whole vectors of 16 (whole_lanes), whatever the unit.
 inline constexpr Index kLanes = 16;
 typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
+
+// The unit's own vector of floats, in which the kernels compute: 16 lanes with AVX-512, 8 with
+// AVX, 4 otherwise. Without a register that wide, GCC keeps a 16-float value in memory and
+// moves it in pieces, ~5x slower in the products and transforms.
+#if defined(__AVX512F__)
+inline constexpr Index kVecLanes = 16;
+#elif defined(__AVX__)
+inline constexpr Index kVecLanes = 8;
+#else
+inline constexpr Index kVecLanes = 4;
+#endif
+typedef float Vec __attribute__((vector_size(kVecLanes * sizeof(float)), aligned(4), may_alias));
+static_assert(kLanes % kVecLanes == 0);
 
 // 8 doubles as one value, for the kernel transform vectorised over output channels.
 inline constexpr Index kDoubleLanes = 8;
@@ -28,29 +43,39 @@ typedef double DoubleLanes __attribute__((vector_size(kDoubleLanes * sizeof(doub
 // n rounded up to whole vectors.
 constexpr Index whole_lanes(Index n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
+// T: float, Vec or Lanes. The pointer casts name Vec and Lanes themselves: as a template
+// argument, a vector type loses its aligned(4) and would be assumed aligned to its size.
 template <class T>
 [[gnu::always_inline]] inline T load(const float* p) {
   if constexpr (std::is_same_v<T, float>)
     return *p;
-  else
+  else if constexpr (sizeof(T) == sizeof(Lanes))
     return *reinterpret_cast<const Lanes*>(p);
+  else
+    return *reinterpret_cast<const Vec*>(p);
 }
 template <class T>
 [[gnu::always_inline]] inline void store(float* p, T v) {
   if constexpr (std::is_same_v<T, float>)
     *p = v;
-  else
+  else if constexpr (sizeof(T) == sizeof(Lanes))
     *reinterpret_cast<Lanes*>(p) = v;
+  else
+    *reinterpret_cast<Vec*>(p) = v;
 }
 // (A per-lane assignment loop compiles to 16 masked broadcasts.)
-[[gnu::always_inline]] inline Lanes broadcast(float s) {
-  return Lanes{s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
+[[gnu::always_inline]] inline Vec broadcast(float s) {
+  return [s]<std::size_t... I>(std::index_sequence<I...>) { return Vec{((void)I, s)...}; }
+  (std::make_index_sequence<kVecLanes>{});
 }
-// a·b + c, fused (one rounding) where the unit has FMA on 16 lanes, else two roundings.
-[[gnu::always_inline]] inline Lanes fused_multiply_add(Lanes a, Lanes b, Lanes c) {
+// a·b + c, fused (one rounding) where the unit has FMA, else two roundings.
+[[gnu::always_inline]] inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
 #if defined(__AVX512F__)
-  return reinterpret_cast<Lanes>(_mm512_fmadd_ps(
+  return reinterpret_cast<Vec>(_mm512_fmadd_ps(
       reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b), reinterpret_cast<__m512>(c)));
+#elif defined(__AVX__) && defined(__FMA__)
+  return reinterpret_cast<Vec>(_mm256_fmadd_ps(
+      reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b), reinterpret_cast<__m256>(c)));
 #else
   return a * b + c;
 #endif
@@ -91,12 +116,67 @@ template <int b>
 #endif
   }
 }
-[[gnu::always_inline]] inline void transpose16(Lanes rows[kLanes]) {
-  transpose_stage<8>(rows);
-  transpose_stage<4>(rows);
-  transpose_stage<2>(rows);
-  transpose_stage<1>(rows);
+#if defined(__AVX__) && !defined(__AVX512F__)
+// An 8 × 8 transpose in AVX registers. (Without AVX-512, GCC lowers the 16-lane two-source
+// permutes of transpose_stage to one scalar move per lane, ~1,000 per 16 × 16 transpose.)
+[[gnu::always_inline]] inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
 }
+#endif
+
+// The 16 × 16 transpose of 16 vectors of 16 floats (vector k at rows + k·stride), held in the
+// unit's registers: piece(j, p) is the p-th vector of the transpose's row j (column j of the
+// input), piece(j, p)[l] = rows[(p·kVecLanes + l)·stride + j].
+class Transpose16 {
+ public:
+  [[gnu::always_inline]] Transpose16(const float* rows, Index stride) {
+#if defined(__AVX__) && !defined(__AVX512F__)
+    // Quadrants q[0] = rows 0-7, lanes 0-7; q[1] = rows 0-7, lanes 8-15; q[2], q[3] rows 8-15.
+    for (int k = 0; k < 8; ++k) {
+      q_[0][k] = _mm256_loadu_ps(rows + k * stride);
+      q_[1][k] = _mm256_loadu_ps(rows + k * stride + 8);
+      q_[2][k] = _mm256_loadu_ps(rows + (k + 8) * stride);
+      q_[3][k] = _mm256_loadu_ps(rows + (k + 8) * stride + 8);
+    }
+    for (auto& quadrant : q_) transpose8(quadrant);
+#else
+    for (Index k = 0; k < kLanes; ++k) rows_[k] = load<Lanes>(rows + k * stride);
+    transpose_stage<8>(rows_);
+    transpose_stage<4>(rows_);
+    transpose_stage<2>(rows_);
+    transpose_stage<1>(rows_);
+#endif
+  }
+  [[gnu::always_inline]] Vec piece(Index j, Index p) const {
+#if defined(__AVX__) && !defined(__AVX512F__)
+    // Row j < 8 of the transpose is (q0ᵀ row j, q2ᵀ row j); row j + 8 is (q1ᵀ row j, q3ᵀ row j).
+    return reinterpret_cast<Vec>(q_[(j >= 8) + 2 * p][j % 8]);
+#else
+    return load<Vec>(reinterpret_cast<const float*>(&rows_[j]) + p * kVecLanes);
+#endif
+  }
+
+ private:
+#if defined(__AVX__) && !defined(__AVX512F__)
+  __m256 q_[4][8];
+#else
+  Lanes rows_[kLanes];
+#endif
+};
 
 // The one-dimensional transforms: v = Bᵀ d, y = Aᵀ s, u = G g (winograd_conv3x3.h), for tile
 // size a = m + 2, and the transposed ones the weight gradient needs: s = A e (the adjoint of the

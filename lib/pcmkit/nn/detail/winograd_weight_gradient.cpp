@@ -55,13 +55,13 @@ void transformed_gradient(const float* padded,
       for (Index tx = 0; tx < tiles_x; ++tx) {
         const Index r = sl * tiles_x + tx;
         const float* tile = padded + (ty * m * padded_w + tx * m) * planes_in + image * in;
-        for (Index c = 0; c < in_lanes; c += kLanes)
-          input_tile<m, Lanes>(tile + c, in_row, planes_in, v + r * in_lanes + c, rows * in_lanes);
+        for (Index c = 0; c < in_lanes; c += kVecLanes)
+          input_tile<m, Vec>(tile + c, in_row, planes_in, v + r * in_lanes + c, rows * in_lanes);
         const float* g_tile =
             grad + ((ty * m + 1) * padded_w + tx * m + 1) * planes_out + image * out;
-        for (Index q = 0; q < out_lanes; q += kLanes)
-          gradient_tile<m, Lanes>(g_tile + q, out_row, planes_out, e + r * out_lanes + q,
-                                  rows * out_lanes);
+        for (Index q = 0; q < out_lanes; q += kVecLanes)
+          gradient_tile<m, Vec>(g_tile + q, out_row, planes_out, e + r * out_lanes + q,
+                                rows * out_lanes);
       }
     }
     // dU_ξ [in × out_lanes] (+)= V_ξᵀ · Ẽ_ξ, the rows in block order.
