@@ -1,7 +1,7 @@
-// The out-of-line kernels of winograd_transforms.h. small_gemm keeps R rows × V vectors of 16
-// columns of C in registers, one pass over the depth with a broadcast of A and a load of B per
-// step: Eigen's general product repacks both operands on every call, which costs as much as the
-// arithmetic for the 36 products of [tiles × 16..64]·[16..64 × 16..64] per Winograd block.
+// The out-of-line kernels of winograd_transforms.h. small_gemm keeps R rows × V of the unit's
+// vectors (Vec) of C in registers, one pass over the depth with a broadcast of A and a load of B
+// per step: Eigen's general product repacks both operands on every call, which costs as much as
+// the arithmetic for the 36 products of [tiles × 16..64]·[16..64 × 16..64] per Winograd block.
 #include <algorithm>
 #include <cmath>
 #include <utility>

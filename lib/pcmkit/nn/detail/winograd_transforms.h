@@ -1,8 +1,8 @@
 // Internal to lib/pcmkit/nn (not installed API): the pieces shared by the Winograd convolution
-// (winograd_conv3x3.cpp) and its weight gradient (winograd_weight_gradient.cpp): 16-float vector
-// values, an in-register 16 × 16 transpose, the one-dimensional transforms Bᵀ, Aᵀ, G of
-// F(2, 3) and F(4, 3) (equations in winograd_conv3x3.h) and their tile-sized applications, and a
-// register-blocked product for the batched GEMMs of small channel counts.
+// (winograd_conv3x3.cpp) and its weight gradient (winograd_weight_gradient.cpp): 16-float values
+// and the unit's own vectors, an in-register 16 × 16 transpose, the one-dimensional transforms Bᵀ,
+// Aᵀ, G of F(2, 3) and F(4, 3) (equations in winograd_conv3x3.h) and their tile-sized applications,
+// and a register-blocked product for the batched GEMMs of small channel counts.
 #pragma once
 
 #if defined(__AVX512F__) || defined(__AVX__)
