@@ -1,7 +1,8 @@
-// Tensor: NCHW layout, image views, and value semantics (a moved-from tensor is empty).
+// Tensor: NCHW layout, image views, value semantics (a moved-from tensor is empty), parallel_copy.
 #include "pcmkit/nn/tensor.h"
 
 #include <doctest/doctest.h>
+#include <omp.h>
 
 #include "pcmkit/core/error.h"
 
@@ -35,6 +36,22 @@ TEST_CASE("Tensor copies deeply and a moved-from tensor is empty") {
   target = std::move(moved);
   CHECK(target.shape_text() == "[1, 1, 2, 2]");
   CHECK(moved.shape_text() == "[0, 0, 0, 0]");
+}
+
+TEST_CASE("parallel_copy copies every value and the shape, whatever the thread count") {
+  // 3 x 5 x 61 x 67 = 61,305 values: several 16,384-value blocks and a partial one.
+  Tensor source = Tensor::uninitialized(3, 5, 61, 67);
+  for (Index k = 0; k < source.size(); ++k) source.data()[k] = static_cast<float>(k) * 0.5f - 7.0f;
+  const int threads = omp_get_max_threads();
+  for (const int t : {1, 2, 3}) {
+    omp_set_num_threads(t);
+    const Tensor copy = parallel_copy(source);
+    CHECK(copy.same_shape(source));
+    CHECK(copy.data() != source.data());
+    CHECK(copy.values() == source.values());
+  }
+  omp_set_num_threads(threads);
+  CHECK(parallel_copy(Tensor()).size() == 0);
 }
 
 }  // namespace

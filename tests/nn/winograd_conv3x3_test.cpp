@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -134,11 +135,43 @@ TEST_CASE("Conv2d's Winograd path follows in-place weight changes and ignores th
   const Tensor one_thread = conv.forward(input);
   omp_set_num_threads(2);
   const Tensor two_threads = conv.forward(input);
+  omp_set_num_threads(3);  // 3 chunks of 12 or 13 images instead of 1 or 2 of 37 and 18
+  const Tensor three_threads = conv.forward(input);
   omp_set_num_threads(threads);
   CHECK(one_thread.values() != first.values());
   CHECK(one_thread.values() == two_threads.values());
+  CHECK(one_thread.values() == three_threads.values());
   conv.set_algorithm(Conv2d::Algorithm::kIm2colGemm);
   CHECK((conv.forward(input).values() - one_thread.values()).cwiseAbs().maxCoeff() <= 1e-4);
+}
+
+TEST_CASE("WinogradBatchSplit gives each thread as many chunks of nearly equal size") {
+  // 64 channels of 8 x 8 (F(4x4): 10 x 10 padded, 6,400 floats an image): at most 20 images a
+  // chunk, so 7 chunks for 128 images on one thread, and 8 on two or four.
+  for (const int threads : {1, 2, 3, 4, 7}) {
+    for (const Index n : {1, 2, 5, 37, 128, 1000}) {
+      CAPTURE(threads);
+      CAPTURE(n);
+      const WinogradBatchSplit split(WinogradTile::k4x4, n, 64, 8, 8, threads);
+      CHECK(split.first(0) == 0);
+      CHECK(split.first(split.count) == n);
+      if (n >= threads) CHECK(split.count % threads == 0);
+      Index smallest = n, largest = 0;
+      for (Index k = 0; k < split.count; ++k) {
+        const Index size = split.first(k + 1) - split.first(k);
+        smallest = std::min(smallest, size);
+        largest = std::max(largest, size);
+      }
+      CHECK(smallest >= 1);
+      CHECK(largest - smallest <= 1);
+      CHECK(largest * 6400 <= kWinogradFloatsPerChunk);
+    }
+  }
+  CHECK(WinogradBatchSplit(WinogradTile::k4x4, 128, 64, 8, 8, 1).count == 7);
+  CHECK(WinogradBatchSplit(WinogradTile::k4x4, 128, 64, 8, 8, 2).count == 8);
+  CHECK(WinogradBatchSplit(WinogradTile::k4x4, 128, 64, 8, 8, 3).count == 9);
+  // One image larger than the budget is a chunk of its own.
+  CHECK(WinogradBatchSplit(WinogradTile::k4x4, 3, 512, 32, 32, 1).count == 3);
 }
 
 TEST_CASE("Conv2d falls back to im2col + GEMM outside 3x3, stride 1, padding 1") {

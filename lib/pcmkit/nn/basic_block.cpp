@@ -94,7 +94,7 @@ Tensor BasicBlock::forward_train(Tensor input) {
 
 Tensor BasicBlock::backward(Tensor grad_output) {
   Tensor grad_sum = relu2_.backward(std::move(grad_output));
-  Tensor grad_shortcut = shortcut_ ? shortcut_->backward(grad_sum) : grad_sum;
+  Tensor grad_shortcut = shortcut_ ? shortcut_->backward(grad_sum) : parallel_copy(grad_sum);
   Tensor grad = bn2_.backward(std::move(grad_sum));
   grad = conv2_.backward(std::move(grad));
   grad = bn1_.backward(std::move(grad));  // through the ReLU too

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pcmkit/core/error.h"
+#include "pcmkit/core/threads.h"
 #include "pcmkit/nn/detail/conv_buffers.h"
 #include "pcmkit/nn/detail/im2col.h"
 #include "pcmkit/nn/winograd_conv3x3.h"
@@ -98,12 +99,11 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
         algorithm == Algorithm::kWinograd2x2 ? WinogradTile::k2x2 : WinogradTile::k4x4;
     const std::shared_ptr<const WinogradWeights> transformed =
         winograd_weights_.get(forward_weight(), in_channels_, tile);
-    const Index per_chunk = winograd_images_per_chunk(tile, n, in_channels_, outs, h, w);
-    const Index chunks = (n + per_chunk - 1) / per_chunk;
+    const WinogradBatchSplit split(tile, n, in_channels_, h, w, num_threads());
 #pragma omp parallel for schedule(dynamic, 1)
-    for (Index chunk = 0; chunk < chunks; ++chunk) {
-      const Index first = chunk * per_chunk;
-      const Index count = std::min(per_chunk, n - first);
+    for (Index chunk = 0; chunk < split.count; ++chunk) {
+      const Index first = split.first(chunk);
+      const Index count = split.first(chunk + 1) - first;
       const Index offset = first * outs * plane;
       const WinogradEpilogue steps{
           has_bias() ? bias_.data() : nullptr, epilogue.scale ? epilogue.scale->data() : nullptr,

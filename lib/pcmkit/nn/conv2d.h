@@ -30,8 +30,8 @@ class Conv2d : public Module, public AnalogLayer {
 
   // Requires: input.channels() == in_channels and the padded input at least one kernel wide
   //   (PCMKIT_CHECK).
-  // Threads: OpenMP over chunks of images; the chunks depend only on the batch and layer shape,
-  //   so results never depend on the thread count.
+  // Threads: OpenMP over chunks of images (Winograd: as many per thread, WinogradBatchSplit);
+  //   no value depends on its chunk, so results never depend on the thread count.
   // Cost: 2·out·in·k²·H_out·W_out flops per image; per thread, scratch of about
   //   kColumnFloatsPerChunk·(1 + out/(in·k²)) floats (more when one image needs more).
   //   Winograd F(4×4): about 2·out·in·9·H·W/4 flops in GEMMs plus the tile transforms; scratch

@@ -1,5 +1,7 @@
 #include "pcmkit/nn/tensor.h"
 
+#include <algorithm>
+
 #include "pcmkit/core/error.h"
 
 namespace pcmkit::nn {
@@ -34,6 +36,17 @@ void add_in_place(Tensor& sum, const Tensor& addend) {
   const float* a = addend.data();
 #pragma omp parallel for simd schedule(static)
   for (Index k = 0; k < size; ++k) s[k] += a[k];
+}
+
+Tensor parallel_copy(const Tensor& source) {
+  Tensor copy =
+      Tensor::uninitialized(source.n(), source.channels(), source.height(), source.width());
+  const Index size = source.size();
+  constexpr Index kBlock = Index{1} << 14;  // 64 KB
+#pragma omp parallel for schedule(static)
+  for (Index k0 = 0; k0 < size; k0 += kBlock)
+    std::copy(source.data() + k0, source.data() + std::min(size, k0 + kBlock), copy.data() + k0);
+  return copy;
 }
 
 }  // namespace pcmkit::nn

@@ -82,5 +82,8 @@ class Tensor {
 // sum += addend, value by value. Requires: same shape (PCMKIT_CHECK). Threads: OpenMP over values
 // (each value's result is independent of the thread count).
 void add_in_place(Tensor& sum, const Tensor& addend);
+// A copy of `source` made by all threads (the copy constructor is one thread's memcpy, which
+// in a training step leaves the other threads waiting). Threads: OpenMP over blocks.
+Tensor parallel_copy(const Tensor& source);
 
 }  // namespace pcmkit::nn

@@ -187,13 +187,14 @@ std::shared_ptr<const WinogradWeights> WinogradWeightCache::get(const RowMatrixX
   return weights_;
 }
 
-Index winograd_images_per_chunk(WinogradTile tile, Index n, Index in, Index out, Index h, Index w) {
-  (void)out;  // the output is written in blocks, whatever the chunk
+WinogradBatchSplit::WinogradBatchSplit(
+    WinogradTile tile, Index n, Index in, Index h, Index w, int threads)
+    : images(n) {
   const Index m = static_cast<Index>(tile);
   const Index padded = in * (((h + m - 1) / m) * m + 2) * (((w + m - 1) / m) * m + 2);
   const Index most = std::max<Index>(1, kWinogradFloatsPerChunk / padded);
-  const Index chunks = std::max<Index>(1, (n + most - 1) / most);
-  return std::max<Index>(1, (n + chunks - 1) / chunks);
+  const Index fewest = (n + most - 1) / most, t = std::max(1, threads);
+  count = std::clamp<Index>((fewest + t - 1) / t * t, 1, std::max<Index>(1, n));
 }
 
 void winograd_detail::winograd_conv3x3_padded(const WinogradWeights& weights,
