@@ -68,6 +68,8 @@ TEST_CASE("Conv2d matches the naive convolution for strides, paddings and kernel
       {3, 4, 3, 1, 1, 1, 1, false},    // same-shape im2col on a 1×1 input: all borders
       {2, 3, 5, 1, 2, 2, 3, true},     // same-shape im2col, kernel wider than the input
       {2, 2, 1, 1, 0, 4, 5, false},    // 1×1 stride 1
+      {3, 2, 5, 2, 1, 9, 11, true},    // 5×5 stride 2 by column phases, odd width
+      {2, 3, 3, 2, 2, 6, 7, false},    // stride 2, padding 2: kernel columns before each phase
   };
   unsigned seed = 1;
   for (const Geometry& g : cases) {

@@ -33,6 +33,8 @@ TEST_CASE("Conv2d backward matches finite differences") {
       {3, 2, 1, 2, 0, 6, 5, false},  // 1×1 projection, stride 2
       {2, 2, 7, 2, 3, 9, 8, true},   // ImageNet stem shape
       {1, 2, 3, 3, 0, 8, 7, false},  // stride 3, no padding: some rows unused
+      {2, 3, 3, 2, 0, 7, 9, false},  // stride 2 by column phases: odd width, no padding
+      {1, 2, 5, 2, 1, 6, 7, false},  // 5×5, stride 2: kernel columns 2 past each phase
   };
   unsigned seed = 10;
   for (const Geometry& g : cases) {

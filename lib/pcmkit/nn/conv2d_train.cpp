@@ -12,7 +12,7 @@
 namespace pcmkit::nn {
 namespace {
 
-using detail::col2im_add;
+using detail::col2im;
 using detail::im2col;
 using detail::scratch;
 
@@ -87,7 +87,7 @@ Tensor Conv2d::backward(Tensor grad_output) {
   // scatter, and gains from any speed-up of forward().
   const bool same = g.same_shape();
   const bool scatter = input_gradient_ && !same;  // dx by col2im in the chunks
-  Tensor grad_input = scatter ? Tensor(n, in_channels_, g.h, g.w) : Tensor();
+  Tensor grad_input = scatter ? Tensor::uninitialized(n, in_channels_, g.h, g.w) : Tensor();
   RowMatrixXf partial_dw(num_chunks * outs, depth);
   RowMatrixXf partial_db(num_chunks, outs);
 
@@ -106,7 +106,7 @@ Tensor Conv2d::backward(Tensor grad_output) {
     partial_db.row(chunk) = grad.rowwise().sum().transpose();
     if (scatter) {
       cols.noalias() = weight.transpose() * grad;  // d(cols), reusing the columns' buffer
-      col2im_add(cols.data(), g, first, count, grad_input.data());
+      col2im(cols.data(), g, first, count, grad_input.data());  // sets the chunk's images
     }
   }
   if (same && input_gradient_) grad_input = flipped_kernel_forward(grad_output);

@@ -36,9 +36,9 @@ struct ConvGeometry {
 // count·plane() floats. Cost: channels·k²·count·plane() floats written.
 void im2col(const float* input, const ConvGeometry& g, Index first, Index count, float* cols);
 
-// The adjoint: adds each column value back to the input position it was read from, in a fixed
-// order (c, ky, kx, image, y, x), into images [first, first + count) of `grad_input`.
-void col2im_add(
-    const float* cols, const ConvGeometry& g, Index first, Index count, float* grad_input);
+// The adjoint: sets images [first, first + count) of `grad_input` to the sum of the column
+// values read from each input position, added to zero in kernel order (ky, kx); zero where
+// no column reads. (So the previous contents never matter: no zero-filled tensor needed.)
+void col2im(const float* cols, const ConvGeometry& g, Index first, Index count, float* grad_input);
 
 }  // namespace pcmkit::nn::detail
