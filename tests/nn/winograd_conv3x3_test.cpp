@@ -89,6 +89,40 @@ TEST_CASE("Winograd F(4x4,3x3) matches the naive convolution") {
   MESSAGE("largest error / sum|w*x|: " << worst);
 }
 
+TEST_CASE("winograd_conv3x3 writes the same values with streaming stores, aligned or not") {
+  // Every step of the epilogue, so that each store path (vectors and the ragged scalar tail) runs;
+  // the output at a vector-aligned address and one float past it (the stores fall back).
+  unsigned seed = 200;
+  for (const WinogradTile tile : {WinogradTile::k2x2, WinogradTile::k4x4})
+    for (const Case& c : kCases) {
+      CAPTURE(c.in);
+      CAPTURE(c.h);
+      std::mt19937 rng(seed++);
+      std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+      const auto random = [&](Index size) {
+        Eigen::VectorXf v(size);
+        for (float& x : v) x = uniform(rng);
+        return v;
+      };
+      RowMatrixXf weight(c.out, c.in * 9);
+      weight.reshaped<Eigen::RowMajor>() = random(weight.size());
+      const WinogradWeights transformed(weight, c.in, tile);
+      const Index size = c.count * c.out * c.h * c.w;
+      const Eigen::VectorXf input = random(c.count * c.in * c.h * c.w), residual = random(size);
+      const Eigen::VectorXf bias = random(c.out), scale = random(c.out), shift = random(c.out);
+      WinogradEpilogue epilogue{bias.data(), scale.data(), shift.data(), residual.data(), true};
+      Eigen::VectorXf cached(size);
+      winograd_conv3x3(transformed, input.data(), c.count, c.h, c.w, cached.data(), epilogue);
+      epilogue.streaming = true;
+      for (const Index misalignment : {0, 1}) {
+        Eigen::VectorXf streamed = Eigen::VectorXf::Constant(size + 1, NAN);
+        winograd_conv3x3(transformed, input.data(), c.count, c.h, c.w,
+                         streamed.data() + misalignment, epilogue);
+        CHECK(streamed.segment(misalignment, size) == cached);
+      }
+    }
+}
+
 TEST_CASE("WinogradWeights requires an out x in*9 weight") {
   CHECK_THROWS_AS(WinogradWeights(RowMatrixXf::Zero(4, 10), 1, WinogradTile::k4x4), InternalError);
   CHECK_THROWS_AS(WinogradWeights(RowMatrixXf::Zero(4, 9), 0, WinogradTile::k2x2), InternalError);

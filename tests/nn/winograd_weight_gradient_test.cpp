@@ -114,6 +114,30 @@ TEST_CASE("Winograd weight gradient is the same on 1 and 2 threads") {
   CHECK(one == two);
 }
 
+TEST_CASE("winograd_weight_gradient's dL/dx is the flipped kernel's convolution, streamed or not") {
+  // The second case's dL/dx (2^19 floats) is written with streaming stores, the first's is not;
+  // both must equal winograd_conv3x3 of dL/dy with the flipped kernel, bit for bit.
+  std::mt19937 rng(12);
+  for (const Case& c : {Case{5, 7, 3, 9, 11}, Case{16, 16, 32, 32, 32}}) {
+    CAPTURE(c.n);
+    REQUIRE(winograd_streams_output(c.n * c.in * c.h * c.w) == (c.n == 32));
+    const std::vector<float> x = uniform_values(c.n * c.in * c.h * c.w, rng);
+    const std::vector<float> dy = uniform_values(c.n * c.out * c.h * c.w, rng);
+    const std::vector<float> w = uniform_values(c.out * c.in * 9, rng);
+    RowMatrixXf flipped_kernel(c.in, c.out * 9);
+    for (Index o = 0; o < c.out; ++o)
+      for (Index ch = 0; ch < c.in; ++ch)
+        for (Index t = 0; t < 9; ++t)
+          flipped_kernel(ch, o * 9 + 8 - t) = w[(o * c.in + ch) * 9 + t];
+    const WinogradWeights flipped(flipped_kernel, c.out, WinogradTile::k4x4);
+    std::vector<float> dx(x.size(), NAN), expected(x.size(), NAN);
+    winograd_weight_gradient(WinogradTile::k4x4, x.data(), dy.data(), c.n, c.in, c.out, c.h, c.w,
+                             &flipped, dx.data());
+    winograd_conv3x3(flipped, dy.data(), c.n, c.h, c.w, expected.data());
+    CHECK(dx == expected);
+  }
+}
+
 TEST_CASE("winograd_weight_gradient requires a non-empty shape") {
   const float value = 1.0f;
   CHECK_THROWS_AS(winograd_weight_gradient(WinogradTile::k4x4, &value, &value, 0, 1, 1, 1, 1),

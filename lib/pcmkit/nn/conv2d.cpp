@@ -105,10 +105,12 @@ Tensor Conv2d::forward_fused(const Tensor& input, const Epilogue& epilogue) {
       const Index first = split.first(chunk);
       const Index count = split.first(chunk + 1) - first;
       const Index offset = first * outs * plane;
-      const WinogradEpilogue steps{
-          has_bias() ? bias_.data() : nullptr, epilogue.scale ? epilogue.scale->data() : nullptr,
-          epilogue.shift ? epilogue.shift->data() : nullptr,
-          epilogue.residual ? epilogue.residual->data() + offset : nullptr, epilogue.relu};
+      const WinogradEpilogue steps{has_bias() ? bias_.data() : nullptr,
+                                   epilogue.scale ? epilogue.scale->data() : nullptr,
+                                   epilogue.shift ? epilogue.shift->data() : nullptr,
+                                   epilogue.residual ? epilogue.residual->data() + offset : nullptr,
+                                   epilogue.relu,
+                                   winograd_streams_output(output.size())};
       winograd_conv3x3(*transformed, input.data() + first * in_channels_ * plane, count, h, w,
                        output.data() + offset, steps);
     }

@@ -55,7 +55,7 @@ void convolve(const WinogradWeights& weights,
   // are copied to locals: the output stores could alias the struct, forcing reloads per value.
   const float *const bias = epilogue.bias, *const scale = epilogue.scale;
   const float *const shift = epilogue.shift, *const residual = epilogue.residual;
-  const bool relu = epilogue.relu;
+  const bool relu = epilogue.relu, streaming = epilogue.streaming;
   const auto finish = [=]<class T>(T value, Index image, Index o, Index pixel) {
     const Index offset = (image * out + o) * plane + pixel;
     if (bias) value = value + bias[o];
@@ -67,7 +67,10 @@ void convolve(const WinogradWeights& weights,
       else
         value = value > T{} ? value : T{};
     }
-    store<T>(output + offset, value);
+    if (streaming)
+      stream<T>(output + offset, value);
+    else
+      store<T>(output + offset, value);
   };
   // `n` consecutive pixels of the strip from strip pixel s0 to the plane from pixel p0, channels
   // 16 at a time through register transposes.
@@ -123,6 +126,7 @@ void convolve(const WinogradWeights& weights,
       }
     }
   }
+  if (streaming) stream_fence();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <immintrin.h>
 #endif
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -62,6 +63,31 @@ template <class T>
     *reinterpret_cast<Lanes*>(p) = v;
   else
     *reinterpret_cast<Vec*>(p) = v;
+}
+// store() past the caches (a non-temporal store) where p is aligned to the vector, else store():
+// for outputs far larger than the caches, whose lines would otherwise be read in only to be
+// overwritten. The caller ends its writes with stream_fence() before another thread reads them.
+template <class T>
+[[gnu::always_inline]] inline void stream(float* p, T v) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 64) {
+    if ((reinterpret_cast<std::uintptr_t>(p) & 63) == 0)
+      return _mm512_stream_ps(p, reinterpret_cast<__m512>(v));
+  }
+#endif
+#if defined(__AVX__)
+  if constexpr (sizeof(T) == 32) {
+    if ((reinterpret_cast<std::uintptr_t>(p) & 31) == 0)
+      return _mm256_stream_ps(p, reinterpret_cast<__m256>(v));
+  }
+#endif
+  store<T>(p, v);
+}
+// Orders this thread's stream() stores before its later stores (and a barrier's release).
+inline void stream_fence() {
+#if defined(__AVX__)
+  _mm_sfence();
+#endif
 }
 // (A per-lane assignment loop compiles to 16 masked broadcasts.)
 [[gnu::always_inline]] inline Vec broadcast(float s) {

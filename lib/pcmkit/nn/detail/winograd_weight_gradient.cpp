@@ -117,7 +117,8 @@ RowMatrixXf winograd_weight_gradient(WinogradTile tile,
     else
       transformed_gradient<4>(padded, grad, count, in, out, h, w, du);
     if (flipped)  // dx from the same transposed gradient
-      winograd_conv3x3_padded(*flipped, grad, count, h, w, grad_input + first * in * h * w, {});
+      winograd_conv3x3_padded(*flipped, grad, count, h, w, grad_input + first * in * h * w,
+                              {.streaming = winograd_streams_output(n * in * h * w)});
   }
   // Chunks summed in chunk order, then dg = Gᵀ dU G per (o, c) in double.
   // (Each value summed over the chunks in chunk order, whichever thread does it.)
