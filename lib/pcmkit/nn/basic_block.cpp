@@ -79,8 +79,9 @@ std::unique_ptr<Module> make_projection_shortcut(Index in_planes, Index planes, 
 }
 
 Tensor BasicBlock::forward_train(Tensor input) {
+  // The shortcut keeps its own copy of the input (up to 8 MB), copied by all threads.
   Tensor projected;
-  if (shortcut_) projected = shortcut_->forward_train(input);
+  if (shortcut_) projected = shortcut_->forward_train(parallel_copy(input));
   Tensor out = conv1_.forward_train(std::move(input));
   // The identity shortcut reads the block input that conv1 keeps for its backward pass.
   const Tensor& residual = shortcut_ ? projected : conv1_.train_input();
@@ -94,7 +95,8 @@ Tensor BasicBlock::forward_train(Tensor input) {
 
 Tensor BasicBlock::backward(Tensor grad_output) {
   Tensor grad_sum = relu2_.backward(std::move(grad_output));
-  Tensor grad_shortcut = shortcut_ ? shortcut_->backward(grad_sum) : parallel_copy(grad_sum);
+  Tensor grad_shortcut = parallel_copy(grad_sum);  // all threads copy (up to 8 MB)
+  if (shortcut_) grad_shortcut = shortcut_->backward(std::move(grad_shortcut));
   Tensor grad = bn2_.backward(std::move(grad_sum));
   grad = conv2_.backward(std::move(grad));
   grad = bn1_.backward(std::move(grad));  // through the ReLU too
