@@ -9,7 +9,11 @@
 // Images are decoded before either clock starts; each side runs one warm-up batch. pcmkit runs
 // twice: with its default convolutions (Winograd F(4×4, 3×3) for 3×3 stride-1 layers), then with
 // im2col + GEMM everywhere, to show the speed-up in the same run.
-// Usage: forward_benchmark [weights.h5] [cifar10_dir] [threads=2]
+// PyTorch runs with freed memory kept in its heap, as pcmkit does (benchmarks/pytorch_heap.h:
+// with glibc's defaults it ran 2.6x slower on a virtual machine, page-faulting each batch);
+// torch=2 runs it on glibc's defaults, as the figures before session 24 were measured.
+// Usage: forward_benchmark [weights.h5] [cifar10_dir] [threads=2] [torch=1]
+//   (torch=0: pcmkit only; 1: PyTorch with pcmkit's heap settings; 2: PyTorch as installed)
 #include <omp.h>
 #include <sys/wait.h>
 
@@ -30,6 +34,7 @@
 #include "pcmkit/nn/conv2d.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/weights_hdf5.h"
+#include "pytorch_heap.h"
 
 using namespace pcmkit;
 using benchmark::Clock;
@@ -144,6 +149,14 @@ int main(int argc, char** argv) {
   const fs::path data_dir =
       argc > 2 ? fs::path(argv[2]) : fs::path(home ? home : ".") / ".cache/pcmkit/cifar10";
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  const int torch_mode = argc > 4 ? std::atoi(argv[4]) : 1;
+  if (threads < 1 || torch_mode < 0 || torch_mode > 2) {
+    std::fprintf(stderr,
+                 "usage: forward_benchmark [weights.h5] [cifar10_dir] [threads>=1] "
+                 "[torch=0|1|2]\n");
+    return 2;
+  }
+  const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
   try {
     set_num_threads(threads);
     nn::Network network = nn::make_resnet("resnet32");
@@ -180,7 +193,12 @@ int main(int argc, char** argv) {
     for (const data::CifarBatch& b : batches) network.forward(b.images);
     const double im2col_rate = static_cast<double>(images) / seconds_since(start_im2col);
 
-    const PytorchRun torch_run = run_pytorch(weights, test_file, threads);
+    PytorchRun torch_run;
+    torch_run.why_not = "torch=0";
+    if (torch_mode != 0) {
+      benchmark::set_pytorch_heap(heap);
+      torch_run = run_pytorch(weights, test_file, threads);
+    }
     const double gemm_1 = gemm_gflops(1);
     const double gemm_2 = gemm_gflops(2);
 
@@ -192,10 +210,11 @@ int main(int argc, char** argv) {
     std::printf("pcmkit with im2col + GEMM only: %8.1f images/s (Winograd speed-up %.2fx)\n",
                 im2col_rate, pcmkit_rate / im2col_rate);
     if (torch_run.ran) {
-      std::printf("PyTorch: %8.1f images/s  %6.2f s  accuracy %.2f%%  %6.1f GFLOP/s  (torch %s)\n",
-                  torch_run.images_per_s, static_cast<double>(images) / torch_run.images_per_s,
-                  torch_run.accuracy_percent, 2.0 * macs * torch_run.images_per_s / 1e9,
-                  torch_run.torch_version.c_str());
+      std::printf(
+          "PyTorch: %8.1f images/s  %6.2f s  accuracy %.2f%%  %6.1f GFLOP/s  (torch %s; %s)\n",
+          torch_run.images_per_s, static_cast<double>(images) / torch_run.images_per_s,
+          torch_run.accuracy_percent, 2.0 * macs * torch_run.images_per_s / 1e9,
+          torch_run.torch_version.c_str(), benchmark::describe(heap));
       std::printf("ratio pcmkit/PyTorch: %.2fx\n", pcmkit_rate / torch_run.images_per_s);
       if (std::abs(torch_run.accuracy_percent - pcmkit_accuracy) > 1e-9)
         std::printf("WARNING: accuracies differ (%.2f%% vs %.2f%%)\n", pcmkit_accuracy,

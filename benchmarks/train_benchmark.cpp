@@ -13,7 +13,7 @@
 // training step allocates and frees tensors of several MB per layer, and returning them to the
 // kernel costs ~10% in page faults per step. Usage: train_benchmark [steps=10] [threads=2]
 // [batch=128] [torch=1] [rounds=5]
-//   (torch=0: pcmkit only)
+//   (torch=0: pcmkit only; 1: PyTorch with pcmkit's heap settings; 2: PyTorch as installed)
 // On a shared machine run it with OMP_WAIT_POLICY=passive (PyTorch inherits it): with more busy
 // threads than cores, spinning at the ~250 parallel-region barriers of a step made either side
 // 2-3× slower at random, and the ratio meaningless; it also keeps PyTorch's idle threads asleep
@@ -38,6 +38,7 @@
 #include "pcmkit/nn/loss.h"
 #include "pcmkit/nn/resnet.h"
 #include "pcmkit/nn/sgd.h"
+#include "pytorch_heap.h"
 
 using namespace pcmkit;
 using benchmark::Clock;
@@ -165,19 +166,22 @@ int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
   const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
   const int batch = argc > 3 ? std::atoi(argv[3]) : 128;
-  const bool with_torch = argc > 4 ? std::atoi(argv[4]) != 0 : true;
+  const int torch_mode = argc > 4 ? std::atoi(argv[4]) : 1;
   const int rounds = argc > 5 ? std::atoi(argv[5]) : 5;
-  if (steps < 1 || threads < 1 || batch < 2 || rounds < 1) {
+  if (steps < 1 || threads < 1 || batch < 2 || torch_mode < 0 || torch_mode > 2 || rounds < 1) {
     std::fprintf(stderr,
-                 "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2] [torch=0|1] "
+                 "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2] [torch=0|1|2] "
                  "[rounds>=1]\n");
     return 2;
   }
+  const bool with_torch = torch_mode != 0;
+  const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
   try {
     // Started first, so that its warm-up does not share the machine with pcmkit's turns.
     std::unique_ptr<PyTorchWorker> torch;
     std::string why_not = "torch=0";
     if (with_torch) {
+      benchmark::set_pytorch_heap(heap);
       torch = std::make_unique<PyTorchWorker>(threads, batch);
       if (!torch->ready()) why_not = torch->why_not;
     }
@@ -247,7 +251,8 @@ int main(int argc, char** argv) {
         total_steps * batch / pcmkit_s, forward_s / total_steps, backward_s / total_steps,
         update_s / total_steps, loss);
     if (static_cast<int>(ratios.size()) == rounds) {
-      std::printf("PyTorch: %8.1f images/s  (all rounds)\n", total_steps * batch / torch_s);
+      std::printf("PyTorch: %8.1f images/s  (all rounds; %s)\n", total_steps * batch / torch_s,
+                  benchmark::describe(heap));
       std::printf(
           "ratio pcmkit/PyTorch: %.2f (median of %d rounds, range %.2f-%.2f; all rounds %.2f; "
           "issue #16 asks >= 4)\n",

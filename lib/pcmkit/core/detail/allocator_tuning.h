@@ -8,6 +8,9 @@
 
 namespace pcmkit {
 
+// Both glibc thresholds (mmap and trim) keep_freed_memory_in_heap() sets, in bytes.
+inline constexpr int kKeptHeapBytes = 1 << 30;
+
 void keep_freed_memory_in_heap();
 
 }  // namespace pcmkit
