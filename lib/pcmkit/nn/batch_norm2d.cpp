@@ -1,6 +1,7 @@
 #include "pcmkit/nn/batch_norm2d.h"
 
 #include <cmath>
+#include <vector>
 
 #include "pcmkit/core/error.h"
 
@@ -180,56 +181,98 @@ Tensor BatchNorm2d::train_pass(Tensor input, bool relu) {
 
 namespace {
 
-// backward() for channel c, x̂ recomputed from the input x; `relu`: g first goes through the
-// ReLU that forward_train_relu() applied (zero where γ·x̂ + β ≤ 0). A template, so that each
-// variant's loops vectorise without a branch inside. `batch_statistics`: x̂ depends on the
-// batch through μ_B and σ²_B (false: frozen statistics, dx = γ·inv_std·g).
+// backward() plane by plane, x̂ recomputed from the input x; `relu`: g first goes through the
+// ReLU that forward_train_relu() applied (zero where γ·x̂ + β ≤ 0). Templates, so that each
+// variant's loops vectorise without a branch inside.
+struct ChannelConstants {
+  float mean, inv_std, gamma, beta;
+};
+
 template <bool relu>
-void backward_channel(bool batch_statistics,
-                      const float* x,
-                      float* g,
-                      Index n,
-                      Index area,
-                      Index stride,
-                      float mean,
-                      float inv_std,
-                      float gamma,
-                      float beta,
-                      float& gamma_grad,
-                      float& beta_grad) {
-  const auto through_relu = [=](float g_k, float x_hat) {
-    if constexpr (relu) return affine(x_hat, gamma, beta) > 0.0f ? g_k : 0.0f;
-    return g_k;
-  };
-  double sum_g = 0, sum_g_x_hat = 0;  // float per plane (vectorised), double over planes
-  for (Index i = 0; i < n; ++i) {
-    const float* x_i = x + i * stride;
-    const float* g_i = g + i * stride;
-    float plane_g = 0.0f, plane_g_x_hat = 0.0f;
+float through_relu(float g_k, float x_hat, const ChannelConstants& k) {
+  if constexpr (relu) return affine(x_hat, k.gamma, k.beta) > 0.0f ? g_k : 0.0f;
+  return g_k;
+}
+
+// Σ g and Σ g·x̂ over one plane, in float (vectorised).
+struct PlaneGradientSums {
+  float g = 0.0f, g_x_hat = 0.0f;
+};
+template <bool relu>
+PlaneGradientSums plane_gradient_sums(const float* x,
+                                      const float* g,
+                                      Index area,
+                                      const ChannelConstants& k) {
+  float plane_g = 0.0f, plane_g_x_hat = 0.0f;
 #pragma omp simd reduction(+ : plane_g, plane_g_x_hat)
-    for (Index k = 0; k < area; ++k) {
-      const float x_hat = normalized(x_i[k], mean, inv_std);
-      const float g_k = through_relu(g_i[k], x_hat);
-      plane_g += g_k;
-      plane_g_x_hat += g_k * x_hat;
-    }
-    sum_g += plane_g;
-    sum_g_x_hat += plane_g_x_hat;
+  for (Index i = 0; i < area; ++i) {
+    const float x_hat = normalized(x[i], k.mean, k.inv_std);
+    const float g_i = through_relu<relu>(g[i], x_hat, k);
+    plane_g += g_i;
+    plane_g_x_hat += g_i * x_hat;
   }
-  beta_grad += static_cast<float>(sum_g);
-  gamma_grad += static_cast<float>(sum_g_x_hat);
-  const double count = static_cast<double>(n * area);
-  const float factor = gamma * inv_std;
-  const float mean_g = batch_statistics ? static_cast<float>(sum_g / count) : 0.0f;
-  const float mean_g_x_hat = batch_statistics ? static_cast<float>(sum_g_x_hat / count) : 0.0f;
-  for (Index i = 0; i < n; ++i) {
-    const float* x_i = x + i * stride;
-    float* g_i = g + i * stride;
+  return {plane_g, plane_g_x_hat};
+}
+
+// g ← factor·(g − mean_g − x̂·mean_g_x_hat), in place over one plane.
+template <bool relu>
+void plane_input_gradient(const float* x,
+                          float* g,
+                          Index area,
+                          const ChannelConstants& k,
+                          float factor,
+                          float mean_g,
+                          float mean_g_x_hat) {
 #pragma omp simd
-    for (Index k = 0; k < area; ++k) {
-      const float x_hat = normalized(x_i[k], mean, inv_std);
-      g_i[k] = factor * (through_relu(g_i[k], x_hat) - mean_g - x_hat * mean_g_x_hat);
+  for (Index i = 0; i < area; ++i) {
+    const float x_hat = normalized(x[i], k.mean, k.inv_std);
+    g[i] = factor * (through_relu<relu>(g[i], x_hat, k) - mean_g - x_hat * mean_g_x_hat);
+  }
+}
+
+template <bool relu>
+void backward_pass(const Tensor& x,
+                   Tensor& g,
+                   const std::vector<ChannelConstants>& constants,
+                   bool batch_statistics,
+                   Eigen::VectorXf& gamma_grad,
+                   Eigen::VectorXf& beta_grad) {
+  const Index n = x.n(), channels = x.channels(), area = x.plane_size();
+  std::vector<PlaneGradientSums> sums(static_cast<std::size_t>(n * channels));
+  Eigen::VectorXf factor(channels), mean_g(channels), mean_g_x_hat(channels);
+  const auto plane = [&](Index i, Index c) { return (i * channels + c) * area; };
+  // Image by image (each thread reads the images the layer before wrote, in long runs); the
+  // plane sums are then added per channel in double, in image order, whatever the thread count.
+#pragma omp parallel
+  {
+#pragma omp for schedule(static)
+    for (Index i = 0; i < n; ++i)
+      for (Index c = 0; c < channels; ++c)
+        sums[static_cast<std::size_t>(i * channels + c)] =
+            plane_gradient_sums<relu>(x.data() + plane(i, c), g.data() + plane(i, c), area,
+                                      constants[static_cast<std::size_t>(c)]);
+#pragma omp single
+    for (Index c = 0; c < channels; ++c) {
+      double sum_g = 0, sum_g_x_hat = 0;
+      for (Index i = 0; i < n; ++i) {
+        sum_g += sums[static_cast<std::size_t>(i * channels + c)].g;
+        sum_g_x_hat += sums[static_cast<std::size_t>(i * channels + c)].g_x_hat;
+      }
+      beta_grad[c] += static_cast<float>(sum_g);
+      gamma_grad[c] += static_cast<float>(sum_g_x_hat);
+      const double count = static_cast<double>(n * area);
+      const ChannelConstants& k = constants[static_cast<std::size_t>(c)];
+      factor[c] = k.gamma * k.inv_std;
+      // Frozen statistics: x̂ does not depend on the batch, dx = γ·inv_std·g.
+      mean_g[c] = batch_statistics ? static_cast<float>(sum_g / count) : 0.0f;
+      mean_g_x_hat[c] = batch_statistics ? static_cast<float>(sum_g_x_hat / count) : 0.0f;
     }
+#pragma omp for schedule(static)
+    for (Index i = 0; i < n; ++i)
+      for (Index c = 0; c < channels; ++c)
+        plane_input_gradient<relu>(x.data() + plane(i, c), g.data() + plane(i, c), area,
+                                   constants[static_cast<std::size_t>(c)], factor[c], mean_g[c],
+                                   mean_g_x_hat[c]);
   }
 }
 
@@ -240,19 +283,15 @@ Tensor BatchNorm2d::backward(Tensor grad_output) {
   PCMKIT_CHECK(grad_output.same_shape(train_input_),
                "BatchNorm2d::backward: gradient " + grad_output.shape_text() + " for an output " +
                    train_input_.shape_text());
-  const Index n = train_input_.n(), area = train_input_.plane_size(), num_channels = channels();
-  const Index stride = num_channels * area;  // from one image's plane c to the next's
-#pragma omp parallel for schedule(static)
-  for (Index c = 0; c < num_channels; ++c) {
-    const float* x = train_input_.data() + c * area;
-    float* g = grad_output.data() + c * area;
-    if (relu_after_)
-      backward_channel<true>(!used_frozen_, x, g, n, area, stride, batch_mean_[c], inv_std_[c],
-                             gamma_[c], beta_[c], gamma_grad_[c], beta_grad_[c]);
-    else
-      backward_channel<false>(!used_frozen_, x, g, n, area, stride, batch_mean_[c], inv_std_[c],
-                              gamma_[c], beta_[c], gamma_grad_[c], beta_grad_[c]);
-  }
+  std::vector<ChannelConstants> constants(static_cast<std::size_t>(channels()));
+  for (Index c = 0; c < channels(); ++c)
+    constants[static_cast<std::size_t>(c)] = {batch_mean_[c], inv_std_[c], gamma_[c], beta_[c]};
+  if (relu_after_)
+    backward_pass<true>(train_input_, grad_output, constants, !used_frozen_, gamma_grad_,
+                        beta_grad_);
+  else
+    backward_pass<false>(train_input_, grad_output, constants, !used_frozen_, gamma_grad_,
+                         beta_grad_);
   train_input_ = Tensor();
   has_train_cache_ = false;
   return grad_output;

@@ -64,7 +64,8 @@ class BatchNorm2d : public Module {
   // its decisions from the kept input, so γ and β must not change before backward()).
   // Requires, threads: as forward_train().
   Tensor forward_train_relu(Tensor input);
-  // Requires, threads: as Module::backward; OpenMP over channels.
+  // Requires, threads: as Module::backward; OpenMP over images (the result does not depend on
+  //   the thread count).
   Tensor backward(Tensor grad_output) override;
   Eigen::VectorXf& weight_grad() { return gamma_grad_; }  // dL/dγ
   Eigen::VectorXf& bias_grad() { return beta_grad_; }     // dL/dβ
