@@ -241,6 +241,12 @@ void backward_pass(const Tensor& x,
   std::vector<PlaneGradientSums> sums(static_cast<std::size_t>(n * channels));
   Eigen::VectorXf factor(channels), mean_g(channels), mean_g_x_hat(channels);
   const auto plane = [&](Index i, Index c) { return (i * channels + c) * area; };
+  const auto sums_at = [&](Index i, Index c) -> PlaneGradientSums& {
+    return sums[static_cast<std::size_t>(i * channels + c)];
+  };
+  const auto constants_of = [&](Index c) -> const ChannelConstants& {
+    return constants[static_cast<std::size_t>(c)];
+  };
   // Image by image (each thread reads the images the layer before wrote, in long runs); the
   // plane sums are then added per channel in double, in image order, whatever the thread count.
 #pragma omp parallel
@@ -248,21 +254,19 @@ void backward_pass(const Tensor& x,
 #pragma omp for schedule(static)
     for (Index i = 0; i < n; ++i)
       for (Index c = 0; c < channels; ++c)
-        sums[static_cast<std::size_t>(i * channels + c)] =
-            plane_gradient_sums<relu>(x.data() + plane(i, c), g.data() + plane(i, c), area,
-                                      constants[static_cast<std::size_t>(c)]);
+        sums_at(i, c) = plane_gradient_sums<relu>(x.data() + plane(i, c), g.data() + plane(i, c),
+                                                  area, constants_of(c));
 #pragma omp single
     for (Index c = 0; c < channels; ++c) {
       double sum_g = 0, sum_g_x_hat = 0;
       for (Index i = 0; i < n; ++i) {
-        sum_g += sums[static_cast<std::size_t>(i * channels + c)].g;
-        sum_g_x_hat += sums[static_cast<std::size_t>(i * channels + c)].g_x_hat;
+        sum_g += sums_at(i, c).g;
+        sum_g_x_hat += sums_at(i, c).g_x_hat;
       }
       beta_grad[c] += static_cast<float>(sum_g);
       gamma_grad[c] += static_cast<float>(sum_g_x_hat);
       const double count = static_cast<double>(n * area);
-      const ChannelConstants& k = constants[static_cast<std::size_t>(c)];
-      factor[c] = k.gamma * k.inv_std;
+      factor[c] = constants_of(c).gamma * constants_of(c).inv_std;
       // Frozen statistics: x̂ does not depend on the batch, dx = γ·inv_std·g.
       mean_g[c] = batch_statistics ? static_cast<float>(sum_g / count) : 0.0f;
       mean_g_x_hat[c] = batch_statistics ? static_cast<float>(sum_g_x_hat / count) : 0.0f;
@@ -271,8 +275,7 @@ void backward_pass(const Tensor& x,
     for (Index i = 0; i < n; ++i)
       for (Index c = 0; c < channels; ++c)
         plane_input_gradient<relu>(x.data() + plane(i, c), g.data() + plane(i, c), area,
-                                   constants[static_cast<std::size_t>(c)], factor[c], mean_g[c],
-                                   mean_g_x_hat[c]);
+                                   constants_of(c), factor[c], mean_g[c], mean_g_x_hat[c]);
   }
 }
 
