@@ -8,8 +8,8 @@
 #   PCMKIT_WEIGHTS   network weights (default data/resnet32-pcm-hwa.h5, the paper's ResNet-32
 #                    layout trained hardware-aware by pcmkit train; see data/training/)
 #   PCMKIT_ARCH      its architecture (default resnet32-pcm for the default weights, else resnet32)
-#   PCMKIT_REPEATS   programming realisations (default 3: about 4 minutes on 2 AVX-512 cores, 22 on
-#                    2 AVX2 cores; the README's table uses 10)
+#   PCMKIT_REPEATS   programming realisations (default 3: about 3 minutes on 2 AVX-512 cores, 4
+#                    built for AVX2; the README's table uses 10)
 #   PCMKIT_CIFAR10   CIFAR-10 cache directory (default ~/.cache/pcmkit/cifar10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
