@@ -11,15 +11,18 @@
 //                 rise, high ones fall. (A decay G_prog·(1 − r·ln(t/t0)) with small r is
 //                 t^(−r) within 0.2% over these times: a power law the check rightly accepts.)
 //   noisy-traces  reads as the model, traces with 1.25× the devices' read noise
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "benchmark_command_line.h"
 #include "foreign_models.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/core/random_stream.h"
+#include "pcmkit/core/value_list.h"
 #include "pcmkit/measurement/virtual_chip.h"
 
 using namespace pcmkit;
@@ -50,61 +53,81 @@ void redraw_reads(measurement::Campaign& c,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int seeds = argc > 1 ? std::atoi(argv[1]) : 20;
-  const Eigen::Index devices = argc > 2 ? std::atol(argv[2]) : 2000;
-  const std::string laws = argc > 3 ? argv[3] : "rising,either-sign,log-time,noisy-traces";
-  const int first_seed = argc > 4 ? std::atoi(argv[4]) : 1;
-  const device::PcmModel m = model_a();
-  std::printf("| law | devices/level | flagged | refused (no fit) | of |\n|---|---|---|---|---|\n");
-  for (const std::string law : {"rising", "either-sign", "log-time", "noisy-traces"}) {
-    if (laws.find(law) == std::string::npos) continue;
-    int flagged = 0, refused = 0, runs = 0;
-    for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
-      measurement::VirtualChipOptions chip;
-      for (int k = 0; k < 13; ++k) chip.g_target_uS.push_back(m.g_max_uS * k / 12);
-      chip.devices_per_level = devices;
-      for (int k = 0; k < 18; ++k)
-        chip.times_s.push_back(22 * std::pow(2 * 86400.0 / 22, k / 17.0));
-      chip.traces_per_level = 50;
-      chip.seed = static_cast<std::uint64_t>(seed);
-      measurement::Campaign c = measurement::synthesize_campaign(m, chip);
-      const auto s = static_cast<std::uint64_t>(seed);
-      if (law == "rising")
-        redraw_reads(c, m, s, [&](const CounterRng& r, std::uint64_t i, double t_rel) {
-          return std::pow(t_rel, std::abs(m.mu_nu(c.g_target_uS(static_cast<Eigen::Index>(i))) +
-                                          m.sigma_nu(c.g_target_uS(static_cast<Eigen::Index>(i))) *
-                                              r.normal(i, 1)));
-        });
-      else if (law == "either-sign")
-        redraw_reads(c, m, s, [](const CounterRng& r, std::uint64_t i, double t_rel) {
-          return std::pow(t_rel, -(0.01 + 0.03 * r.normal(i, 1)));
-        });
-      else if (law == "log-time")
-        redraw_reads(c, m, s, [&](const CounterRng& r, std::uint64_t i, double t_rel) {
-          const double g_t = c.g_target_uS(static_cast<Eigen::Index>(i));
-          const double towards = (m.g_max_uS / 2 - g_t) / std::max(g_t, 0.5);  // relative
-          return std::max(0.0, 1 + (0.01 + 0.005 * r.normal(i, 1)) * std::log(t_rel) * towards);
-        });
-      else  // noisy-traces
-        for (Eigen::Index k = 0; k < c.noise->g_uS.rows(); ++k) {
-          const double mean = c.noise->g_uS.row(k).mean();
-          c.noise->g_uS.row(k) = (c.noise->g_uS.row(k).array() - mean) * 1.25 + mean;
+  const std::vector<std::string> all_laws = {"rising", "either-sign", "log-time", "noisy-traces"};
+  int seeds = 20, first_seed = 1;
+  Eigen::Index devices = 2000;
+  std::string laws_text = "rising,either-sign,log-time,noisy-traces";
+  CLI::App app{"Power of the adequacy check against laws other than the PCM model's",
+               "adequacy_power"};
+  app.add_option("seeds", seeds, "campaigns per law")->check(CLI::Range(1, 1 << 20));
+  app.add_option("devices_per_level", devices)->check(CLI::Range(1, 1 << 24));
+  app.add_option("laws", laws_text, "comma-separated: rising, either-sign, log-time, noisy-traces")
+      ->check(
+          [&](const std::string& text) {
+            for (const std::string& law : split_list(text))
+              if (std::find(all_laws.begin(), all_laws.end(), law) == all_laws.end())
+                return "no law named '" + law + "'";
+            return std::string();
+          },
+          "LIST");
+  app.add_option("first_seed", first_seed)->check(CLI::Range(0, 1 << 30));
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    const std::vector<std::string> laws = split_list(laws_text);
+    const device::PcmModel m = model_a();
+    std::printf(
+        "| law | devices/level | flagged | refused (no fit) | of |\n|---|---|---|---|---|\n");
+    for (const std::string& law : all_laws) {
+      if (std::find(laws.begin(), laws.end(), law) == laws.end()) continue;
+      int flagged = 0, refused = 0, runs = 0;
+      for (int seed = first_seed; seed < first_seed + seeds; ++seed) {
+        measurement::VirtualChipOptions chip;
+        for (int k = 0; k < 13; ++k) chip.g_target_uS.push_back(m.g_max_uS * k / 12);
+        chip.devices_per_level = devices;
+        for (int k = 0; k < 18; ++k)
+          chip.times_s.push_back(22 * std::pow(2 * 86400.0 / 22, k / 17.0));
+        chip.traces_per_level = 50;
+        chip.seed = static_cast<std::uint64_t>(seed);
+        measurement::Campaign c = measurement::synthesize_campaign(m, chip);
+        const auto s = static_cast<std::uint64_t>(seed);
+        if (law == "rising")
+          redraw_reads(c, m, s, [&](const CounterRng& r, std::uint64_t i, double t_rel) {
+            return std::pow(
+                t_rel,
+                std::abs(m.mu_nu(c.g_target_uS(static_cast<Eigen::Index>(i))) +
+                         m.sigma_nu(c.g_target_uS(static_cast<Eigen::Index>(i))) * r.normal(i, 1)));
+          });
+        else if (law == "either-sign")
+          redraw_reads(c, m, s, [](const CounterRng& r, std::uint64_t i, double t_rel) {
+            return std::pow(t_rel, -(0.01 + 0.03 * r.normal(i, 1)));
+          });
+        else if (law == "log-time")
+          redraw_reads(c, m, s, [&](const CounterRng& r, std::uint64_t i, double t_rel) {
+            const double g_t = c.g_target_uS(static_cast<Eigen::Index>(i));
+            const double towards = (m.g_max_uS / 2 - g_t) / std::max(g_t, 0.5);  // relative
+            return std::max(0.0, 1 + (0.01 + 0.005 * r.normal(i, 1)) * std::log(t_rel) * towards);
+          });
+        else  // noisy-traces
+          for (Eigen::Index k = 0; k < c.noise->g_uS.rows(); ++k) {
+            const double mean = c.noise->g_uS.row(k).mean();
+            c.noise->g_uS.row(k) = (c.noise->g_uS.row(k).array() - mean) * 1.25 + mean;
+          }
+        try {
+          const calibration::CalibrationResult r = calibration::calibrate(c, {});
+          ++runs;
+          flagged += r.adequacy && !r.adequacy->describes;
+          std::fprintf(stderr, "%s seed %d: %s\n", law.c_str(), seed,
+                       r.adequacy ? r.adequacy->verdict.substr(0, 160).c_str() : "-");
+        } catch (const std::exception& e) {  // a law so far from the model that no fit is made
+          ++runs;
+          ++refused;
+          std::fprintf(stderr, "%s seed %d: calibration refused: %s\n", law.c_str(), seed,
+                       e.what());
         }
-      try {
-        const calibration::CalibrationResult r = calibration::calibrate(c, {});
-        ++runs;
-        flagged += r.adequacy && !r.adequacy->describes;
-        std::fprintf(stderr, "%s seed %d: %s\n", law.c_str(), seed,
-                     r.adequacy ? r.adequacy->verdict.substr(0, 160).c_str() : "-");
-      } catch (const std::exception& e) {  // a law so far from the model that no fit is made
-        ++runs;
-        ++refused;
-        std::fprintf(stderr, "%s seed %d: calibration refused: %s\n", law.c_str(), seed, e.what());
       }
+      std::printf("| %s | %ld | %d | %d | %d |\n", law.c_str(), static_cast<long>(devices), flagged,
+                  refused, runs);
+      std::fflush(stdout);
     }
-    std::printf("| %s | %ld | %d | %d | %d |\n", law.c_str(), static_cast<long>(devices), flagged,
-                refused, runs);
-    std::fflush(stdout);
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -15,6 +15,7 @@
 #include <map>
 #include <string>
 
+#include "benchmark_command_line.h"
 #include "pcmkit/calibration/calibrate.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/measurement/campaign_hdf5.h"
@@ -93,34 +94,43 @@ int main(int argc, char** argv) {
     baseline_fit(measurement::read_campaign(argv[2]));
     return 0;
   }
-  const long devices = argc > 1 ? std::atol(argv[1]) : 1000000;
-  const std::string file = argc > 2 ? argv[2] : "/tmp/pcmkit_calibrate_benchmark.h5";
-  std::fprintf(stderr, "calibrate_benchmark: %d threads, %ld devices\n", num_threads(), devices);
+  long devices = 1000000;
+  std::string file = "/tmp/pcmkit_calibrate_benchmark.h5";
+  CLI::App app{"Calibration speed and memory on the paper's array size, against a plain fit",
+               "calibrate_benchmark"};
+  app.add_option("num_devices", devices, "devices of the campaign (11 levels)")
+      ->check(CLI::Range(11L, 100000000L));
+  app.add_option("campaign", file, "where the campaign is written (removed at the end)")
+      ->capture_default_str();
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    std::fprintf(stderr, "calibrate_benchmark: %d threads, %ld devices\n", num_threads(), devices);
 
-  {
-    measurement::VirtualChipOptions chip;
-    chip.devices_per_level = (devices + 10) / 11;
-    chip.seed = 2020;
-    const auto start = Clock::now();
-    const measurement::Campaign c =
-        measurement::synthesize_campaign(device::PcmModel::published(), chip);
-    measurement::write_campaign(c, file);
-    std::fprintf(stderr, "campaign: %lld devices x %lld reads written in %.1f s\n",
-                 static_cast<long long>(c.num_devices()), static_cast<long long>(c.num_times()),
-                 std::chrono::duration<double>(Clock::now() - start).count());
-  }
+    {
+      measurement::VirtualChipOptions chip;
+      chip.devices_per_level = (devices + 10) / 11;
+      chip.seed = 2020;
+      const auto start = Clock::now();
+      const measurement::Campaign c =
+          measurement::synthesize_campaign(device::PcmModel::published(), chip);
+      measurement::write_campaign(c, file);
+      std::fprintf(stderr, "campaign: %lld devices x %lld reads written in %.1f s\n",
+                   static_cast<long long>(c.num_devices()), static_cast<long long>(c.num_times()),
+                   std::chrono::duration<double>(Clock::now() - start).count());
+    }
 
-  const ChildRun ours = in_child("--child-pcmkit", file);
-  const ChildRun base = in_child("--child-baseline", file);
-  std::remove(file.c_str());
+    const ChildRun ours = in_child("--child-pcmkit", file);
+    const ChildRun base = in_child("--child-baseline", file);
+    std::remove(file.c_str());
 
-  std::printf("%-34s %10s %12s\n", "", "wall_s", "peak_MiB");
-  std::printf("%-34s %10.2f %12.0f\n", "pcmkit read + calibrate", ours.seconds, ours.peak_mib);
-  std::printf("%-34s %10.2f %12.0f\n", "baseline read + log-log OLS", base.seconds, base.peak_mib);
-  std::printf("ratio pcmkit / baseline: time %.2f, memory %.2f\n", ours.seconds / base.seconds,
-              ours.peak_mib / base.peak_mib);
-  const bool pass = ours.ok && base.ok && ours.seconds < 30 && ours.peak_mib < 2048;
-  std::printf("target (< 30 s, < 2 GiB for 1e6 devices x 20 reads): %s\n",
-              pass ? "met" : "NOT met");
-  return ours.ok && base.ok ? 0 : 1;
+    std::printf("%-34s %10s %12s\n", "", "wall_s", "peak_MiB");
+    std::printf("%-34s %10.2f %12.0f\n", "pcmkit read + calibrate", ours.seconds, ours.peak_mib);
+    std::printf("%-34s %10.2f %12.0f\n", "baseline read + log-log OLS", base.seconds,
+                base.peak_mib);
+    std::printf("ratio pcmkit / baseline: time %.2f, memory %.2f\n", ours.seconds / base.seconds,
+                ours.peak_mib / base.peak_mib);
+    const bool pass = ours.ok && base.ok && ours.seconds < 30 && ours.peak_mib < 2048;
+    std::printf("target (< 30 s, < 2 GiB for 1e6 devices x 20 reads): %s\n",
+                pass ? "met" : "NOT met");
+    return ours.ok && base.ok ? 0 : 1;
+  });
 }

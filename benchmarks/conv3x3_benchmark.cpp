@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "benchmark_command_line.h"
 #include "pcmkit/nn/conv2d.h"
 
 #ifdef PCMKIT_HAVE_DNNL
@@ -232,69 +233,77 @@ Measurement measure(const Factory& factory,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int repeats = argc > 1 ? std::atoi(argv[1]) : 30;
-  omp_set_max_active_levels(1);
-  struct Named {
-    std::string name;
-    Factory factory;
-    bool threaded_inside = false;
-  };
-  std::vector<Named> candidates = {
-      {"pcmkit im2col+GEMM",
-       [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kIm2colGemm); }},
-      {"pcmkit Winograd F(2x2,3x3)",
-       [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kWinograd2x2); }},
-      {"pcmkit Winograd F(4x4,3x3)",
-       [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kWinograd4x4); }},
-  };
+  int repeats = 30;
+  std::string only;
+  CLI::App app{"3x3 stride-1 convolutions of ResNet-32: pcmkit's algorithms (and oneDNN's)",
+               "conv3x3_benchmark"};
+  app.add_option("repeats", repeats, "timed runs per layer shape")->check(CLI::Range(1, 1 << 20));
+  app.add_option("only", only,
+                 "only candidates whose name contains this (the first one run is the reference)");
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    omp_set_max_active_levels(1);
+    struct Named {
+      std::string name;
+      Factory factory;
+      bool threaded_inside = false;
+    };
+    std::vector<Named> candidates = {
+        {"pcmkit im2col+GEMM",
+         [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kIm2colGemm); }},
+        {"pcmkit Winograd F(2x2,3x3)",
+         [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kWinograd2x2); }},
+        {"pcmkit Winograd F(4x4,3x3)",
+         [](const Problem& p) { return pcmkit_runner(p, nn::Conv2d::Algorithm::kWinograd4x4); }},
+    };
 #ifdef PCMKIT_HAVE_DNNL
-  for (const bool blocked : {true, false})
-    for (const auto& [alg, alg_name] :
-         {std::pair{dnnl::algorithm::convolution_direct, "direct"},
-          std::pair{dnnl::algorithm::convolution_winograd, "winograd"}})
-      candidates.push_back(
-          {std::string("oneDNN ") + alg_name + (blocked ? " nChw16c" : " nchw"),
-           [alg, blocked](const Problem& p) { return dnnl_runner(p, alg, blocked, false); }});
+    for (const bool blocked : {true, false})
+      for (const auto& [alg, alg_name] :
+           {std::pair{dnnl::algorithm::convolution_direct, "direct"},
+            std::pair{dnnl::algorithm::convolution_winograd, "winograd"}})
+        candidates.push_back(
+            {std::string("oneDNN ") + alg_name + (blocked ? " nChw16c" : " nchw"),
+             [alg, blocked](const Problem& p) { return dnnl_runner(p, alg, blocked, false); }});
 #endif
 
-  std::printf(
-      "3x3 stride-1 convolutions of ResNet-32, %d threads x %lld images, fused BN+residual+ReLU\n",
-      kThreads, static_cast<long long>(kImagesPerThread));
-  std::printf("%-30s %9s %9s %9s %12s %8s %8s %10s\n", "candidate", "16@32 us", "32@16 us",
-              "64@8 us", "28 layers/s", "ratio", "CPU rat", "max rel d");
-  std::vector<std::vector<Problem>> problems;
-  for (const Shape& s : kShapes) problems.push_back({make_problem(s, 1), make_problem(s, 1)});
-  std::vector<std::vector<float>> reference(std::size(kShapes));
-  double base_total = 0, base_cpu = 0;
-  const std::string only = argc > 2 ? argv[2] : "";
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    if (candidates[k].name.find(only) == std::string::npos) continue;
-    double total_us = 0, total_cpu_us = 0, worst = 0;
-    std::string line, error;
-    for (std::size_t s = 0; s < std::size(kShapes); ++s) {
-      const Measurement m =
-          measure(candidates[k].factory, problems[s], repeats,
-                  reference[s].empty() ? nullptr : &reference[s],
-                  reference[s].empty() ? &reference[s] : nullptr, candidates[k].threaded_inside);
-      if (!m.ok) {
-        error = m.error;
-        break;
+    std::printf(
+        "3x3 stride-1 convolutions of ResNet-32, %d threads x %lld images, fused "
+        "BN+residual+ReLU\n",
+        kThreads, static_cast<long long>(kImagesPerThread));
+    std::printf("%-30s %9s %9s %9s %12s %8s %8s %10s\n", "candidate", "16@32 us", "32@16 us",
+                "64@8 us", "28 layers/s", "ratio", "CPU rat", "max rel d");
+    std::vector<std::vector<Problem>> problems;
+    for (const Shape& s : kShapes) problems.push_back({make_problem(s, 1), make_problem(s, 1)});
+    std::vector<std::vector<float>> reference(std::size(kShapes));
+    double base_total = 0, base_cpu = 0;
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+      if (candidates[k].name.find(only) == std::string::npos) continue;
+      double total_us = 0, total_cpu_us = 0, worst = 0;
+      std::string line, error;
+      for (std::size_t s = 0; s < std::size(kShapes); ++s) {
+        const Measurement m =
+            measure(candidates[k].factory, problems[s], repeats,
+                    reference[s].empty() ? nullptr : &reference[s],
+                    reference[s].empty() ? &reference[s] : nullptr, candidates[k].threaded_inside);
+        if (!m.ok) {
+          error = m.error;
+          break;
+        }
+        char cell[32];
+        std::snprintf(cell, sizeof cell, " %9.1f", m.us_per_image);
+        line += cell;
+        total_us += m.us_per_image * double(kShapes[s].layers);
+        total_cpu_us += m.cpu_us_per_image * double(kShapes[s].layers);
+        worst = std::max(worst, m.max_rel_diff);
       }
-      char cell[32];
-      std::snprintf(cell, sizeof cell, " %9.1f", m.us_per_image);
-      line += cell;
-      total_us += m.us_per_image * double(kShapes[s].layers);
-      total_cpu_us += m.cpu_us_per_image * double(kShapes[s].layers);
-      worst = std::max(worst, m.max_rel_diff);
+      if (!error.empty()) {
+        std::printf("%-30s not available: %s\n", candidates[k].name.c_str(), error.c_str());
+        continue;
+      }
+      if (base_total == 0) base_total = total_us, base_cpu = total_cpu_us;
+      std::printf("%-30s%s %12.1f %7.2fx %7.2fx %10.2e\n", candidates[k].name.c_str(), line.c_str(),
+                  1e6 / total_us, base_total / total_us, base_cpu / total_cpu_us, worst);
+      std::fflush(stdout);
     }
-    if (!error.empty()) {
-      std::printf("%-30s not available: %s\n", candidates[k].name.c_str(), error.c_str());
-      continue;
-    }
-    if (base_total == 0) base_total = total_us, base_cpu = total_cpu_us;
-    std::printf("%-30s%s %12.1f %7.2fx %7.2fx %10.2e\n", candidates[k].name.c_str(), line.c_str(),
-                1e6 / total_us, base_total / total_us, base_cpu / total_cpu_us, worst);
-    std::fflush(stdout);
-  }
-  return 0;
+    return 0;
+  });
 }

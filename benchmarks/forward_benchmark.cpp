@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "benchmark_clock.h"
+#include "benchmark_command_line.h"
 #include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/data/cifar10_binary.h"
@@ -145,19 +146,19 @@ PytorchRun run_pytorch(const fs::path& weights, const fs::path& test_file, int t
 int main(int argc, char** argv) {
   keep_freed_memory_in_heap();  // as pcmkit itself runs
   const char* home = std::getenv("HOME");
-  const fs::path weights = argc > 1 ? fs::path(argv[1]) : "../shared/weights/resnet32-d509ac18.h5";
-  const fs::path data_dir =
-      argc > 2 ? fs::path(argv[2]) : fs::path(home ? home : ".") / ".cache/pcmkit/cifar10";
-  const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
-  const int torch_mode = argc > 4 ? std::atoi(argv[4]) : 1;
-  if (threads < 1 || torch_mode < 0 || torch_mode > 2) {
-    std::fprintf(stderr,
-                 "usage: forward_benchmark [weights.h5] [cifar10_dir] [threads>=1] "
-                 "[torch=0|1|2]\n");
-    return 2;
-  }
-  const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
-  try {
+  std::string weights = "../shared/weights/resnet32-d509ac18.h5";
+  std::string data_dir = (fs::path(home ? home : ".") / ".cache/pcmkit/cifar10").string();
+  int threads = 2, torch_mode = 1;
+  CLI::App app{"fp32 forward speed of the CIFAR-10 ResNet-32, pcmkit against PyTorch",
+               "forward_benchmark"};
+  app.add_option("weights", weights, "ResNet-32 weights (HDF5)")->capture_default_str();
+  app.add_option("cifar10_dir", data_dir, "CIFAR-10 binary folder")->capture_default_str();
+  app.add_option("threads", threads, "threads of both")->check(CLI::Range(1, 1024));
+  app.add_option("torch", torch_mode,
+                 "0: no PyTorch; 1: PyTorch with pcmkit's heap settings; 2: as installed")
+      ->check(CLI::Range(0, 2));
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
     set_num_threads(threads);
     nn::Network network = nn::make_resnet("resnet32");
     const nn::WeightsFileInfo info = nn::load_weights_hdf5(weights, network);
@@ -227,8 +228,5 @@ int main(int argc, char** argv) {
     std::printf("pcmkit forward reaches %.0f%% of the 2-thread GEMM rate\n",
                 100.0 * 2.0 * macs * pcmkit_rate / 1e9 / gemm_2);
     return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "forward_benchmark: error: %s\n", e.what());
-    return 1;
-  }
+  });
 }

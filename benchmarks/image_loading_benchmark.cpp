@@ -18,12 +18,15 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 // jpeglib.h needs FILE and size_t declared first.
 #include <jpeglib.h>
 
+#include "benchmark_command_line.h"
 #include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/data/image_folder_reader.h"
 #include "pytorch_heap.h"
@@ -87,59 +90,74 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char** argv) {
   keep_freed_memory_in_heap();  // as pcmkit itself runs
-  fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::path();
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
-  omp_set_num_threads(threads);
-  fs::path temp;
-  if (dir.empty()) {
-    std::string pattern = (fs::temp_directory_path() / "pcmkit_images_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return 1;
-    temp = dir = pattern;
-    make_synthetic_folder(dir);
-  }
-  const data::ImageList list = data::list_images(dir, 1000);
-  const auto n = static_cast<double>(list.files.size());
+  std::string folder;
+  int threads = 2;
+  CLI::App app{"ImageNet-style JPEG loading speed: decoding alone, pcmkit's reader, PIL",
+               "image_loading_benchmark"};
+  app.add_option("image_folder", folder, "JPEG folder (default: 200 synthetic JPEGs)");
+  app.add_option("threads", threads)->check(CLI::Range(1, 1024));
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    omp_set_num_threads(threads);
+    fs::path dir = folder;
+    // The synthetic folder goes when the run ends, however it ends.
+    struct RemovedAtExit {
+      fs::path path;
+      ~RemovedAtExit() {
+        std::error_code ignored;
+        if (!path.empty()) fs::remove_all(path, ignored);
+      }
+    } temp;
+    if (dir.empty()) {
+      std::string pattern = (fs::temp_directory_path() / "pcmkit_images_XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::runtime_error("cannot create a folder in " + fs::temp_directory_path().string());
+      temp.path = pattern;
+      dir = pattern;
+      make_synthetic_folder(dir);
+    }
+    const data::ImageList list = data::list_images(dir, 1000);
+    const auto n = static_cast<double>(list.files.size());
 
-  // Baseline: decoding only, in parallel over the files as the reader does.
-  auto t0 = std::chrono::steady_clock::now();
-  long pixels = 0;
+    // Baseline: decoding only, in parallel over the files as the reader does.
+    auto t0 = std::chrono::steady_clock::now();
+    long pixels = 0;
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : pixels)
-  for (std::size_t i = 0; i < list.files.size(); ++i)
-    pixels += data::decode_jpeg_file(list.files[i].path).width;
-  const double decode_rate = n / seconds_since(t0);
+    for (std::size_t i = 0; i < list.files.size(); ++i)
+      pixels += data::decode_jpeg_file(list.files[i].path).width;
+    const double decode_rate = n / seconds_since(t0);
 
-  data::ImageFolderReader reader(list,
-                                 {256, 224, {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}});
-  data::ImageBatch batch;
-  t0 = std::chrono::steady_clock::now();
-  while (reader.next(200, batch)) {
-  }
-  const double full_rate = n / seconds_since(t0);
+    data::ImageFolderReader reader(
+        list, {256, 224, {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}}});
+    data::ImageBatch batch;
+    t0 = std::chrono::steady_clock::now();
+    while (reader.next(200, batch)) {
+    }
+    const double full_rate = n / seconds_since(t0);
 
-  std::printf("%zu images, %d threads\n", list.files.size(), threads);
-  std::printf("decode only:                 %8.1f images/s\n", decode_rate);
-  std::printf("decode + resize/crop/norm:   %8.1f images/s (%.2f of decode only)\n", full_rate,
-              full_rate / decode_rate);
+    std::printf("%zu images, %d threads\n", list.files.size(), threads);
+    std::printf("decode only:                 %8.1f images/s\n", decode_rate);
+    std::printf("decode + resize/crop/norm:   %8.1f images/s (%.2f of decode only)\n", full_rate,
+                full_rate / decode_rate);
 
-  const std::string command =
-      "/usr/bin/python3 -c \"import glob,sys,time,torch\nfrom PIL import Image\n"
-      "from torchvision import transforms as T\ntorch.set_num_threads(1)\n"
-      "t=T.Compose([T.Resize(256),T.CenterCrop(224),T.ToTensor(),"
-      "T.Normalize([0.485,0.456,0.406],[0.229,0.224,0.225])])\n"
-      "f=sorted(glob.glob(sys.argv[1]+'/**/*.jpg',recursive=True))\nt0=time.time()\n"
-      "[t(Image.open(p).convert('RGB')) for p in f]\nprint(len(f)/(time.time()-t0))\" '" +
-      dir.string() + "' 2>/dev/null";
-  double pil_rate = 0.0;
-  benchmark::set_pytorch_heap(benchmark::PyTorchHeap::kLikePcmkit);
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    if (std::fscanf(pipe, "%lf", &pil_rate) != 1) pil_rate = 0.0;
-    ::pclose(pipe);
-  }
-  if (pil_rate > 0.0)
-    std::printf("PIL + torchvision, 1 thread: %8.1f images/s (pcmkit %.2fx with %d threads)\n",
-                pil_rate, full_rate / pil_rate, threads);
-  else
-    std::printf("PIL + torchvision: skipped (/usr/bin/python3 with torchvision not found)\n");
-  if (!temp.empty()) fs::remove_all(temp);
-  return pixels > 0 ? 0 : 1;
+    const std::string command =
+        "/usr/bin/python3 -c \"import glob,sys,time,torch\nfrom PIL import Image\n"
+        "from torchvision import transforms as T\ntorch.set_num_threads(1)\n"
+        "t=T.Compose([T.Resize(256),T.CenterCrop(224),T.ToTensor(),"
+        "T.Normalize([0.485,0.456,0.406],[0.229,0.224,0.225])])\n"
+        "f=sorted(glob.glob(sys.argv[1]+'/**/*.jpg',recursive=True))\nt0=time.time()\n"
+        "[t(Image.open(p).convert('RGB')) for p in f]\nprint(len(f)/(time.time()-t0))\" '" +
+        dir.string() + "' 2>/dev/null";
+    double pil_rate = 0.0;
+    benchmark::set_pytorch_heap(benchmark::PyTorchHeap::kLikePcmkit);
+    if (FILE* pipe = ::popen(command.c_str(), "r")) {
+      if (std::fscanf(pipe, "%lf", &pil_rate) != 1) pil_rate = 0.0;
+      ::pclose(pipe);
+    }
+    if (pil_rate > 0.0)
+      std::printf("PIL + torchvision, 1 thread: %8.1f images/s (pcmkit %.2fx with %d threads)\n",
+                  pil_rate, full_rate / pil_rate, threads);
+    else
+      std::printf("PIL + torchvision: skipped (/usr/bin/python3 with torchvision not found)\n");
+    return pixels > 0 ? 0 : 1;
+  });
 }

@@ -12,7 +12,7 @@
 // The process keeps freed memory in the heap as pcmkit does (core/detail/allocator_tuning.h): a
 // training step allocates and frees tensors of several MB per layer, and returning them to the
 // kernel costs ~10% in page faults per step. Usage: train_benchmark [steps=10] [threads=2]
-// [batch=128] [torch=1] [rounds=5]
+// [batch=128] [torch=1] [rounds=5] (--help: what each means).
 //   (torch=0: pcmkit only; 1: PyTorch with pcmkit's heap settings; 2: PyTorch as installed)
 // On a shared machine run it with OMP_WAIT_POLICY=passive (PyTorch inherits it): with more busy
 // threads than cores, spinning at the ~250 parallel-region barriers of a step made either side
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "benchmark_clock.h"
+#include "benchmark_command_line.h"
 #include "pcmkit/core/detail/allocator_tuning.h"
 #include "pcmkit/core/random_stream.h"
 #include "pcmkit/core/threads.h"
@@ -163,20 +164,19 @@ double median(std::vector<double> values) {
 int main(int argc, char** argv) {
   keep_freed_memory_in_heap();    // as pcmkit itself runs
   std::signal(SIGPIPE, SIG_IGN);  // a worker that died is reported, not fatal
-  const int steps = argc > 1 ? std::atoi(argv[1]) : 10;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
-  const int batch = argc > 3 ? std::atoi(argv[3]) : 128;
-  const int torch_mode = argc > 4 ? std::atoi(argv[4]) : 1;
-  const int rounds = argc > 5 ? std::atoi(argv[5]) : 5;
-  if (steps < 1 || threads < 1 || batch < 2 || torch_mode < 0 || torch_mode > 2 || rounds < 1) {
-    std::fprintf(stderr,
-                 "usage: train_benchmark [steps>=1] [threads>=1] [batch>=2] [torch=0|1|2] "
-                 "[rounds>=1]\n");
-    return 2;
-  }
-  const bool with_torch = torch_mode != 0;
-  const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
-  try {
+  int steps = 10, threads = 2, batch = 128, torch_mode = 1, rounds = 5;
+  CLI::App app{"Training speed of resnet32-pcm, pcmkit against PyTorch in the same run",
+               "train_benchmark"};
+  app.add_option("steps", steps, "timed steps per round")->check(CLI::Range(1, 1 << 20));
+  app.add_option("threads", threads, "threads of both")->check(CLI::Range(1, 1024));
+  app.add_option("batch", batch, "images per step")->check(CLI::Range(2, 1 << 16));
+  app.add_option("torch", torch_mode,
+                 "0: no PyTorch; 1: PyTorch with pcmkit's heap settings; 2: as installed")
+      ->check(CLI::Range(0, 2));
+  app.add_option("rounds", rounds, "rounds of both")->check(CLI::Range(1, 1 << 20));
+  return benchmark::run_benchmark(app, argc, argv, [&] {
+    const bool with_torch = torch_mode != 0;
+    const benchmark::PyTorchHeap heap = benchmark::pytorch_heap_from_argument(torch_mode);
     // Started first, so that its warm-up does not share the machine with pcmkit's turns.
     std::unique_ptr<PyTorchWorker> torch;
     std::string why_not = "torch=0";
@@ -261,9 +261,6 @@ int main(int argc, char** argv) {
     } else {
       std::printf("PyTorch: skipped (%s)\n", why_not.c_str());
     }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "train_benchmark: error: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }
