@@ -7,6 +7,7 @@
 // Trains resnet32-pcm from scratch for a few steps on the CIFAR-10 training split and prints the
 // loss per step.
 // Usage: example_hardware_aware_steps [CIFAR10_DIR] [STEPS]
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -14,6 +15,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "pcmkit/analog/weight_noise.h"
@@ -28,11 +30,16 @@ using namespace pcmkit;
 
 int main(int argc, char** argv) try {
   const std::filesystem::path cifar_dir = argc > 1 ? argv[1] : data::default_cifar10_dir();
-  const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
+  int steps = 10;
+  if (argc > 2) {  // all of it a whole number: "10x" is refused, not read as 10
+    const std::string text = argv[2];
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), steps);
+    if (error != std::errc() || end != text.data() + text.size() || steps < 1)
+      throw std::invalid_argument("STEPS must be a whole number >= 1, not '" + text + "'");
+  }
   const std::int64_t batch_size = 128;
   const double eta = 0.038, alpha = 2.0, learning_rate = 0.1;  // the paper's η and α
   const std::uint64_t seed = 1;
-  if (steps < 1) throw std::invalid_argument("STEPS must be at least 1");
 
   nn::Network network = nn::make_resnet("resnet32-pcm");
   nn::initialize_for_training(network, seed);
