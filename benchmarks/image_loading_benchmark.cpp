@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -39,12 +40,12 @@ namespace {
 constexpr int kSyntheticImages = 200, kWidth = 500, kHeight = 375;
 
 void write_jpeg(const fs::path& path, const std::vector<unsigned char>& rgb, int w, int h) {
+  FILE* out = std::fopen(path.c_str(), "wb");
+  if (out == nullptr) throw std::runtime_error(path.string() + ": cannot be written");
   jpeg_compress_struct cinfo;
   jpeg_error_mgr err;
   cinfo.err = jpeg_std_error(&err);
   jpeg_create_compress(&cinfo);
-  FILE* out = std::fopen(path.c_str(), "wb");
-  if (out == nullptr) std::exit(1);
   jpeg_stdio_dest(&cinfo, out);
   cinfo.image_width = static_cast<JDIMENSION>(w);
   cinfo.image_height = static_cast<JDIMENSION>(h);
@@ -121,9 +122,16 @@ int main(int argc, char** argv) {
     // Baseline: decoding only, in parallel over the files as the reader does.
     auto t0 = std::chrono::steady_clock::now();
     long pixels = 0;
+    // An exception must not leave the parallel loop: the first file's error is rethrown after it.
+    std::vector<std::exception_ptr> errors(list.files.size());
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : pixels)
-    for (std::size_t i = 0; i < list.files.size(); ++i)
-      pixels += data::decode_jpeg_file(list.files[i].path).width;
+    for (std::size_t i = 0; i < list.files.size(); ++i) try {
+        pixels += data::decode_jpeg_file(list.files[i].path).width;
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    for (const std::exception_ptr& error : errors)
+      if (error) std::rethrow_exception(error);
     const double decode_rate = n / seconds_since(t0);
 
     data::ImageFolderReader reader(
