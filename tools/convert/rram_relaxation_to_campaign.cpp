@@ -17,6 +17,7 @@
 //   - reads are kept as measured, including any below 0 (an instrument's offset).
 #include <zlib.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -52,21 +53,19 @@ int nominal_index(double t) {
 int main(int argc, char** argv) {
   std::string input, output;
   double g_max_uS = 128.0;
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    if (arg == "-o" && a + 1 < argc)
-      output = argv[++a];
-    else if (arg == "--g-max-uS" && a + 1 < argc)
-      g_max_uS = std::atof(argv[++a]);
-    else if (input.empty() && arg[0] != '-')
-      input = arg;
-    else {
-      std::fprintf(stderr, "usage: %s RELAXDATA.tsv.gz -o CAMPAIGN.h5 [--g-max-uS 128]\n", argv[0]);
-      return 2;
-    }
-  }
-  if (input.empty() || output.empty() || !(g_max_uS > 0)) {
-    std::fprintf(stderr, "usage: %s RELAXDATA.tsv.gz -o CAMPAIGN.h5 [--g-max-uS 128]\n", argv[0]);
+  CLI::App app{"The public RRAM relaxation measurements as a pcmkit campaign",
+               "rram_relaxation_to_campaign"};
+  app.add_option("input", input, "RELAXDATA.tsv.gz (techB_relaxdata_10k.min.tsv.gz)")->required();
+  app.add_option("-o,--output", output, "campaign file to write (HDF5)")->required();
+  app.add_option("--g-max-uS", g_max_uS, "the chip's G_max (µS): levels are bins of G_max/32")
+      ->check(CLI::Range(1e-3, 1e6))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "rram_relaxation_to_campaign: error: %s (--help for usage)\n", e.what());
     return 2;
   }
   gzFile in = gzopen(input.c_str(), "rb");

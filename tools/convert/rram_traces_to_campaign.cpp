@@ -21,6 +21,7 @@
 //   - t_read = 1 µs (not given; not used by the spectrum fit).
 #include <zlib.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -38,37 +39,33 @@ struct Trace {
   std::vector<double> g_uS;
 };
 
-int usage(const char* program) {
-  std::fprintf(stderr,
-               "usage: %s TSDATA.tsv.gz -o CAMPAIGN.h5 [--sample-rate-hz 400] [--segments 16] "
-               "[--g-max-uS 240]\n",
-               program);
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string input, output;
   double rate_hz = 400, g_max_uS = 240;
   int segments = 16;
-  for (int a = 1; a < argc; ++a) {
-    const std::string arg = argv[a];
-    if (arg == "-o" && a + 1 < argc)
-      output = argv[++a];
-    else if (arg == "--sample-rate-hz" && a + 1 < argc)
-      rate_hz = std::atof(argv[++a]);
-    else if (arg == "--segments" && a + 1 < argc)
-      segments = std::atoi(argv[++a]);
-    else if (arg == "--g-max-uS" && a + 1 < argc)
-      g_max_uS = std::atof(argv[++a]);
-    else if (input.empty() && arg[0] != '-')
-      input = arg;
-    else
-      return usage(argv[0]);
+  CLI::App app{"The public RRAM read-noise traces as a pcmkit campaign of traces only",
+               "rram_traces_to_campaign"};
+  app.add_option("input", input, "TSDATA.tsv.gz (techA_tsdata.min.tsv.gz)")->required();
+  app.add_option("-o,--output", output, "campaign file to write (HDF5)")->required();
+  app.add_option("--sample-rate-hz", rate_hz, "reads per second of the traces")
+      ->check(CLI::Range(1e-3, 1e9))
+      ->capture_default_str();
+  app.add_option("--segments", segments, "segments each trace is cut into")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--g-max-uS", g_max_uS, "the chip's G_max (µS)")
+      ->check(CLI::Range(1e-3, 1e6))
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "rram_traces_to_campaign: error: %s (--help for usage)\n", e.what());
+    return 2;
   }
-  if (input.empty() || output.empty() || !(rate_hz > 0) || !(g_max_uS > 0) || segments < 1)
-    return usage(argv[0]);
   gzFile in = gzopen(input.c_str(), "rb");
   if (!in) {
     std::fprintf(stderr, "%s: cannot open\n", input.c_str());
