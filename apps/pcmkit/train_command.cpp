@@ -7,6 +7,7 @@
 #include "command.h"
 #include "pcmkit/core/atomic_file.h"
 #include "pcmkit/core/detail/allocator_tuning.h"
+#include "pcmkit/core/detail/interruption_note.h"
 #include "pcmkit/core/error.h"
 #include "pcmkit/core/threads.h"
 #include "pcmkit/core/value_list.h"
@@ -242,65 +243,82 @@ int run_train(const TrainOptions& o) {
     normalization = info.normalization;
     init_weights = info.init_weights;  // settings.json keeps naming the file a fine-tune began from
   }
-  if (trainer.epochs_done() >= options.epochs)
+  // A run stopped after its last checkpoint but before its weights were written is finished by
+  // --resume; with the weights there it is complete.
+  const bool all_epochs_done = trainer.epochs_done() >= options.epochs;
+  if (all_epochs_done && fs::exists(out / "weights.h5"))
     throw InputError(checkpoint.string(), "", "the run is already complete");
+  // What an interruption keeps, said by the signal handler (core/detail/interruption_note.h).
+  const auto note_kept = [&](int epochs_done) {
+    set_interruption_note("epoch " + std::to_string(epochs_done) + " of " +
+                          std::to_string(options.epochs) + " kept in " + checkpoint.string() +
+                          "; rerun with --resume to finish");
+  };
+  if (trainer.epochs_done() > 0) note_kept(trainer.epochs_done());
+  // The epochs left, each ending in a checkpoint, log and figure written together.
+  const auto train_remaining_epochs = [&] {
+    const fs::path data_dir =
+        o.data_dir.empty() ? data::default_cifar10_dir() : fs::path(o.data_dir);
+    const data::CifarTrainingSet train(data::cifar10_training_files(data_dir), normalization);
+    data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, normalization);
+    std::error_code ec;
+    fs::create_directories(out, ec);
+    if (ec) throw RunError(out.string() + ": cannot create directory");
+    write_text_atomically(
+        out / "settings.json",
+        experiment::training_settings_json(o.arch, init_weights, data_dir.string(), options));
 
-  const fs::path data_dir = o.data_dir.empty() ? data::default_cifar10_dir() : fs::path(o.data_dir);
-  const data::CifarTrainingSet train(data::cifar10_training_files(data_dir), normalization);
-  data::CifarBinaryReader test({data::cifar10_test_file(data_dir)}, normalization);
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw RunError(out.string() + ": cannot create directory");
-  write_text_atomically(
-      out / "settings.json",
-      experiment::training_settings_json(o.arch, init_weights, data_dir.string(), options));
-
-  if (!teachers.empty() && !o.quiet) {
-    std::string line = "teachers' test accuracy:";
-    for (std::size_t k = 0; k < teachers.size(); ++k) {
-      char item[64];
-      std::snprintf(item, sizeof item, " %.2f%%",
-                    experiment::ensemble_accuracy({teachers[k]}, test, 200, o.max_test_images));
-      line += item;
+    if (!teachers.empty() && !o.quiet) {
+      std::string line = "teachers' test accuracy:";
+      for (std::size_t k = 0; k < teachers.size(); ++k) {
+        char item[64];
+        std::snprintf(item, sizeof item, " %.2f%%",
+                      experiment::ensemble_accuracy({teachers[k]}, test, 200, o.max_test_images));
+        line += item;
+      }
+      if (teachers.size() > 1) {
+        char item[64];
+        std::snprintf(item, sizeof item, "; ensemble %.2f%%",
+                      experiment::ensemble_accuracy(teachers, test, 200, o.max_test_images));
+        line += item;
+      }
+      std::fprintf(stderr, "%s\n", line.c_str());
     }
-    if (teachers.size() > 1) {
-      char item[64];
-      std::snprintf(item, sizeof item, "; ensemble %.2f%%",
-                    experiment::ensemble_accuracy(teachers, test, 200, o.max_test_images));
-      line += item;
-    }
-    std::fprintf(stderr, "%s\n", line.c_str());
-  }
-  ProgressPrinter progress("pcmkit train", o.quiet);
-  int epochs_here = 0;      // the run's time left, from the epochs of this process (a resumed run
-  double seconds_here = 0;  // may run at another speed than before)
-  trainer.run(
-      train, test,
-      [&](experiment::Trainer& t) {
-        // The checkpoint, log and figure of this epoch replace the last epoch's together.
-        OutputSet epoch_outputs;
-        experiment::add_training_checkpoint(epoch_outputs, checkpoint, t, normalization,
-                                            init_weights);
-        experiment::add_training_log(epoch_outputs, t.log(), out);
-        epoch_outputs.commit();
-        const experiment::EpochRecord& record = t.log().back();
-        ++epochs_here;
-        seconds_here += record.seconds;
-        const int epochs_left = options.epochs - record.epoch;
-        std::string line = experiment::epoch_summary(record, options.epochs);
-        if (epochs_left > 0)
-          line += "; run " + time_left_text(seconds_here / epochs_here * epochs_left) + " left";
-        if (!o.quiet) std::fprintf(stderr, "%s\n", line.c_str());
-      },
-      progress.callback());
+    ProgressPrinter progress("pcmkit train", o.quiet);
+    int epochs_here = 0;      // the run's time left, from the epochs of this process (a resumed run
+    double seconds_here = 0;  // may run at another speed than before)
+    trainer.run(
+        train, test,
+        [&](experiment::Trainer& t) {
+          // The checkpoint, log and figure of this epoch replace the last epoch's together.
+          OutputSet epoch_outputs;
+          experiment::add_training_checkpoint(epoch_outputs, checkpoint, t, normalization,
+                                              init_weights);
+          experiment::add_training_log(epoch_outputs, t.log(), out);
+          epoch_outputs.commit();
+          note_kept(t.epochs_done());
+          const experiment::EpochRecord& record = t.log().back();
+          ++epochs_here;
+          seconds_here += record.seconds;
+          const int epochs_left = options.epochs - record.epoch;
+          std::string line = experiment::epoch_summary(record, options.epochs);
+          if (epochs_left > 0)
+            line += "; run " + time_left_text(seconds_here / epochs_here * epochs_left) + " left";
+          if (!o.quiet) std::fprintf(stderr, "%s\n", line.c_str());
+        },
+        progress.callback());
+  };
+  if (!all_epochs_done) train_remaining_epochs();
   {
     const experiment::ScopedExportedNetwork exported(trainer);  // the run's network
     nn::save_weights_hdf5(out / "weights.h5", network, normalization, nullptr,
                           options.trained_cutout());
   }
+  clear_interruption_note();
   const experiment::EpochRecord& last = trainer.log().back();
-  std::printf("%s\nwrote %s\nwrote %s\n", experiment::epoch_summary(last, options.epochs).c_str(),
-              (out / "weights.h5").string().c_str(), (out / "log.csv").string().c_str());
+  std::printf("%s\nwrote %s\n", experiment::epoch_summary(last, options.epochs).c_str(),
+              (out / "weights.h5").string().c_str());
+  if (!all_epochs_done) std::printf("wrote %s\n", (out / "log.csv").string().c_str());
   return kExitOk;
 }
 
